@@ -1,0 +1,17 @@
+"""newsearch: full-text search for news archives. The public API: Index, its result and report types, errors."""
+
+import logging
+
+from .article import Article
+from .errors import IndexExists, IndexLocked, IndexNotFound, NewsearchError, QuerySyntaxError, ReadError
+from .index import ArticleNotFound, Index, IndexStats, UpdateReport
+from .results import Hit, Results, Snippet
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+__all__ = [
+    "Article", "ArticleNotFound", "Hit", "Index", "IndexExists", "IndexLocked", "IndexNotFound", "IndexStats",
+    "NewsearchError", "QuerySyntaxError", "ReadError", "Results", "Snippet", "UpdateReport",
+]

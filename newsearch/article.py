@@ -1,0 +1,58 @@
+"""Article, the frozen dataclass that readers produce and every engine consumes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+# The fields an article carries, in display order; engines index all of them.
+FIELDS = (
+    "id", "title", "body", "published", "authors", "source",
+    "url", "language", "categories", "path",
+)
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article, as read from a file or given by an application.
+
+    ``published`` is a ``datetime`` (aware when the source gave a zone) or a
+    plain ``date`` when the source gave only the day.
+    """
+
+    id: str
+    title: str
+    body: str = ""
+    published: dt.date | None = None
+    authors: tuple[str, ...] = ()
+    source: str = ""
+    url: str = ""
+    language: str = ""
+    categories: tuple[str, ...] = ()
+    path: str = ""
+    # Hash of the source this article came from (file or record); lets updates skip unchanged input.
+    content_hash: str = field(default="", compare=False)
+
+    def to_dict(self) -> dict:
+        """The article as JSON-ready values (dates in ISO 8601)."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "authors": list(self.authors),
+            "published": self.published.isoformat() if self.published else None,
+            "source": self.source,
+            "url": self.url,
+            "language": self.language,
+            "categories": list(self.categories),
+            "path": self.path,
+            "body": self.body,
+        }
+
+
+def to_utc_naive(value: dt.date) -> dt.datetime:
+    """A publication moment as a naive UTC datetime (a plain date becomes its midnight), for sorting and ranges."""
+    if not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day)
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value

@@ -1,0 +1,221 @@
+"""click commands: parse, call Index, print, map errors to exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from . import Article, Hit, Index, IndexStats, NewsearchError, UpdateReport
+
+DEFAULT_INDEX = "index"
+
+
+class Cli(click.Group):
+    """Turns the library's errors into one-line messages and their exit codes, in one place."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except NewsearchError as error:
+            failure = click.ClickException(str(error))
+            failure.exit_code = error.exit_code
+            raise failure from error
+
+
+index_option = click.option(
+    "--index", "index_dir", default=DEFAULT_INDEX, show_default=True, envvar="NEWSEARCH_INDEX",
+    type=click.Path(file_okay=False), help="Index folder (env NEWSEARCH_INDEX).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+@click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="newsearch")
+def cli():
+    """Full-text search for news archives.
+
+    Build an index from a folder of articles (HTML, text, JSON, JSONL), then
+    query it. Exit codes: 0 done; 1 an error, or some files could not be read;
+    2 usage error; 75 another process is writing the index.
+    """
+
+
+@cli.command()
+@click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True))
+@index_option
+def index(corpus, index_dir):
+    """Build the index from scratch from CORPUS folders (or files).
+
+    Files that cannot be read are listed on stderr and the rest is indexed
+    (exit code 1 when any failed).
+
+    Example:
+
+    \b
+        newsearch index corpus/ --index index/
+    """
+    with Index.create(index_dir, overwrite=True) as ix:
+        _report(ix.update(list(corpus), progress=_progress()))
+
+
+@cli.command()
+@click.argument("corpus", nargs=-1, type=click.Path(exists=True))
+@index_option
+def update(corpus, index_dir):
+    """Re-read new and changed files and drop vanished ones.
+
+    Without CORPUS, the folders the index was built from are used.
+
+    Example:
+
+    \b
+        newsearch update --index index/
+    """
+    with Index.open(index_dir) as ix:
+        _report(ix.update(list(corpus) or None, progress=_progress()))
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--limit", default=10, show_default=True, help="Hits per page.")
+@click.option("--page", default=1, show_default=True, help="Page of hits to show.")
+@click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
+              help="Order of hits (date: newest first).")
+@click.option("--since", help="Only articles published on or after this date (2022-03-01, 2022-03, 2022, 7d).")
+@click.option("--until", help="Only articles published on or before this date.")
+@click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
+@json_option
+@index_option
+def query(text, limit, page, sort, since, until, source, as_json, index_dir):
+    """Search the index and print ranked hits with highlighted snippets.
+
+    Plain words: articles with all of them come first, then those with most
+    of them. Also: "exact phrases", AND / OR / NOT, +required, -excluded,
+    field:value (title, body, author, source, language, url, category, id),
+    published:[2022-03-01 TO 2022-03-31], prefix*.
+
+    Example:
+
+    \b
+        newsearch query "Mariupol corridor" --limit 5
+        newsearch query 'corridor source:reuters' --since 2022-03 --json
+    """
+    with Index.open(index_dir) as ix:
+        results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source)
+        if as_json:
+            for hit in results:
+                click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+            return
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        first = (page - 1) * limit
+        for number, hit in enumerate(results, first + 1):
+            click.echo(_format_hit(number, hit, color))
+        shown = f"{first + 1}-{first + len(results)}" if len(results) else "none"
+        click.echo(f"{results.total} matching articles; showing {shown}.")
+
+
+@cli.command()
+@click.argument("id")
+@json_option
+@index_option
+def show(id, as_json, index_dir):
+    """Print one stored article with all its fields.
+
+    Example:
+
+    \b
+        newsearch show 000_fdb48ad2d1f0ca55.txt
+    """
+    with Index.open(index_dir) as ix:
+        article = ix.get(id)
+    if as_json:
+        click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_format_article(article))
+
+
+@cli.command()
+@json_option
+@index_option
+def stats(as_json, index_dir):
+    """Print documents, sources, date range and size on disk.
+
+    Example:
+
+    \b
+        newsearch stats --index index/
+    """
+    with Index.open(index_dir) as ix:
+        summary = ix.stats()
+    if as_json:
+        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(_format_stats(summary))
+
+
+def _report(report: UpdateReport) -> None:
+    for where, reason in report.failed:
+        click.echo(f"newsearch: skipped {where}: {reason}", err=True)
+    click.echo(report.summary())
+    if not report.ok:
+        sys.exit(1)
+
+
+def _progress():
+    """A progress callback drawing a bar on stderr when it is a terminal; None otherwise (cron, pipes)."""
+    if not sys.stderr.isatty():
+        return None
+    bar = None
+
+    def advance(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label="Indexing", file=sys.stderr)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done == total:
+            bar.__exit__(None, None, None)
+
+    return advance
+
+
+def _format_hit(number: int, hit: Hit, color: bool) -> str:
+    title = click.style(hit.title, bold=True) if color else hit.title
+    details = [hit.source, hit.published.isoformat()[:10] if hit.published else "", ", ".join(hit.authors), hit.id]
+    if color:
+        snippet = "".join(click.style(text, fg="yellow", bold=True) if is_match else text
+                          for text, is_match in hit.snippet.parts)
+    else:
+        snippet = hit.snippet.render("[", "]")
+    lines = [f"{number:>2}. {title}", f"    {' · '.join(d for d in details if d)}  (score {hit.score:.2f})"]
+    if snippet:
+        lines.append(f"    {snippet}")
+    return "\n".join(lines) + "\n"
+
+
+def _format_article(article: Article) -> str:
+    fields = [
+        ("id", article.id), ("title", article.title), ("authors", ", ".join(article.authors)),
+        ("published", article.published.isoformat() if article.published else ""), ("source", article.source),
+        ("url", article.url), ("language", article.language), ("categories", ", ".join(article.categories)),
+        ("path", article.path),
+    ]
+    head = "\n".join(f"{name + ':':<12}{value}" for name, value in fields)
+    return f"{head}\n\n{article.body}"
+
+
+def _format_stats(summary: IndexStats) -> str:
+    dates = "—"
+    if summary.first_published:
+        dates = f"{summary.first_published.isoformat()[:10]} to {summary.last_published.isoformat()[:10]}"
+    sources = ", ".join(f"{name} ({count})" for name, count in summary.sources.items()) or "—"
+    return "\n".join([
+        f"{'index:':<12}{summary.path} ({summary.engine})",
+        f"{'documents:':<12}{summary.documents}",
+        f"{'sources:':<12}{sources}",
+        f"{'published:':<12}{dates}",
+        f"{'size:':<12}{summary.size_bytes / 1e6:.1f} MB",
+    ])

@@ -1,0 +1,1 @@
+"""The Engine interface and one module per engine: whoosh (default); later tantivy and typesense."""

@@ -1,0 +1,58 @@
+"""The Engine interface: what the Index facade needs from a search engine, in newsearch's own types."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ..article import Article
+from ..results import Results
+
+SORTS = ("relevance", "date")
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A validated query: the query text plus paging, sorting and filters."""
+
+    text: str
+    limit: int = 10
+    page: int = 1
+    sort: str = "relevance"
+    since: dt.datetime | None = None  # naive UTC, inclusive
+    until: dt.datetime | None = None  # naive UTC, inclusive
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class EngineStats:
+    """Counts an engine can give cheaply about what it holds."""
+
+    documents: int
+    sources: dict[str, int] = field(default_factory=dict)
+    first_published: dt.date | None = None
+    last_published: dt.date | None = None
+
+
+class Engine(Protocol):
+    """A search engine holding one index. Implementations live beside this module, one per engine."""
+
+    def write(self, upserts: Iterable[Article], deletes: Iterable[str]) -> None:
+        """Replace or add ``upserts`` (same id = replace) and remove ``deletes``, as one transaction."""
+
+    def search(self, request: SearchRequest) -> Results:
+        """One page of ranked hits with snippets."""
+
+    def get(self, id: str) -> Article | None:
+        """The stored article with this id, or None."""
+
+    def count(self) -> int:
+        """How many documents the index holds."""
+
+    def stats(self) -> EngineStats:
+        """Document count, documents per source and the range of publication dates."""
+
+    def close(self) -> None:
+        """Release files and searchers."""

@@ -1,0 +1,265 @@
+"""The Whoosh engine (whoosh-reloaded): schema, writing, searching and snippet spans; the only whoosh importer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import qparser, query, scoring
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import LockError
+from whoosh.support.charset import accent_map
+
+from ..article import Article, to_utc_naive
+from ..errors import IndexLocked, IndexNotFound, QuerySyntaxError
+from ..results import Hit, Results
+from ..snippets import make_snippet
+from .base import EngineStats, SearchRequest
+
+NAME = "whoosh"
+TITLE_BOOST = 2.5
+WRITER_MEMORY_MB = 256
+_FIELD_ALIASES = {"authors": ["author"], "categories": ["category"]}
+
+
+class _NameWordsFilter(Filter):
+    """At index time, a multi-word name is also indexed word by word, so ``author:smith`` finds "Jo Smith"."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            whole = token.text
+            yield token
+            if token.mode == "index" and " " in whole:
+                for word in whole.split():
+                    token.text = word
+                    yield token
+
+
+def _schema() -> Schema:
+    words = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+    prose = words | StopFilter() | StemFilter(cachesize=100_000)
+    names = RegexTokenizer(r"[^\x1f]+") | LowercaseFilter() | CharsetFilter(accent_map) | _NameWordsFilter()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=TEXT(analyzer=prose, stored=True),
+        body=TEXT(analyzer=prose, stored=True),
+        authors=TEXT(analyzer=names, stored=True, phrase=False),
+        source=TEXT(analyzer=names, stored=True, phrase=False),
+        source_exact=ID(sortable=True),
+        language=TEXT(analyzer=names, stored=True, phrase=False),
+        categories=TEXT(analyzer=names, stored=True, phrase=False),
+        url=ID(stored=True),
+        path=ID(stored=True),
+        published=DATETIME(sortable=True),
+        published_text=STORED(),  # the date as the source gave it, zone included; `published` is naive UTC
+    )
+
+
+class WhooshEngine:
+    """An index in a folder of Whoosh segment files."""
+
+    def __init__(self, index: whoosh_index.Index):
+        self._index = index
+        self._local = threading.local()  # one searcher per thread: whoosh searchers are not shared safely
+
+    @classmethod
+    def create(cls, folder: Path) -> WhooshEngine:
+        """A new, empty index in ``folder`` (created if missing)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        return cls(FileStorage(str(folder)).create_index(_schema()))
+
+    @classmethod
+    def open(cls, folder: Path) -> WhooshEngine:
+        """The index in ``folder``; IndexNotFound when there is none."""
+        try:
+            return cls(FileStorage(str(folder)).open_index())
+        except (whoosh_index.EmptyIndexError, FileNotFoundError):
+            raise IndexNotFound(f"no index data in '{folder}'; run 'newsearch index CORPUS' to build it") from None
+
+    # -- writing
+
+    def write(self, upserts: Iterable[Article], deletes: Iterable[str]) -> None:
+        try:
+            writer = self._index.writer(limitmb=WRITER_MEMORY_MB)
+        except LockError:
+            raise IndexLocked(f"the index in '{self._index.storage.folder}' is being written by another process") from None
+        try:
+            fresh = self._index.doc_count_all() == 0  # nothing to replace: plain adds are much cheaper
+            for article in upserts:
+                fields = _document(article)
+                if fresh:
+                    writer.add_document(**fields)
+                else:
+                    writer.update_document(**fields)
+            # Deletes come last and reach only committed documents, never one added by this writer.
+            for id in deletes:
+                writer.delete_by_term("id", id)
+        except BaseException:
+            writer.cancel()
+            raise
+        writer.commit()
+
+    # -- reading
+
+    def _searcher(self):
+        """This thread's searcher, reopened when the index changed on disk.
+
+        Never ``searcher.refresh()``: in whoosh-reloaded 2.7.5 it can keep serving
+        documents deleted since; a fresh searcher cannot.
+        """
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is None or not searcher.up_to_date():
+            if searcher is not None:
+                searcher.close()
+            searcher = self._index.searcher(weighting=scoring.BM25F())
+            self._local.searcher = searcher
+        return searcher
+
+    def search(self, request: SearchRequest) -> Results:
+        searcher = self._searcher()
+        strict, loose = self._parse(request.text)
+        options = {"filter": _filter(request, searcher.schema), "terms": True}
+        if request.sort == "date":
+            options.update(sortedby="published", reverse=True)
+        first, stop = (request.page - 1) * request.limit, request.page * request.limit
+        # Documents with every term come first; then, for plain-term queries, those with some of them.
+        tiers = [strict] if loose == strict else [strict, query.AndNot(loose, strict)]
+        hits, total = [], 0
+        for tier in tiers:
+            results = searcher.search(tier, limit=max(stop - total, 1), **options)
+            hits.extend(results[max(first - total, 0):max(stop - total, 0)])
+            total += len(results)
+        return Results(tuple(self._hit(hit) for hit in hits), total, request.page, request.limit)
+
+    def _parse(self, text: str) -> tuple[query.Query, query.Query]:
+        """The query with every plain term required, and with plain terms optional (coordinated)."""
+        schema = self._index.schema
+        parsed = []
+        for group in (qparser.AndGroup, qparser.OrGroup.factory(0.9)):
+            parser = qparser.MultifieldParser(["title", "body"], schema, group=group,
+                                              fieldboosts={"title": TITLE_BOOST, "body": 1.0})
+            parser.add_plugin(qparser.PlusMinusPlugin())
+            parser.add_plugin(qparser.FieldAliasPlugin(_FIELD_ALIASES))
+            parser.add_plugin(qparser.GtLtPlugin())
+            parsed.append(parser.parse(text).normalize())
+        problem = next(_errors(parsed[0]), None)
+        if problem:
+            raise QuerySyntaxError(f"cannot understand the query {text!r}: {problem}")
+        return parsed[0], parsed[1]
+
+    def _hit(self, hit) -> Hit:
+        stored = hit.fields()
+        body = stored.get("body", "")
+        terms = {text for field, text in hit.matched_terms() if field == "body"}
+        spans = list(_spans(self._index.schema["body"].analyzer, body, terms)) if terms else []
+        return Hit(
+            id=stored["id"],
+            score=float(hit.score or 0.0),
+            title=stored.get("title", ""),
+            source=stored.get("source", ""),
+            published=_published(stored),
+            url=stored.get("url", ""),
+            path=stored.get("path", ""),
+            authors=tuple(stored.get("authors") or ()),
+            language=stored.get("language", ""),
+            snippet=make_snippet(body, spans),
+        )
+
+    def get(self, id: str) -> Article | None:
+        stored = self._searcher().document(id=id)
+        if stored is None:
+            return None
+        return Article(
+            id=stored["id"], title=stored.get("title", ""), body=stored.get("body", ""),
+            published=_published(stored), authors=tuple(stored.get("authors") or ()),
+            source=stored.get("source", ""), url=stored.get("url", ""), language=stored.get("language", ""),
+            categories=tuple(stored.get("categories") or ()), path=stored.get("path", ""),
+        )
+
+    def count(self) -> int:
+        return self._searcher().doc_count()
+
+    def stats(self) -> EngineStats:
+        reader = self._searcher().reader()
+        live = [docnum for docnum in reader.all_doc_ids()]
+        sources = Counter()
+        if live and reader.has_column("source_exact"):
+            column = reader.column_reader("source_exact")
+            sources = Counter(column[docnum] for docnum in live)
+            sources.pop("", None)
+        dates = []
+        for docnum in live:
+            value = _published(reader.stored_fields(docnum))
+            if value is not None:
+                dates.append(value)
+        return EngineStats(
+            documents=len(live), sources=dict(sources.most_common()),
+            first_published=min(dates, key=to_utc_naive, default=None),
+            last_published=max(dates, key=to_utc_naive, default=None),
+        )
+
+    def close(self) -> None:
+        searcher = getattr(self._local, "searcher", None)
+        if searcher is not None:
+            searcher.close()
+            self._local.searcher = None
+        self._index.close()
+
+
+def _document(article: Article) -> dict:
+    """Whoosh fields for an article; lists and the original date are stored as given."""
+    fields = {
+        "id": article.id, "title": article.title, "body": article.body,
+        "authors": "\x1f".join(article.authors), "_stored_authors": list(article.authors),
+        "source": article.source, "source_exact": article.source,
+        "language": article.language,
+        "categories": "\x1f".join(article.categories), "_stored_categories": list(article.categories),
+        "url": article.url, "path": article.path,
+    }
+    if article.published is not None:
+        fields["published"] = to_utc_naive(article.published)
+        fields["published_text"] = article.published.isoformat()
+    return fields
+
+
+def _published(stored: dict) -> dt.date | None:
+    value = stored.get("published_text")
+    if not value:
+        return None
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+
+
+def _filter(request: SearchRequest, schema: Schema) -> query.Query | None:
+    clauses = []
+    if request.since or request.until:
+        clauses.append(query.DateRange("published", request.since, request.until))
+    if request.sources:
+        analyzer = schema["source"].analyzer
+        terms = [token.text for source in request.sources for token in analyzer(source, mode="query")]
+        clauses.append(query.Or([query.Term("source", term) for term in terms]))
+    return query.And(clauses) if clauses else None
+
+
+def _errors(node: query.Query) -> Iterator[str]:
+    """Problems whoosh's parser recorded in the query tree instead of raising."""
+    error = getattr(node, "error", None)
+    if error:
+        yield str(error)
+    for child in node.children():
+        yield from _errors(child)
+
+
+def _spans(analyzer, text: str, terms: set) -> Iterator[tuple[int, int, str]]:
+    """(start, end, term) for every word of ``text`` whose indexed form is one of ``terms``."""
+    wanted = {term.decode("utf-8") if isinstance(term, bytes) else term for term in terms}
+    for token in analyzer(text, chars=True, mode="index", removestops=False):
+        if token.text in wanted:
+            yield token.startchar, token.endchar, token.text

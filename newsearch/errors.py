@@ -1,0 +1,34 @@
+"""NewsearchError and the few subclasses the library raises; imports nothing from the package."""
+
+
+class NewsearchError(Exception):
+    """Base of every error newsearch raises on purpose; its message tells a person what to do."""
+
+    exit_code = 1
+
+
+class IndexNotFound(NewsearchError):
+    """There is no index where one was expected, or it holds no documents."""
+
+
+class IndexExists(NewsearchError):
+    """Creating an index would overwrite a folder that is not ours, or an index without overwrite=True."""
+
+
+class IndexLocked(NewsearchError):
+    """Another writer holds the index's write lock."""
+
+    exit_code = 75
+
+
+class QuerySyntaxError(NewsearchError):
+    """The query text or a query option cannot be understood."""
+
+
+class ReadError(NewsearchError):
+    """A file or record cannot be turned into an article."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason

@@ -1,0 +1,93 @@
+"""Finding article files under a folder and reading each with the reader for its format."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..article import Article
+from ..errors import ReadError
+from .encoding import decode
+from .html import read_html
+from .records import read_json, read_jsonl
+from .text import read_text
+
+SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl")
+MAX_FILE_BYTES = 50 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """What one file gave: its articles, and an error for each part that could not be read."""
+
+    path: str
+    content_hash: str
+    articles: tuple[Article, ...]
+    errors: tuple[ReadError, ...]
+
+
+def find_files(root: str | os.PathLike) -> Iterator[Path]:
+    """Article files under ``root`` (or ``root`` itself), sorted; hidden entries skipped, links not looped."""
+    root = Path(root)
+    if root.is_file():
+        yield root
+        return
+    seen: set[tuple[int, int]] = set()
+    for folder, dirs, files in os.walk(root, followlinks=True):
+        stat = os.stat(folder)
+        if (stat.st_dev, stat.st_ino) in seen:
+            dirs[:] = []  # a symlink back to a folder already walked
+            continue
+        seen.add((stat.st_dev, stat.st_ino))
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if not name.startswith(".") and name.lower().endswith(SUFFIXES):
+                yield Path(folder, name)
+
+
+def document_id(path: Path, root: Path) -> str:
+    """The stable id of a file's article: its path relative to the corpus folder, with forward slashes."""
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
+
+
+def read_file(path: Path, root: Path) -> FileRead:
+    """Every article in one file; a file that cannot be read at all gives one error and no articles."""
+    shown = str(path)
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ReadError(shown, f"larger than {MAX_FILE_BYTES // 2**20} MB")
+        data = path.read_bytes()
+    except OSError as error:
+        return FileRead(shown, "", (), (ReadError(shown, error.strerror or str(error)),))
+    except ReadError as error:
+        return FileRead(shown, "", (), (error,))
+    content_hash = hashlib.sha1(data).hexdigest()
+    try:
+        parts = list(_read(data, shown, document_id(path, root), path.suffix.lower()))
+    except ReadError as error:
+        return FileRead(shown, content_hash, (), (error,))
+    articles = tuple(p for p in parts if isinstance(p, Article))
+    errors = tuple(p for p in parts if isinstance(p, ReadError))
+    if not articles and not errors:
+        errors = (ReadError(shown, "no articles in file"),)
+    return FileRead(shown, content_hash, articles, errors)
+
+
+def _read(data: bytes, path: str, id: str, suffix: str) -> Iterator[Article | ReadError]:
+    if suffix in (".html", ".htm"):
+        yield read_html(decode(data, path, markup=True), id=id, path=path)
+    elif suffix == ".txt":
+        article = read_text(decode(data, path), id=id, path=path)
+        if not article.body and not article.title:
+            raise ReadError(path, "no text")
+        yield article
+    elif suffix == ".json":
+        yield from read_json(decode(data, path), id=id, path=path)
+    else:
+        yield from read_jsonl(decode(data, path), id=id, path=path)

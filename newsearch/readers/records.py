@@ -1,0 +1,120 @@
+"""JSON and JSONL articles: records with our field names (and common aliases) become Articles."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping
+
+from ..article import Article
+from ..errors import ReadError
+from .dates import parse_date
+from .text import normalize_paragraphs, normalize_space, title_from_body
+
+_ALIASES = {
+    "body": ("body", "text", "content", "articleBody"),
+    "published": ("published", "date", "datePublished", "published_at", "pubdate"),
+    "authors": ("authors", "author", "byline"),
+    "categories": ("categories", "category", "topics", "tags"),
+    "title": ("title", "headline"),
+    "source": ("source", "site", "publisher"),
+    "url": ("url", "link"),
+    "language": ("language", "lang"),
+}
+
+
+def article_from_record(record: Mapping, *, id: str, path: str = "") -> Article:
+    """An Article from a mapping with our field names or their aliases; its own ``id`` wins over ``id``.
+
+    Raises ReadError (naming ``path``) when the record is not an object or has neither title nor body.
+    """
+    if not isinstance(record, Mapping):
+        raise ReadError(path, f"record is a JSON {type(record).__name__}, not an object")
+    body = normalize_paragraphs(_text(_first(record, "body")))
+    title = normalize_space(_text(_first(record, "title")))
+    if not title and not body:
+        raise ReadError(path, "record has neither a title nor a body")
+    own_id = record.get("id")
+    return Article(
+        id=str(own_id) if own_id not in (None, "") else id,
+        title=title or title_from_body(body),
+        body=body,
+        published=parse_date(_first(record, "published")),
+        authors=_strings(_first(record, "authors")),
+        source=normalize_space(_text(_first(record, "source"))),
+        url=_text(_first(record, "url")).strip(),
+        language=_text(_first(record, "language")).strip().lower(),
+        categories=_strings(_first(record, "categories")),
+        path=path,
+        content_hash=record_hash(record),
+    )
+
+
+def read_json(text: str, *, id: str, path: str) -> Iterator[Article | ReadError]:
+    """Articles from a JSON file holding one object or a list; a bad element yields a ReadError."""
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise ReadError(path, f"invalid JSON: {error}") from None
+    if isinstance(data, Mapping) and isinstance(data.get("articles"), list):
+        data = data["articles"]
+    if not isinstance(data, list):
+        yield _or_error(data, id=id, path=path, where=path)
+        return
+    for number, record in enumerate(data, 1):
+        yield _or_error(record, id=f"{id}:{number}", path=path, where=f"{path} item {number}")
+
+
+def read_jsonl(text: str, *, id: str, path: str) -> Iterator[Article | ReadError]:
+    """Articles from JSON Lines, one per non-blank line; a bad line yields a ReadError naming it."""
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        where = f"{path} line {number}"
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            yield ReadError(where, f"invalid JSON: {error}")
+            continue
+        yield _or_error(record, id=f"{id}:{number}", path=path, where=where)
+
+
+def record_hash(record: Mapping) -> str:
+    """A stable hash of a record's content, whatever the order of its keys."""
+    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
+
+
+def _or_error(record: object, *, id: str, path: str, where: str) -> Article | ReadError:
+    """The record's article, or the reason it has none, naming ``where`` (file and line or item)."""
+    try:
+        return article_from_record(record, id=id, path=path)
+    except ReadError as error:
+        return ReadError(where, error.reason)
+
+
+def _first(record: Mapping, field: str) -> object:
+    for key in _ALIASES[field]:
+        value = record.get(key)
+        if value not in (None, "", []):
+            return value
+    return None
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Mapping):
+        return _text(value.get("name") or value.get("text") or "")
+    if isinstance(value, list):
+        return "\n\n".join(_text(item) for item in value)
+    return str(value)
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    """A tuple of names from a list, a single name, or objects with a ``name``."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    names = (normalize_space(_text(item)) for item in items)
+    return tuple(dict.fromkeys(name for name in names if name))
