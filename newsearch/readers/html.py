@@ -43,8 +43,9 @@ def read_html(text: str, *, id: str, path: str) -> Article:
         raise ReadError(path, "no HTML content")
     meta = _meta_tags(soup)
     ld = _json_ld_article(soup)
+    source = _source(soup, meta, ld)
+    title = _title(soup, meta, ld, source)
     body = _body(soup, ld)
-    title = _title(soup, meta, ld)
     if not title and not body:
         raise ReadError(path, "no title and no article text found")
     return Article(
@@ -53,7 +54,7 @@ def read_html(text: str, *, id: str, path: str) -> Article:
         body=body,
         published=_published(soup, meta, ld),
         authors=_authors(meta, ld),
-        source=_source(soup, meta, ld),
+        source=source,
         url=_url(soup, meta, ld),
         language=_language(soup, meta, ld),
         path=path,
@@ -113,15 +114,22 @@ def _names(value: object) -> list[str]:
     return []
 
 
-def _title(soup: BeautifulSoup, meta: dict, ld: dict) -> str:
-    for candidate in (_names(ld.get("headline")), [meta.get("og:title", "")], [meta.get("twitter:title", "")]):
-        if candidate and normalize_space(candidate[0]):
-            return normalize_space(candidate[0])
+def _title(soup: BeautifulSoup, meta: dict, ld: dict, source: str) -> str:
+    """The headline: og:title (what the site shows when shared), JSON-LD headline, twitter:title, <h1>, <title>.
+
+    A trailing " | Site Name" is removed when it names the source.
+    """
+    candidates = [meta.get("og:title", ""), *_names(ld.get("headline"))[:1], meta.get("twitter:title", "")]
     h1 = soup.find("h1")
-    if h1 and normalize_space(h1.get_text(" ")):
-        return normalize_space(h1.get_text(" "))
-    if soup.title and soup.title.string:
-        return _TITLE_SUFFIX.sub("", normalize_space(soup.title.string))
+    candidates.append(h1.get_text(" ") if h1 else "")
+    candidates.append(soup.title.string if soup.title and soup.title.string else "")
+    for candidate in candidates:
+        title = normalize_space(candidate)
+        if title:
+            suffix = _TITLE_SUFFIX.search(title)
+            if suffix and source and suffix.group(1).strip().lower() == source.lower():
+                title = title[:suffix.start()]
+            return title
     return ""
 
 

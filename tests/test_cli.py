@@ -1,0 +1,130 @@
+"""The CLI through click's CliRunner: output, stderr and exit codes; one real subprocess run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from newsearch.cli import cli
+from conftest import ROOT, SEED_ID
+
+
+def test_index_then_query_prints_marked_snippet(runner, tmp_path, tiny_corpus):
+    folder = str(tmp_path / "ix")
+    built = runner.invoke(cli, ["index", str(tiny_corpus), "--index", folder])
+    assert built.exit_code == 0, built.output
+    assert "30 added" in built.output
+    result = runner.invoke(cli, ["query", "Mariupol corridor", "--index", folder])
+    assert result.exit_code == 0, result.output
+    first_hit = result.output.split("\n\n")[0]
+    assert SEED_ID in first_hit
+    assert "[Mariupol]" in first_hit and "[corridors]" in first_hit
+    assert "\x1b[" not in result.output  # no colour when stdout is not a terminal
+
+
+def test_query_json_prints_one_object_per_hit(runner, built_index):
+    result = runner.invoke(cli, ["query", "corridor", "--json", "--limit", "5", "--index", str(built_index)])
+    assert result.exit_code == 0, result.output
+    hits = [json.loads(line) for line in result.output.splitlines()]
+    assert len(hits) == 5
+    assert set(hits[0]) >= {"id", "score", "title", "source", "published", "url", "path", "snippet"}
+    assert any("<b>corridor" in hit["snippet"] for hit in hits)
+
+
+def test_query_options_filter_and_sort(runner, built_index):
+    result = runner.invoke(cli, ["query", "harbour OR northfield", "--json", "--sort", "date", "--since", "2022",
+                                 "--until", "2023", "--source", "The Harbour Gazette", "--index", str(built_index)])
+    assert result.exit_code == 0, result.output
+    hits = [json.loads(line) for line in result.output.splitlines()]
+    assert hits and {h["source"] for h in hits} == {"The Harbour Gazette"}
+    assert [h["published"] for h in hits] == sorted((h["published"] for h in hits), reverse=True)
+    assert all("2022" <= h["published"] < "2024" for h in hits)
+
+
+def test_query_paging(runner, built_index):
+    first = runner.invoke(cli, ["query", "harbour", "--limit", "2", "--index", str(built_index)])
+    second = runner.invoke(cli, ["query", "harbour", "--limit", "2", "--page", "2", "--index", str(built_index)])
+    assert "showing 1-2" in first.output and "showing 3-4" in second.output
+    assert " 3. " in second.output and " 1. " not in second.output
+
+
+def test_show_prints_every_field(runner, built_index):
+    result = runner.invoke(cli, ["show", "nc-2021-0322-rail-upgrade", "--index", str(built_index)])
+    assert result.exit_code == 0, result.output
+    for label in ("id:", "title:", "authors:", "published:", "source:", "url:", "language:", "categories:", "path:"):
+        assert label in result.output
+    assert "Northfield Courier" in result.output and "2021-03-22" in result.output
+    as_json = runner.invoke(cli, ["show", SEED_ID, "--json", "--index", str(built_index)])
+    assert json.loads(as_json.output)["body"].startswith("Russia demanded")
+
+
+def test_show_unknown_id_fails_with_one_line(runner, built_index):
+    result = runner.invoke(cli, ["show", "nope", "--index", str(built_index)])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: no article with id 'nope' in '{built_index}'"
+
+
+def test_stats(runner, built_index):
+    result = runner.invoke(cli, ["stats", "--index", str(built_index)])
+    assert result.exit_code == 0, result.output
+    assert "documents:  30" in result.output
+    assert "2021-02-11 to 2024-10-21" in result.output
+    data = json.loads(runner.invoke(cli, ["stats", "--json", "--index", str(built_index)]).output)
+    assert data["documents"] == 30 and data["size_bytes"] > 0
+
+
+def test_query_without_index_tells_user_to_build_one(runner, tmp_path):
+    result = runner.invoke(cli, ["query", "x", "--index", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert "run 'newsearch index" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_index_folder_from_environment(runner, built_index):
+    result = runner.invoke(cli, ["stats"], env={"NEWSEARCH_INDEX": str(built_index)})
+    assert result.exit_code == 0, result.output
+    assert str(built_index) in result.output
+
+
+def test_bad_query_is_one_line_exit_1(runner, built_index):
+    result = runner.invoke(cli, ["query", '"Mariupol corridor', "--index", str(built_index)])
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "no closing quote" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_date_option_is_exit_1(runner, built_index):
+    result = runner.invoke(cli, ["query", "harbour", "--since", "someday", "--index", str(built_index)])
+    assert result.exit_code == 1
+    assert "since" in result.stderr and "someday" in result.stderr
+
+
+def test_unknown_option_is_usage_error(runner, built_index):
+    result = runner.invoke(cli, ["query", "x", "--frobnicate", "--index", str(built_index)])
+    assert result.exit_code == 2
+
+
+def test_index_reports_bad_files_and_exits_1(runner, tmp_path, tiny_corpus):
+    (tiny_corpus / "bad.json").write_text("{not json")
+    result = runner.invoke(cli, ["index", str(tiny_corpus), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 1
+    assert "bad.json: invalid JSON" in result.stderr
+    assert "30 added" in result.stdout and "1 failed" in result.stdout
+
+
+def test_update_uses_remembered_folders(runner, tmp_path, tiny_corpus):
+    folder = str(tmp_path / "ix")
+    runner.invoke(cli, ["index", str(tiny_corpus), "--index", folder])
+    (tiny_corpus / "txt" / "late.txt").write_text("Late edition\n\nThe late edition went to press.\n")
+    result = runner.invoke(cli, ["update", "--index", folder])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("1 added, 0 updated, 0 deleted, 30 unchanged")
+
+
+def test_python_dash_m_runs_the_cli(built_index):
+    result = subprocess.run([sys.executable, "-m", "newsearch", "query", "Mariupol corridor", "--limit", "1",
+                             "--index", str(built_index)], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.returncode == 0, result.stderr
+    assert SEED_ID in result.stdout
