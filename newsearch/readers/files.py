@@ -11,7 +11,6 @@ from pathlib import Path
 from ..article import Article
 from ..errors import ReadError
 from .encoding import decode
-from .html import read_html
 from .records import read_json, read_jsonl
 from .text import read_text
 
@@ -81,6 +80,9 @@ def read_file(path: Path, root: Path) -> FileRead:
 
 def _read(data: bytes, path: str, id: str, suffix: str) -> Iterator[Article | ReadError]:
     if suffix in (".html", ".htm"):
+        # Imported here so that commands which only query never load Beautiful Soup (CLI start-up time).
+        from .html import read_html
+
         yield read_html(decode(data, path, markup=True), id=id, path=path)
     elif suffix == ".txt":
         article = read_text(decode(data, path), id=id, path=path)
