@@ -28,23 +28,42 @@ class FileRead:
     errors: tuple[ReadError, ...]
 
 
-def find_files(root: str | os.PathLike) -> Iterator[Path]:
-    """Article files under ``root`` (or ``root`` itself), sorted; hidden entries skipped, links not looped."""
+def find_files(root: str | os.PathLike) -> list[Path]:
+    """Article files under ``root`` (or ``root`` itself), sorted by path; hidden entries skipped.
+
+    Linked folders are followed unless they lead to a folder already listed, so
+    links never loop and a folder is listed under its real path when it is inside ``root``.
+    """
     root = Path(root)
     if root.is_file():
-        yield root
-        return
+        return [root]
     seen: set[tuple[int, int]] = set()
-    for folder, dirs, files in os.walk(root, followlinks=True):
-        stat = os.stat(folder)
-        if (stat.st_dev, stat.st_ino) in seen:
-            dirs[:] = []  # a symlink back to a folder already walked
+    found: list[Path] = []
+    pending = [root]
+    while pending:
+        links = _walk_without_links(pending.pop(0), seen, found)
+        pending.extend(link for link in links if _identity(link) not in seen)
+    return sorted(found, key=lambda path: path.parts)
+
+
+def _walk_without_links(top: Path, seen: set, found: list[Path]) -> list[Path]:
+    """Add the article files under ``top`` to ``found``; return the linked folders met on the way."""
+    links = []
+    for folder, dirs, files in os.walk(top):
+        if _identity(Path(folder)) in seen:
+            dirs[:] = []
             continue
-        seen.add((stat.st_dev, stat.st_ino))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith(".") and name.lower().endswith(SUFFIXES):
-                yield Path(folder, name)
+        seen.add(_identity(Path(folder)))
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        links.extend(Path(folder, d) for d in dirs if os.path.islink(os.path.join(folder, d)))
+        found.extend(Path(folder, name) for name in files
+                     if not name.startswith(".") and name.lower().endswith(SUFFIXES))
+    return links
+
+
+def _identity(folder: Path) -> tuple[int, int]:
+    stat = os.stat(folder)
+    return stat.st_dev, stat.st_ino
 
 
 def document_id(path: Path, root: Path) -> str:
@@ -91,5 +110,7 @@ def _read(data: bytes, path: str, id: str, suffix: str) -> Iterator[Article | Re
         yield article
     elif suffix == ".json":
         yield from read_json(decode(data, path), id=id, path=path)
-    else:
+    elif suffix == ".jsonl":
         yield from read_jsonl(decode(data, path), id=id, path=path)
+    else:
+        raise ReadError(path, f"unsupported file type '{suffix}' (use {', '.join(SUFFIXES)})")
