@@ -4,7 +4,8 @@ import logging
 
 from .article import Article
 from .errors import IndexExists, IndexLocked, IndexNotFound, NewsearchError, QuerySyntaxError, ReadError
-from .index import ArticleNotFound, Index, IndexStats, UpdateReport
+from .index import ArticleNotFound, CheckReport, Index, IndexStats
+from .indexer import UpdateReport
 from .results import Hit, Results, Snippet
 
 __version__ = "0.1.0"
@@ -12,6 +13,6 @@ __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "Article", "ArticleNotFound", "Hit", "Index", "IndexExists", "IndexLocked", "IndexNotFound", "IndexStats",
+    "Article", "ArticleNotFound", "CheckReport", "Hit", "Index", "IndexExists", "IndexLocked", "IndexNotFound", "IndexStats",
     "NewsearchError", "QuerySyntaxError", "ReadError", "Results", "Snippet", "UpdateReport",
 ]

@@ -43,39 +43,105 @@ def cli():
     """
 
 
+wait_option = click.option("--wait", default=0.0, show_default=True, metavar="SECONDS",
+                           help="How long to wait for another run's write lock before giving up (exit 75).")
+quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+
+
 @cli.command()
-@click.argument("corpus", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("corpus", nargs=-1, type=click.Path(exists=True))
+@click.option("--rebuild", is_flag=True, help="Rebuild from the folders the index was built from (no CORPUS needed).")
+@json_option
+@quiet_option
+@wait_option
 @index_option
-def index(corpus, index_dir):
+def index(corpus, rebuild, as_json, quiet, wait, index_dir):
     """Build the index from scratch from CORPUS folders (or files).
 
-    Files that cannot be read are listed on stderr and the rest is indexed
-    (exit code 1 when any failed).
+    The new index is built beside the live one and replaces it in one step when
+    complete, so queries keep working meanwhile. Files that cannot be read are
+    listed on stderr and the rest is indexed (exit code 1 when any failed).
 
     Example:
 
     \b
         newsearch index corpus/ --index index/
+        newsearch index --rebuild --index /var/lib/newsearch
     """
-    with Index.create(index_dir, overwrite=True) as ix:
-        _report(ix.update(list(corpus), progress=_progress()))
+    if not corpus and not rebuild:
+        raise click.UsageError("name the CORPUS folders to index, or pass --rebuild")
+    report = Index.build(index_dir, list(corpus) or None, progress=_progress(quiet or as_json), wait=wait)
+    _report(report, as_json, quiet)
 
 
 @cli.command()
 @click.argument("corpus", nargs=-1, type=click.Path(exists=True))
+@click.option("--dry-run", is_flag=True, help="Say what would be added, changed and deleted; change nothing.")
+@json_option
+@quiet_option
+@wait_option
 @index_option
-def update(corpus, index_dir):
-    """Re-read new and changed files and drop vanished ones.
+def update(corpus, dry_run, as_json, quiet, wait, index_dir):
+    """Re-read new and changed files and drop vanished ones, in one commit.
 
-    Without CORPUS, the folders the index was built from are used.
+    Without CORPUS, the folders the index was built from are used. Only files
+    whose size or modification time changed are read. Prints one summary line
+    (added, changed, deleted, failed, unchanged, seconds). Exit codes: 0 all
+    good; 1 finished but some files failed (all others indexed); 2 usage error;
+    75 another run holds the write lock.
 
     Example:
 
     \b
-        newsearch update --index index/
+        newsearch update --index /var/lib/newsearch --quiet
+        newsearch update --dry-run
     """
     with Index.open(index_dir) as ix:
-        _report(ix.update(list(corpus) or None, progress=_progress()))
+        report = ix.update(list(corpus) or None, progress=_progress(quiet or as_json), dry_run=dry_run, wait=wait)
+    _report(report, as_json, quiet)
+
+
+@cli.command()
+@json_option
+@index_option
+def check(as_json, index_dir):
+    """Check that the index opens, answers, and matches its source files.
+
+    Exit code 0 when it does, 1 when an update would change something or a
+    file fails to read.
+
+    Example:
+
+    \b
+        newsearch check --index /var/lib/newsearch
+    """
+    with Index.open(index_dir) as ix:
+        verdict = ix.check()
+    if as_json:
+        click.echo(json.dumps({"ok": verdict.ok, "documents": verdict.documents, "unknown": verdict.unknown,
+                               "pending": verdict.pending.to_dict()}, ensure_ascii=False))
+    else:
+        click.echo(verdict.summary())
+    if not verdict.ok:
+        sys.exit(1)
+
+
+@cli.command()
+@wait_option
+@index_option
+def optimize(wait, index_dir):
+    """Merge the index's segments into one, for faster queries.
+
+    Updates already merge small segments as they go; this does it all at once.
+
+    Example:
+
+    \b
+        newsearch optimize --index /var/lib/newsearch
+    """
+    with Index.open(index_dir) as ix:
+        ix.optimize(wait=wait)
+        click.echo(f"optimized {ix.stats().documents} documents")
 
 
 @cli.command()
@@ -156,17 +222,21 @@ def stats(as_json, index_dir):
         click.echo(_format_stats(summary))
 
 
-def _report(report: UpdateReport) -> None:
+def _report(report: UpdateReport, as_json: bool = False, quiet: bool = False) -> None:
+    """Failures on stderr, the summary (text or JSON) on stdout unless quiet; exit 1 when anything failed."""
     for where, reason in report.failed:
         click.echo(f"newsearch: skipped {where}: {reason}", err=True)
-    click.echo(report.summary())
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    elif not quiet:
+        click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
 
 
-def _progress():
+def _progress(silent: bool):
     """A progress callback drawing a bar on stderr when it is a terminal; None otherwise (cron, pipes)."""
-    if not sys.stderr.isatty():
+    if silent or not sys.stderr.isatty():
         return None
     bar = None
 

@@ -12,12 +12,12 @@ FILE_NAME = "manifest.json"
 
 @dataclass
 class FileEntry:
-    """One indexed file as last seen: enough to tell whether it changed and which documents it gave."""
+    """One indexed file as last seen: enough to tell whether it changed, and which documents it gave."""
 
     size: int
     mtime_ns: int
     content_hash: str
-    ids: list[str] = field(default_factory=list)
+    records: dict[str, str] = field(default_factory=dict)  # document id -> hash of what it was made from
     # (where, reason) for each part that failed, reported again on every run until the file changes
     errors: list[list[str]] = field(default_factory=list)
 

@@ -120,7 +120,7 @@ def test_update_uses_remembered_folders(runner, tmp_path, tiny_corpus):
     (tiny_corpus / "txt" / "late.txt").write_text("Late edition\n\nThe late edition went to press.\n")
     result = runner.invoke(cli, ["update", "--index", folder])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("1 added, 0 updated, 0 deleted, 30 unchanged")
+    assert result.output.startswith("1 added, 0 changed, 0 deleted, 0 failed, 30 unchanged")
 
 
 def test_python_dash_m_runs_the_cli(built_index):

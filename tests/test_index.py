@@ -182,8 +182,8 @@ def test_update_skips_unchanged_and_handles_changes(tmp_path, tiny_corpus):
         with pytest.raises(ArticleNotFound):
             ix.get("txt/bakery-cooperative-expands.txt")
     assert (first.added, first.unchanged) == (30, 0)
-    assert (again.added, again.updated, again.deleted, again.unchanged) == (0, 0, 0, 30)
-    assert (changed.added, changed.updated, changed.deleted, changed.unchanged) == (1, 1, 1, 28)
+    assert (again.added, again.changed, again.deleted, again.unchanged) == (0, 0, 0, 30)
+    assert (changed.added, changed.changed, changed.deleted, changed.unchanged) == (1, 1, 1, 28)
 
 
 def test_jsonl_record_changes_are_applied_per_record(tmp_path):
@@ -195,7 +195,7 @@ def test_jsonl_record_changes_are_applied_per_record(tmp_path):
         ix.update(corpus)
         feed.write_text('{"id": "r2", "title": "Two", "body": "gamma"}\n{"id": "r3", "title": "Three", "body": "delta"}\n')
         report = ix.update(corpus)
-        assert (report.added, report.updated, report.deleted) == (1, 1, 1)
+        assert (report.added, report.changed, report.deleted) == (1, 1, 1)
         assert ix.query("gamma")[0].id == "r2"
         assert ix.query("beta").total == 0
         assert ix.query("alpha").total == 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -48,8 +48,17 @@ class Engine(Protocol):
     def get(self, id: str) -> Article | None:
         """The stored article with this id, or None."""
 
+    def optimize(self) -> None:
+        """Merge the index into as few parts as the engine can, for faster queries."""
+
+    def ids(self) -> set[str]:
+        """The ids of every document held."""
+
     def count(self) -> int:
         """How many documents the index holds."""
+
+    def articles(self) -> Iterator[Article]:
+        """Every stored article, in no particular order."""
 
     def stats(self) -> EngineStats:
         """Document count, documents per source and the range of publication dates."""

@@ -173,14 +173,23 @@ class WhooshEngine:
 
     def get(self, id: str) -> Article | None:
         stored = self._searcher().document(id=id)
-        if stored is None:
-            return None
-        return Article(
-            id=stored["id"], title=stored.get("title", ""), body=stored.get("body", ""),
-            published=_published(stored), authors=tuple(stored.get("authors") or ()),
-            source=stored.get("source", ""), url=stored.get("url", ""), language=stored.get("language", ""),
-            categories=tuple(stored.get("categories") or ()), path=stored.get("path", ""),
-        )
+        return _article(stored) if stored is not None else None
+
+    def articles(self) -> Iterator[Article]:
+        reader = self._searcher().reader()
+        for docnum in reader.all_doc_ids():
+            yield _article(reader.stored_fields(docnum))
+
+    def optimize(self) -> None:
+        try:
+            writer = self._index.writer(limitmb=WRITER_MEMORY_MB)
+        except LockError:
+            raise IndexLocked(f"the index in '{self._index.storage.folder}' is being written by another process") from None
+        writer.commit(optimize=True)
+
+    def ids(self) -> set[str]:
+        reader = self._searcher().reader()
+        return {reader.stored_fields(docnum)["id"] for docnum in reader.all_doc_ids()}
 
     def count(self) -> int:
         return self._searcher().doc_count()
@@ -226,6 +235,15 @@ def _document(article: Article) -> dict:
         fields["published"] = to_utc_naive(article.published)
         fields["published_text"] = article.published.isoformat()
     return fields
+
+
+def _article(stored: dict) -> Article:
+    return Article(
+        id=stored["id"], title=stored.get("title", ""), body=stored.get("body", ""),
+        published=_published(stored), authors=tuple(stored.get("authors") or ()),
+        source=stored.get("source", ""), url=stored.get("url", ""), language=stored.get("language", ""),
+        categories=tuple(stored.get("categories") or ()), path=stored.get("path", ""),
+    )
 
 
 def _published(stored: dict) -> dt.date | None:

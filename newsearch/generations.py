@@ -1,0 +1,82 @@
+"""An index folder's generations: the live one named in newsearch.json, new ones built beside it, the atomic switch."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+from .errors import IndexNotFound
+
+METADATA_FILE = "newsearch.json"
+FORMAT_VERSION = 1
+_GENERATION = re.compile(r"^gen-(\d+)$")
+
+
+def is_index(folder: Path) -> bool:
+    """True when ``folder`` holds a newsearch index."""
+    return (folder / METADATA_FILE).is_file()
+
+
+def read_metadata(folder: Path) -> dict:
+    """The index's metadata (format, engine, live generation); IndexNotFound saying what to do otherwise."""
+    try:
+        metadata = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexNotFound(f"no index in '{folder}'; run 'newsearch index CORPUS' to build one") from None
+    except (OSError, ValueError) as error:
+        raise IndexNotFound(f"cannot read the index in '{folder}': {error}") from None
+    if metadata.get("format") != FORMAT_VERSION or not _GENERATION.match(str(metadata.get("generation", ""))):
+        raise IndexNotFound(f"the index in '{folder}' was made by another version of newsearch; "
+                            "rebuild it with 'newsearch index CORPUS'")
+    return metadata
+
+
+def live(folder: Path) -> Path:
+    """The folder of the generation that queries are answered from."""
+    return folder / read_metadata(folder)["generation"]
+
+
+def stamp(folder: Path) -> tuple[int, int]:
+    """Changes whenever another generation goes live (the metadata file is replaced, not rewritten)."""
+    try:
+        stat = os.stat(folder / METADATA_FILE)
+    except FileNotFoundError:
+        return (0, 0)
+    return stat.st_ino, stat.st_mtime_ns
+
+
+def new(folder: Path) -> Path:
+    """A new, empty generation folder beside the others; it is not live until ``switch``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    numbers = [int(m.group(1)) for m in map(_GENERATION.match, os.listdir(folder)) if m]
+    generation = folder / f"gen-{max(numbers, default=0) + 1:06d}"
+    generation.mkdir()
+    return generation
+
+
+def switch(folder: Path, generation: Path, engine: str) -> None:
+    """Make ``generation`` live in one atomic step: readers see the old one or the new one, never a mix."""
+    metadata = {"format": FORMAT_VERSION, "engine": engine, "generation": generation.name}
+    temporary = folder / f".{METADATA_FILE}.{os.getpid()}.tmp"
+    temporary.write_text(json.dumps(metadata) + "\n", encoding="utf-8")
+    os.replace(temporary, folder / METADATA_FILE)
+
+
+def remove_stale(folder: Path) -> None:
+    """Delete generations that are not live (replaced ones, and ones left half-built by a killed run).
+
+    Call only while holding the write lock, so no build is under way.
+    """
+    try:
+        keep = read_metadata(folder)["generation"]
+    except IndexNotFound:
+        keep = None
+    for entry in os.listdir(folder):
+        path = folder / entry
+        if _GENERATION.match(entry) and entry != keep:
+            shutil.rmtree(path, ignore_errors=True)
+        elif entry.startswith(f".{METADATA_FILE}.") and entry.endswith(".tmp"):
+            path.unlink(missing_ok=True)
