@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import re
 import shutil
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -172,6 +173,16 @@ class Index:
                 self._engine, self._stamp = engine, stamp
             return self._engine
 
+    def _reading(self, action):
+        """Run a read on the live engine; when its generation was replaced meanwhile, run it on the new one."""
+        for attempt in range(3):
+            engine = self._engine_for_live()
+            try:
+                return action(engine)
+            except IndexNotFound:
+                if attempt == 2 or generations.stamp(self.folder) == self._stamp:
+                    raise
+
     # -- writing
 
     def add(self, records: Iterable[Article | Mapping], wait: float = 0.0) -> int:
@@ -198,8 +209,10 @@ class Index:
         committed once, at the end; files that fail are listed in the report and the
         rest is indexed. With ``dry_run`` nothing is written.
         """
-        with WriteLock(self.folder, wait):
-            generations.remove_stale(self.folder)
+        # A dry run writes nothing, not even the lock file.
+        with contextlib.nullcontext() if dry_run else WriteLock(self.folder, wait):
+            if not dry_run:
+                generations.remove_stale(self.folder)
             engine = self._engine_for_live()
             generation = generations.live(self.folder)
             manifest = Manifest.load(generation)
@@ -246,7 +259,9 @@ class Index:
             text, limit=limit, page=page, sort=sort, sources=sources,
             since=_bound("since", since, end=False), until=_bound("until", until, end=True),
         )
-        engine = self._engine_for_live()
+        return self._reading(lambda engine: self._search(engine, request))
+
+    def _search(self, engine: Engine, request) -> Results:
         if engine.count() == 0:
             raise IndexNotFound(f"the index in '{self.folder}' holds no documents; "
                                 "run 'newsearch index CORPUS' to fill it")
@@ -254,18 +269,18 @@ class Index:
 
     def get(self, id: str) -> Article:
         """The stored article with this id; ArticleNotFound when there is none."""
-        article = self._engine_for_live().get(id)
+        article = self._reading(lambda engine: engine.get(id))
         if article is None:
             raise ArticleNotFound(f"no article with id '{id}' in '{self.folder}'")
         return article
 
-    def articles(self) -> Iterator[Article]:
+    def articles(self) -> list[Article]:
         """Every stored article, in no particular order (for exports and comparisons)."""
-        return self._engine_for_live().articles()
+        return self._reading(lambda engine: list(engine.articles()))
 
     def stats(self) -> IndexStats:
         """Documents, documents per source, the range of publication dates, and size on disk."""
-        counts = self._engine_for_live().stats()
+        counts = self._reading(lambda engine: engine.stats())
         generation = generations.live(self.folder)
         size = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file())
         return IndexStats(path=str(self.folder), engine=WHOOSH, documents=counts.documents, sources=counts.sources,

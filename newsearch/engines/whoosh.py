@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from .base import EngineStats, SearchRequest
 NAME = "whoosh"
 TITLE_BOOST = 2.5
 WRITER_MEMORY_MB = 256
+OPEN_ATTEMPTS = 5
 _FIELD_ALIASES = {"authors": ["author"], "categories": ["category"]}
 
 
@@ -64,21 +66,23 @@ def _schema() -> Schema:
 class WhooshEngine:
     """An index in a folder of Whoosh segment files."""
 
-    def __init__(self, index: whoosh_index.Index):
+    def __init__(self, index: whoosh_index.Index, folder: Path):
         self._index = index
+        self._folder = folder
+        self._schema = index.schema  # read once: whoosh re-reads the table of contents on every access
         self._local = threading.local()  # one searcher per thread: whoosh searchers are not shared safely
 
     @classmethod
     def create(cls, folder: Path) -> WhooshEngine:
         """A new, empty index in ``folder`` (created if missing)."""
         folder.mkdir(parents=True, exist_ok=True)
-        return cls(FileStorage(str(folder)).create_index(_schema()))
+        return cls(FileStorage(str(folder)).create_index(_schema()), folder)
 
     @classmethod
     def open(cls, folder: Path) -> WhooshEngine:
         """The index in ``folder``; IndexNotFound when there is none."""
         try:
-            return cls(FileStorage(str(folder)).open_index())
+            return cls(FileStorage(str(folder)).open_index(), folder)
         except (whoosh_index.EmptyIndexError, FileNotFoundError):
             raise IndexNotFound(f"no index data in '{folder}'; run 'newsearch index CORPUS' to build it") from None
 
@@ -111,15 +115,27 @@ class WhooshEngine:
         """This thread's searcher, reopened when the index changed on disk.
 
         Never ``searcher.refresh()``: in whoosh-reloaded 2.7.5 it can keep serving
-        documents deleted since; a fresh searcher cannot.
+        documents deleted since; a fresh searcher cannot. A commit in another process
+        may delete segment files between our reading the table of contents and opening
+        them, so opening is retried; files gone for good (a replaced generation) are
+        IndexNotFound, which the Index answers by moving to the live generation.
         """
         searcher = getattr(self._local, "searcher", None)
-        if searcher is None or not searcher.up_to_date():
+        for attempt in range(OPEN_ATTEMPTS):
+            try:
+                if searcher is not None and searcher.up_to_date():
+                    return searcher
+                fresh = self._index.searcher(weighting=scoring.BM25F())
+            except (whoosh_index.EmptyIndexError, FileNotFoundError) as error:
+                if attempt == OPEN_ATTEMPTS - 1:
+                    raise IndexNotFound(f"the index files in '{self._folder}' are gone: {error}") from None
+                time.sleep(0.01 * (attempt + 1))
+                continue
             if searcher is not None:
                 searcher.close()
-            searcher = self._index.searcher(weighting=scoring.BM25F())
-            self._local.searcher = searcher
-        return searcher
+            self._local.searcher = searcher = fresh
+            return searcher
+        raise AssertionError("unreachable")
 
     def search(self, request: SearchRequest) -> Results:
         searcher = self._searcher()
@@ -139,7 +155,7 @@ class WhooshEngine:
 
     def _parse(self, text: str) -> tuple[query.Query, query.Query]:
         """The query with every plain term required, and with plain terms optional (coordinated)."""
-        schema = self._index.schema
+        schema = self._schema
         parsed = []
         for group in (qparser.AndGroup, qparser.OrGroup.factory(0.9)):
             parser = qparser.MultifieldParser(["title", "body"], schema, group=group,
@@ -157,7 +173,7 @@ class WhooshEngine:
         stored = hit.fields()
         body = stored.get("body", "")
         terms = {text for field, text in hit.matched_terms() if field == "body"}
-        spans = list(_spans(self._index.schema["body"].analyzer, body, terms)) if terms else []
+        spans = list(_spans(self._schema["body"].analyzer, body, terms)) if terms else []
         return Hit(
             id=stored["id"],
             score=float(hit.score or 0.0),

@@ -1,0 +1,346 @@
+"""Nightly updates: change detection, equality with a fresh build, kill -9 safety, readers during writes, the lock."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from newsearch import Index, IndexLocked
+from newsearch.cli import cli
+from newsearch.lock import WriteLock
+from conftest import ROOT
+
+WORDS = ("harbour ferry council budget storm flood bridge election turnout museum comet vaccine wheat "
+         "railway tram festival strike court verdict market rates inflation river school hospital").split()
+
+
+def _article_text(rng: random.Random, number: int) -> str:
+    title = " ".join(rng.choice(WORDS) for _ in range(5)).capitalize()
+    paragraphs = [" ".join(rng.choice(WORDS) for _ in range(rng.randint(20, 60))) + "." for _ in range(3)]
+    return f"{title} {number}\n\n" + "\n\n".join(paragraphs) + "\n"
+
+
+def make_corpus(folder: Path, count: int, seed: int = 1) -> None:
+    """``count`` articles: most as .txt files in subfolders, a tenth as records of one JSONL feed."""
+    rng = random.Random(seed)
+    feed = []
+    for number in range(count):
+        if number % 10 == 9:
+            feed.append({"id": f"feed-{number}", "title": f"Feed story {number}", "body": _article_text(rng, number)})
+            continue
+        path = folder / f"part{number % 7}" / f"story-{number:05d}.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(_article_text(rng, number), encoding="utf-8")
+    (folder / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in feed), encoding="utf-8")
+
+
+def mutate(folder: Path, rng: random.Random, share: float = 0.05) -> None:
+    """Change, delete and add a share of the files, and change, drop and add feed records."""
+    files = sorted(folder.rglob("story-*.txt"))
+    for path in rng.sample(files, max(1, int(len(files) * share))):
+        action = rng.random()
+        if action < 0.5:
+            path.write_text(_article_text(rng, rng.randint(0, 10**6)), encoding="utf-8")
+        elif action < 0.7:
+            path.unlink()
+        else:
+            path.rename(path.with_name(f"moved-{path.name}"))
+    for number in range(int(len(files) * share)):
+        new = folder / "new" / f"story-n{rng.randint(0, 10**9)}.txt"
+        new.parent.mkdir(exist_ok=True)
+        new.write_text(_article_text(rng, number), encoding="utf-8")
+    feed = folder / "feed.jsonl"
+    records = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines()]
+    records = [r for r in records if rng.random() > share]
+    for record in rng.sample(records, max(1, int(len(records) * share))):
+        record["body"] = _article_text(rng, rng.randint(0, 10**6))
+    records.append({"id": f"feed-new-{rng.randint(0, 10**9)}", "title": "Late feed story", "body": "harbour"})
+    feed.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+
+
+def snapshot(folder: Path) -> dict:
+    """Every stored document with all its fields, by id."""
+    with Index.open(folder) as ix:
+        return {article.id: article.to_dict() for article in ix.articles()}
+
+
+def tree_state(folder: Path) -> dict:
+    """Names, sizes, times and hashes of every file under ``folder``."""
+    return {str(p.relative_to(folder)): (p.stat().st_mtime_ns, hashlib.sha1(p.read_bytes()).hexdigest())
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def newsearch(*args: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "newsearch", *args], capture_output=True, text=True, cwd=ROOT,
+                          check=False, **options)
+
+
+def test_updates_in_any_sequence_equal_a_fresh_build(tmp_path):
+    corpus = tmp_path / "corpus"
+    make_corpus(corpus, 300)
+    Index.build(tmp_path / "ix", corpus)
+    rng = random.Random(3)
+    for _ in range(4):
+        mutate(corpus, rng, share=0.2)
+        with Index.open(tmp_path / "ix") as ix:
+            report = ix.update()
+        assert report.ok and report.pending
+    Index.build(tmp_path / "fresh", corpus)
+    assert snapshot(tmp_path / "ix") == snapshot(tmp_path / "fresh")
+
+
+def test_moved_file_is_indexed_once(tmp_path, tiny_corpus):
+    Index.build(tmp_path / "ix", tiny_corpus)
+    (tiny_corpus / "archive").mkdir()
+    (tiny_corpus / "txt" / "harbour-bridge-reopens.txt").rename(tiny_corpus / "archive" / "bridge.txt")
+    with Index.open(tmp_path / "ix") as ix:
+        report = ix.update()
+        hits = ix.query('"Harbour bridge reopens"', limit=10)
+        assert [hit.id for hit in hits] == ["archive/bridge.txt"]
+        assert ix.stats().documents == 30
+    assert (report.added, report.deleted) == (1, 1)
+
+
+def test_several_source_folders(tmp_path, tiny_corpus):
+    other = tmp_path / "other"
+    make_corpus(other, 20)
+    Index.build(tmp_path / "ix", [tiny_corpus, other])
+    (other / "part1" / "story-00001.txt").unlink()
+    (tiny_corpus / "txt" / "late.txt").write_text("Late edition\n\nPress time.\n")
+    with Index.open(tmp_path / "ix") as ix:
+        report = ix.update()
+        assert ix.stats().corpus == (str(tiny_corpus), str(other))
+    assert (report.added, report.deleted, report.unchanged) == (1, 1, 30 + 19)
+
+
+def test_nothing_changed_reads_no_file(tmp_path, tiny_corpus, monkeypatch):
+    Index.build(tmp_path / "ix", tiny_corpus)
+    import newsearch.indexer
+
+    def fail(*args, **kwargs):
+        raise AssertionError("an unchanged file was read")
+
+    monkeypatch.setattr(newsearch.indexer, "read_file", fail)
+    with Index.open(tmp_path / "ix") as ix:
+        report = ix.update()
+    assert (report.unchanged, report.pending) == (30, False)
+
+
+def test_touched_but_identical_file_is_unchanged(tmp_path, tiny_corpus):
+    Index.build(tmp_path / "ix", tiny_corpus)
+    path = tiny_corpus / "jsonl" / "newsdesk-feed.jsonl"
+    os.utime(path, ns=(time.time_ns(), time.time_ns()))
+    with Index.open(tmp_path / "ix") as ix:
+        report = ix.update()
+    assert (report.changed, report.unchanged) == (0, 30)
+
+
+def test_dry_run_changes_nothing_on_disk(runner, tmp_path, tiny_corpus):
+    Index.build(tmp_path / "ix", tiny_corpus)
+    mutate_target = tiny_corpus / "txt" / "harbour-bridge-reopens.txt"
+    mutate_target.write_text("Harbour bridge closes again\n\nEngineers found new cracks.\n")
+    (tiny_corpus / "txt" / "bakery-cooperative-expands.txt").unlink()
+    before = tree_state(tmp_path / "ix")
+    result = runner.invoke(cli, ["update", "--dry-run", "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("would be 0 added, 1 changed, 1 deleted")
+    assert tree_state(tmp_path / "ix") == before
+
+
+def test_update_json_summary(runner, tmp_path, tiny_corpus):
+    Index.build(tmp_path / "ix", tiny_corpus)
+    (tiny_corpus / "bad.json").write_text("[{")
+    result = runner.invoke(cli, ["update", "--json", "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 1
+    summary = json.loads(result.stdout)
+    assert summary["unchanged"] == 30 and summary["failed"][0]["path"].endswith("bad.json")
+
+
+def test_quiet_prints_only_errors(runner, tmp_path, tiny_corpus):
+    Index.build(tmp_path / "ix", tiny_corpus)
+    quiet = runner.invoke(cli, ["update", "--quiet", "--index", str(tmp_path / "ix")])
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (0, "", "")
+    (tiny_corpus / "empty.txt").write_text("")
+    failing = runner.invoke(cli, ["update", "-q", "--index", str(tmp_path / "ix")])
+    assert failing.exit_code == 1 and failing.stdout == ""
+    assert "empty.txt: empty file" in failing.stderr
+
+
+def test_second_writer_exits_75_naming_the_holder(runner, tmp_path, tiny_corpus):
+    folder = tmp_path / "ix"
+    Index.build(folder, tiny_corpus)
+    with WriteLock(folder):
+        result = runner.invoke(cli, ["update", "--index", str(folder)])
+        rebuild = runner.invoke(cli, ["index", str(tiny_corpus), "--index", str(folder)])
+    assert result.exit_code == 75 and rebuild.exit_code == 75
+    assert f"being written by process {os.getpid()}" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_wait_takes_the_lock_once_it_is_free(tmp_path, tiny_corpus):
+    folder = tmp_path / "ix"
+    Index.build(folder, tiny_corpus)
+    lock = WriteLock(folder).__enter__()
+    threading.Timer(0.5, lock.__exit__, (None, None, None)).start()
+    with Index.open(folder) as ix:
+        with pytest.raises(IndexLocked):
+            ix.update(wait=0.1)
+        assert ix.update(wait=10).unchanged == 30
+
+
+def test_lock_of_a_killed_process_is_taken_over(tmp_path, tiny_corpus):
+    folder = tmp_path / "ix"
+    Index.build(folder, tiny_corpus)
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time; from pathlib import Path; from newsearch.lock import WriteLock\n"
+        f"lock = WriteLock(Path({str(folder)!r})).__enter__(); print('locked', flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    assert holder.stdout.readline().strip() == "locked"
+    with Index.open(folder) as ix:
+        with pytest.raises(IndexLocked, match=f"process {holder.pid}"):
+            ix.update()
+        holder.kill()
+        holder.wait()
+        assert ix.update().unchanged == 30
+
+
+def test_index_from_another_version_is_one_line(runner, tmp_path, tiny_corpus):
+    folder = tmp_path / "ix"
+    Index.build(folder, tiny_corpus)
+    (folder / "newsearch.json").write_text('{"format": 99, "engine": "whoosh", "generation": "gen-000001"}')
+    result = runner.invoke(cli, ["query", "harbour", "--index", str(folder)])
+    assert result.exit_code == 1
+    assert "another version of newsearch; rebuild it" in result.stderr
+
+
+def test_check_tells_whether_the_index_matches_its_sources(runner, tmp_path, tiny_corpus):
+    folder = str(tmp_path / "ix")
+    Index.build(folder, tiny_corpus)
+    fine = runner.invoke(cli, ["check", "--index", folder])
+    assert fine.exit_code == 0, fine.output
+    assert fine.output.startswith("ok: 30 documents")
+    (tiny_corpus / "txt" / "new.txt").write_text("Fresh story\n\nNew text.\n")
+    stale = runner.invoke(cli, ["check", "--index", folder])
+    assert stale.exit_code == 1
+    assert "out of date" in stale.output and "would be 1 added" in stale.output
+
+
+def test_optimize_keeps_every_document(runner, tmp_path, tiny_corpus):
+    folder = tmp_path / "ix"
+    Index.build(folder, tiny_corpus)
+    for number in range(3):
+        (tiny_corpus / f"extra-{number}.txt").write_text(f"Extra {number}\n\nMore harbour news.\n")
+        Index.open(folder).update()
+    result = runner.invoke(cli, ["optimize", "--index", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert snapshot(folder).keys() == {a for a in snapshot(folder)}
+    assert Index.open(folder).stats().documents == 33
+    assert len(list(Index.open(folder).folder.glob("gen-*/*.seg"))) == 1
+
+
+def test_rebuild_switches_generations_and_removes_the_old_one(runner, tmp_path, tiny_corpus):
+    folder = tmp_path / "ix"
+    Index.build(folder, tiny_corpus)
+    with Index.open(folder) as reader:
+        assert reader.query("Mariupol").total == 1
+        (tiny_corpus / "000_fdb48ad2d1f0ca55.txt").unlink()
+        result = runner.invoke(cli, ["index", "--rebuild", "--index", str(folder)])
+        assert result.exit_code == 0, result.output
+        # the open Index follows the new generation on its next query
+        assert reader.query("Mariupol corridor OR harbour").total > 0
+        with pytest.raises(Exception):
+            reader.get("000_fdb48ad2d1f0ca55.txt")
+    assert [p.name for p in folder.glob("gen-*")] == ["gen-000002"]
+
+
+def test_killed_runs_never_break_the_index(tmp_path):
+    """kill -9 at 20 random moments of updates and rebuilds; the index always answers, then converges."""
+    corpus, folder = tmp_path / "corpus", tmp_path / "ix"
+    make_corpus(corpus, 2000)
+    Index.build(folder, corpus)
+    rng = random.Random(20)
+    mutate(corpus, rng)
+    started = time.monotonic()
+    assert newsearch("update", "--index", str(folder)).returncode == 0
+    duration = time.monotonic() - started
+    outcomes = []
+    for round_number in range(20):
+        mutate(corpus, rng)
+        command = ["index", "--rebuild"] if round_number % 5 == 4 else ["update"]
+        process = subprocess.Popen([sys.executable, "-m", "newsearch", *command, "--index", str(folder)],
+                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0, duration * (3 if command[0] == "index" else 1.2)))
+        process.kill()
+        process.wait()
+        outcomes.append(process.returncode)
+        with Index.open(folder) as ix:
+            assert ix.query("harbour OR ferry").total > 0
+    assert -9 in outcomes  # most runs were really killed
+    with Index.open(folder) as ix:
+        final = ix.update()
+    assert final.ok
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
+        f"gen-{max(int(p.name[4:]) for p in folder.glob('gen-*')):06d}", "newsearch.json"]
+    Index.build(tmp_path / "fresh", corpus)
+    assert snapshot(folder) == snapshot(tmp_path / "fresh")
+
+
+def test_reader_process_never_fails_during_updates_and_rebuilds(tmp_path):
+    corpus, folder = tmp_path / "corpus", tmp_path / "ix"
+    make_corpus(corpus, 600)
+    Index.build(folder, corpus)
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", (
+        "import sys\nfrom pathlib import Path\nfrom newsearch import Index\n"
+        f"ix = Index.open({str(folder)!r}); count = 0\n"
+        f"while not Path({str(stop)!r}).exists():\n"
+        "    assert ix.query('harbour OR storm', limit=5).total > 0\n"
+        "    ix.get(next(iter(ix.query('harbour', limit=1))).id)\n"
+        "    count += 1\n"
+        "print(count)")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    rng = random.Random(5)
+    for round_number in range(6):
+        mutate(corpus, rng, share=0.1)
+        if round_number == 3:
+            Index.build(folder, None)
+        else:
+            Index.open(folder).update()
+    stop.write_text("")
+    out, err = reader.communicate(timeout=60)
+    assert reader.returncode == 0, err
+    assert int(out) > 10
+
+
+def _readme_block_line(pattern: str) -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    match = re.search(pattern, readme, re.MULTILINE)
+    assert match, pattern
+    return match.group(1)
+
+
+@pytest.mark.parametrize("source", ["crontab", "systemd"])
+def test_readme_scheduled_command_runs(tmp_path, tiny_corpus, source):
+    if source == "crontab":
+        command = _readme_block_line(r"^15 2 \* \* \* (.+)$")
+    else:
+        environment = _readme_block_line(r"^Environment=(.+)$")
+        command = f"{environment} {_readme_block_line(r'^ExecStart=(.+)$')}"
+    folder = tmp_path / "ix"
+    Index.build(folder, tiny_corpus)
+    (tiny_corpus / "txt" / "late.txt").write_text("Late edition\n\nPress time.\n")
+    command = command.replace("/var/lib/newsearch", str(folder))
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, env=env, check=False)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    assert Index.open(folder).query('"Late edition"').total == 1
