@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 QUERY ?= Mariupol corridor
 
-.PHONY: install demo test bench-mixed clean
+.PHONY: install demo test bench-extraction bench-update clean
 
 install: $(VENV)/.installed
 
@@ -20,8 +20,14 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q tests
 
-bench-mixed: install
-	$(BIN)/python benchmarks/mixed.py
+bench-extraction: install
+	# pip 23 cannot resolve trafilatura and readability-lxml together (both ask for lxml[html_clean]); pip 24+ can
+	$(BIN)/pip install -q --disable-pip-version-check 'pip>=24'
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/extraction.py
+
+bench-update: install
+	$(BIN)/python benchmarks/update.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

@@ -32,6 +32,8 @@ class Article:
     path: str = ""
     # Hash of the source this article came from (file or record); lets updates skip unchanged input.
     content_hash: str = field(default="", compare=False)
+    # Problems met while reading that did not stop it (e.g. a page with almost no text); one line each.
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     def to_dict(self) -> dict:
         """The article as JSON-ready values (dates in ISO 8601)."""

@@ -1,7 +1,7 @@
-"""File -> Article: html (bs4 + metadata layers), text, json/jsonl, encodings; the only parsers."""
+"""File -> Article: html (lxml: metadata layers and body extraction), text, json/jsonl, encodings; the only parsers."""
 
 from .dates import parse_bound, parse_date
-from .files import FileRead, find_files, read_file
+from .files import FileRead, find_files, read_article, read_file
 from .records import article_from_record
 
-__all__ = ["FileRead", "article_from_record", "find_files", "parse_bound", "parse_date", "read_file"]
+__all__ = ["FileRead", "article_from_record", "find_files", "parse_bound", "parse_date", "read_article", "read_file"]

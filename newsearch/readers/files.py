@@ -97,9 +97,18 @@ def read_file(path: Path, root: Path) -> FileRead:
     return FileRead(shown, content_hash, articles, errors)
 
 
+def read_article(path: str | os.PathLike) -> Article:
+    """The article in one file (for JSON and JSONL, the first record); raises ReadError when there is none."""
+    path = Path(path)
+    result = read_file(path, path.parent)
+    if result.articles:
+        return result.articles[0]
+    raise result.errors[0]
+
+
 def _read(data: bytes, path: str, id: str, suffix: str) -> Iterator[Article | ReadError]:
     if suffix in (".html", ".htm"):
-        # Imported here so that commands which only query never load Beautiful Soup (CLI start-up time).
+        # Imported here so that commands which only query never load lxml (CLI start-up time).
         from .html import read_html
 
         yield read_html(decode(data, path, markup=True), id=id, path=path)

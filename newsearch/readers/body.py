@@ -1,0 +1,259 @@
+"""The article body of a parsed page: the subtree with the most story-like text, with its boilerplate dropped.
+
+The page is cut into text blocks (the text between block-level tags). Each block weighs
+its non-link characters less a fixed cost, so long paragraphs count for a region and
+link lists, and regions marked as boilerplate (footer, sidebar, comments...), count
+against it. The container is the element whose subtree weighs most, narrowed to the
+<article> holding the headline when it lists several; the body is its blocks from the
+headline on, less the link-heavy, boilerplate-marked, "share / read more" and date lines.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lxml import etree
+
+from .text import normalize_space
+
+# Removed with their content before anything is measured.
+DROPPED_TAGS = ("script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object", "embed",
+                "button", "select", "textarea", "input", "option", "label", "nav", "dialog", "menu",
+                "figure", "figcaption", "picture", "video", "audio", "map", "head", "title")
+BLOCK_TAGS = frozenset({
+    "p", "div", "section", "article", "main", "header", "footer", "aside", "form", "fieldset", "address",
+    "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td",
+    "th", "caption", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "center", "details", "summary", "body", "html",
+})
+HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+BLOCK_COST = 40  # characters a block must exceed before it counts as story text
+MAX_SHORT_BLOCK_COST = 10  # a short line that is not a link (a table cell, a label) costs little
+MAX_LINK_DENSITY = 0.5
+# Parts of class and id names ("share-bar", "comments_list") that mark boilerplate. The strong ones also keep
+# the container search away from a region; the weak ones (a page's "article-header" may hold the whole story)
+# only drop parts of the chosen container.
+STRONG_NOISE_WORDS = frozenset("""
+    nav navbar navigation menu footer sidebar share shares sharing sharebar social related promo promotion
+    newsletter subscribe subscription cookie cookies consent comment comments disqus advert advertisement ads
+    adslot advertising sponsored breadcrumb breadcrumbs outbrain taboola recommended recommendations trending popular
+""".split())
+WEAK_NOISE_WORDS = frozenset("""
+    header masthead ad banner byline caption credit credits tags toolbar popup modal signup paywall bio disclaimer
+    meta author authors dateline timestamp date print email rating pagination pager skip
+""".split())
+STRONG_NOISE_TAGS = frozenset({"footer", "aside"})
+WEAK_NOISE_TAGS = frozenset({"header", "address"})
+NOISE_ROLES = frozenset({"navigation", "complementary", "banner", "contentinfo", "menu", "menubar", "dialog"})
+_NAME_PARTS = re.compile(r"[-_\s]+")
+_BOILERPLATE_LINE = re.compile(
+    r"^(?:share(?: this)?(?: on \w+)?|tweet|e-?mail|print|read more|continue reading|subscribe|sign up|"
+    r"advertisement|related|related articles|follow us|click here|comments?|leave a comment|image|photo|"
+    r"see also|more from \w+)\b.{0,40}$",
+    re.IGNORECASE,
+)
+_PROMOTION = re.compile(r"\b(?:subscribe|newsletters?|sign up|all rights reserved|follow us)\b", re.IGNORECASE)
+_DATE_WORDS = re.compile(
+    r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|\b\d{1,4}(?:[:/.-]\d{1,4})*\b|"
+    r"\b(?:am|pm|[ap]\.m\.|gmt|utc|[ecmp][sd]t|updated|posted|published|on|at)\b|[,;|•·]",
+    re.IGNORECASE,
+)
+
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass
+class _Block:
+    """A run of text whose nearest block-level ancestor is ``owner``."""
+
+    owner: etree._Element
+    text: str
+    link_chars: int
+
+    @property
+    def weight(self) -> float:
+        """Positive for story-like text, negative for short lines and link lists."""
+        if self.link_chars > len(self.text) * MAX_LINK_DENSITY:
+            return -len(self.text)
+        return max(len(self.text) - self.link_chars - BLOCK_COST, -MAX_SHORT_BLOCK_COST)
+
+
+def extract_body(root: etree._Element, *, title: str = "") -> str:
+    """The story text under ``root`` (a parsed page, modified in place): paragraphs separated by blank lines."""
+    etree.strip_elements(root, *DROPPED_TAGS, with_tail=False)
+    _drop_hidden(root)
+    blocks = _blocks(root)
+    if not blocks:
+        return ""
+    chars = _subtree_sums(root, blocks, lambda block: len(block.text))
+    page_noise = _noise(root, chars, strong=True)
+    weights = _subtree_sums(root, blocks, lambda block: -len(block.text) if block.owner in page_noise
+                            else block.weight)
+    container = max(weights, key=weights.__getitem__)
+    headline = normalize_space(title).lower()
+    heading = _headline_element(container, blocks, headline)
+    if heading is not None:
+        container = _story_in_listing(container, heading, weights)
+    inside = set(container.iter())
+    noise = _noise(container, chars)
+    started = heading is None or heading not in inside
+    paragraphs: dict[str, None] = {}  # ordered and without repeats
+    for block in blocks:
+        started = started or block.owner is heading
+        if started and block.owner in inside and not _is_boilerplate(block, noise, headline):
+            paragraphs[block.text] = None
+    return "\n\n".join(paragraphs)
+
+
+def _headline_element(container: etree._Element, blocks: list[_Block], headline: str) -> etree._Element | None:
+    """The heading in the container that reads as the page's title; the story starts there."""
+    wanted = _words(headline)
+    if not wanted:
+        return None
+    for block in blocks:
+        if block.owner.tag in HEADING_TAGS and _is_same_headline(_words(block.text), wanted):
+            if any(ancestor is container for ancestor in block.owner.iterancestors()):
+                return block.owner
+    return None
+
+
+def _words(text: str) -> str:
+    return " ".join(_WORD.findall(text.lower()))
+
+
+def _is_same_headline(heading: str, title: str) -> bool:
+    """Equal words, or one inside the other and at least half as long (a title may add the site's name)."""
+    shorter, longer = sorted((heading, title), key=len)
+    return bool(shorter) and shorter in longer and len(shorter) * 2 >= len(longer)
+
+
+def _story_in_listing(container: etree._Element, heading: etree._Element, weights: dict) -> etree._Element:
+    """The <article> holding the headline when the container lists several (a story above teasers)."""
+    story = next(heading.iterancestors("article"), None)
+    if story is None or story is container or weights.get(story, 0.0) <= 0:
+        return container
+    inside_story = set(story.iter())
+    others = [a for a in container.iter("article") if a not in inside_story and story not in set(a.iterancestors())]
+    return story if others else container
+
+
+def _drop_hidden(root: etree._Element) -> None:
+    """Remove elements a reader never sees: ``hidden``, ``aria-hidden`` and ``display:none``."""
+    for element in root.xpath("//*[@hidden or @aria-hidden='true' or contains(translate(@style, ' ', ''),"
+                              " 'display:none')]"):
+        if element.getparent() is not None and element.tag not in ("html", "body"):
+            _remove(element)
+
+
+def _remove(element: etree._Element) -> None:
+    """Take an element and its content out of the tree, keeping the text that follows it."""
+    parent, previous, tail = element.getparent(), element.getprevious(), element.tail or ""
+    if tail.strip():
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
+
+
+def _blocks(root: etree._Element) -> list[_Block]:
+    """The page's text blocks in reading order, each with the characters that sit inside links."""
+    blocks: list[_Block] = []
+    owners = [root]
+    parts: list[str] = []
+    link_chars = links = 0
+
+    def flush():
+        nonlocal link_chars
+        text = "\n".join(normalize_space(line) for line in "".join(parts).split("\n")).strip()
+        if text:
+            blocks.append(_Block(owners[-1] if owners else root, text, link_chars))
+        parts.clear()
+        link_chars = 0
+
+    def add(text, in_link):
+        nonlocal link_chars
+        if text:
+            parts.append(text)
+            if in_link:
+                link_chars += len(text.strip())
+
+    for event, element in etree.iterwalk(root, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "start":
+            if tag in BLOCK_TAGS:
+                flush()
+                owners.append(element)
+            elif tag == "br":
+                parts.append("\n")
+            if tag == "a":
+                links += 1
+            add(element.text, links)
+        else:
+            if tag == "a":
+                links -= 1
+            if tag in BLOCK_TAGS:
+                flush()
+                owners.pop()
+            add(element.tail, links)
+    flush()
+    return blocks
+
+
+def _subtree_sums(root: etree._Element, blocks: list[_Block], value) -> dict:
+    """``value(block)`` summed over each element's subtree, bottom-up without recursion (nesting may be deep)."""
+    sums: dict = {}
+    for block in blocks:
+        sums[block.owner] = sums.get(block.owner, 0.0) + value(block)
+    for element in reversed(list(root.iter())):  # descendants follow their ancestor in document order
+        parent = element.getparent()
+        if parent is not None and element in sums:
+            sums[parent] = sums.get(parent, 0.0) + sums[element]
+    return sums
+
+
+def _noise(top: etree._Element, chars: dict, *, strong: bool = False) -> set:
+    """Elements under ``top`` that tag, role, class or id mark as boilerplate, with all they contain.
+
+    A marked element holding half of ``top``'s text or more is a wrapper, not boilerplate.
+    """
+    limit = chars.get(top, 0.0) / 2
+    noise: set = set()
+    for element in top.iterdescendants():
+        if element not in noise and chars.get(element, 0.0) < limit and _is_marked_noise(element, strong):
+            noise.update(element.iter())
+    return noise
+
+
+def _is_marked_noise(element: etree._Element, strong: bool) -> bool:
+    """Whether tag, role, class or id says boilerplate (only strongly, with ``strong``); embedded posts are story."""
+    if element.tag in STRONG_NOISE_TAGS or element.get("role") in NOISE_ROLES:
+        return True
+    if not strong and element.tag in WEAK_NOISE_TAGS:
+        return True
+    words = STRONG_NOISE_WORDS if strong else STRONG_NOISE_WORDS | WEAK_NOISE_WORDS
+    for name in f"{element.get('class') or ''} {element.get('id') or ''}".lower().split():
+        parts = set(_NAME_PARTS.split(name))
+        if parts & words and "embed" not in parts:
+            return True
+    return False
+
+
+def _is_boilerplate(block: _Block, noise: set, headline: str) -> bool:
+    text = block.text
+    if block.owner in noise or block.owner.tag == "h1":
+        return True
+    if block.link_chars > len(text) * MAX_LINK_DENSITY:
+        return True
+    if headline and text.lower() == headline:
+        return True
+    if len(text) < 80 and _BOILERPLATE_LINE.match(text):
+        return True
+    return len(text) < 150 and bool(_PROMOTION.search(text)) or len(text) < 80 and _is_dateline(text)
+
+
+def _is_dateline(text: str) -> bool:
+    """A short line that is only a date, a time and a word or two ("Updated Nov 19, 9:41 AM")."""
+    rest = _DATE_WORDS.sub(" ", text)
+    return len(rest.split()) <= 3 and len(rest) < len(text) * 0.6
