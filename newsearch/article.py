@@ -48,6 +48,7 @@ class Article:
             "categories": list(self.categories),
             "path": self.path,
             "body": self.body,
+            "warnings": list(self.warnings),
         }
 
 

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from . import Article, Hit, Index, IndexStats, NewsearchError, UpdateReport
+from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, UpdateReport, read_article
 
 DEFAULT_INDEX = "index"
 
@@ -204,6 +204,40 @@ def show(id, as_json, index_dir):
 
 
 @cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@json_option
+def extract(files, as_json):
+    """Print articles as newsearch reads them: metadata, then the body.
+
+    With --json, one JSON object per file (id, title, authors, published,
+    source, url, language, categories, body, warnings). A file that cannot be
+    read is reported on stderr and the others are still printed (exit code 1).
+
+    Example:
+
+    \b
+        newsearch extract page.html
+        newsearch extract page.html other.html --json
+    """
+    failed = False
+    for number, name in enumerate(files):
+        try:
+            article = read_article(name)
+        except ReadError as error:
+            click.echo(f"newsearch: skipped {error}", err=True)
+            failed = True
+            continue
+        for warning in article.warnings:
+            click.echo(f"newsearch: warning: {warning}", err=True)
+        if as_json:
+            click.echo(json.dumps(article.to_dict(), ensure_ascii=False))
+        else:
+            click.echo(("\n" + "=" * 72 + "\n" if number else "") + _format_article(article))
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
 @json_option
 @index_option
 def stats(as_json, index_dir):
@@ -226,6 +260,9 @@ def _report(report: UpdateReport, as_json: bool = False, quiet: bool = False) ->
     """Failures on stderr, the summary (text or JSON) on stdout unless quiet; exit 1 when anything failed."""
     for where, reason in report.failed:
         click.echo(f"newsearch: skipped {where}: {reason}", err=True)
+    if not quiet:
+        for warning in report.warnings:
+            click.echo(f"newsearch: warning: {warning}", err=True)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     elif not quiet:
@@ -273,6 +310,8 @@ def _format_article(article: Article) -> str:
         ("url", article.url), ("language", article.language), ("categories", ", ".join(article.categories)),
         ("path", article.path),
     ]
+    if article.warnings:
+        fields.append(("warnings", "; ".join(article.warnings)))
     head = "\n".join(f"{name + ':':<12}{value}" for name, value in fields)
     return f"{head}\n\n{article.body}"
 

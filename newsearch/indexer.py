@@ -26,6 +26,7 @@ class UpdateReport:
     deleted: int = 0
     unchanged: int = 0
     failed: tuple[tuple[str, str], ...] = ()
+    warnings: tuple[str, ...] = ()  # articles indexed with a problem (say, a page with almost no text)
     files: int = 0
     seconds: float = 0.0
     dry_run: bool = False
@@ -51,6 +52,7 @@ class UpdateReport:
         return {
             "added": self.added, "changed": self.changed, "deleted": self.deleted, "unchanged": self.unchanged,
             "failed": [{"path": where, "reason": reason} for where, reason in self.failed],
+            "warnings": list(self.warnings),
             "files": self.files, "seconds": round(self.seconds, 3), "dry_run": self.dry_run,
         }
 
@@ -86,7 +88,8 @@ def update(engine: Engine, manifest: Manifest, roots: list[Path], progress: Prog
         if str(root) not in manifest.sources:
             manifest.sources.append(str(root))
     return UpdateReport(added=run.added, changed=run.changed, deleted=len(deletes), unchanged=run.unchanged,
-                        failed=tuple(run.failed), files=run.file_count, seconds=time.monotonic() - started,
+                        failed=tuple(run.failed), warnings=tuple(run.warnings), files=run.file_count,
+                        seconds=time.monotonic() - started,
                         dry_run=dry_run)
 
 
@@ -99,6 +102,7 @@ class _Run:
         self.progress = progress
         self.added = self.changed = self.unchanged = 0
         self.failed: list[tuple[str, str]] = []
+        self.warnings: list[str] = []
         self.upserted: set[str] = set()
         self.stale: set[str] = set()  # ids that changed files or vanished files no longer give
         self.deleted: list[str] = []
@@ -157,6 +161,7 @@ class _Run:
             else:
                 self.added += 1
             self.upserted.add(article.id)
+            self.warnings.extend(article.warnings)
             yield article
         self.stale.update(set(old) - set(records))
         self.failed.extend((where, reason) for where, reason in errors)

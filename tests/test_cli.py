@@ -128,3 +128,53 @@ def test_python_dash_m_runs_the_cli(built_index):
                              "--index", str(built_index)], capture_output=True, text=True, cwd=ROOT, check=False)
     assert result.returncode == 0, result.stderr
     assert SEED_ID in result.stdout
+
+
+STUB_PAGE = ('<html><head><title>Subscribers only: the harbour deal | Harbour Gazette</title></head>'
+             '<body><div id="app"></div><script>render()</script></body></html>')
+
+
+def test_extract_prints_metadata_then_body(runner):
+    page = ROOT / "corpus" / "html" / "central-bank-holds-rates.html"
+    result = runner.invoke(cli, ["extract", str(page)])
+    assert result.exit_code == 0, result.output
+    head, body = result.output.split("\n\n", 1)
+    assert "title:      Valdoria central bank holds rates as inflation eases to 3.1 percent" in head
+    assert "published:  2023-09-21T14:00:00+02:00" in head
+    assert "source:     Valdoria Wire" in head
+    assert body.strip() and "cookie" not in body.lower()
+
+
+def test_extract_json_matches_the_reader_api(runner, tmp_path):
+    from newsearch import read_article
+
+    page = ROOT / "corpus" / "html" / "lighthouse-museum-reopens.html"
+    stub = tmp_path / "stub.html"
+    stub.write_text(STUB_PAGE)
+    result = runner.invoke(cli, ["extract", str(page), str(stub), "--json"])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads(line) for line in result.stdout.splitlines())
+    assert first == read_article(page).to_dict()
+    assert second["title"] == "Subscribers only: the harbour deal" and second["body"] == ""
+    assert "no article text" in second["warnings"][0]
+    assert "warning: " in result.stderr and str(stub) in result.stderr
+
+
+def test_extract_reports_unreadable_files_and_goes_on(runner, tmp_path):
+    binary = tmp_path / "photo.html"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00")
+    page = ROOT / "corpus" / "html" / "lighthouse-museum-reopens.html"
+    result = runner.invoke(cli, ["extract", str(binary), str(page), "--json"])
+    assert result.exit_code == 1
+    assert f"{binary}: binary file" in result.stderr
+    assert len(result.stdout.splitlines()) == 1
+
+
+def test_title_only_page_is_indexed_with_a_warning_and_flagged_in_show(runner, tmp_path, tiny_corpus):
+    (tiny_corpus / "stub.html").write_text(STUB_PAGE)
+    built = runner.invoke(cli, ["index", str(tiny_corpus), "--index", str(tmp_path / "ix")])
+    assert built.exit_code == 0, built.output
+    assert "31 added" in built.stdout
+    assert "warning: " in built.stderr and "stub.html: no article text" in built.stderr
+    shown = runner.invoke(cli, ["show", "stub.html", "--index", str(tmp_path / "ix")])
+    assert "warnings:   " in shown.output and "no article text" in shown.output

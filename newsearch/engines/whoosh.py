@@ -104,7 +104,8 @@ def _schema() -> Schema:
         url=ID(stored=True),
         path=ID(stored=True),
         published=DATETIME(sortable=True),
-        published_text=STORED(),  # the date as the source gave it, zone included; `published` is naive UTC
+        published_text=STORED(),
+        warnings=STORED(),  # the date as the source gave it, zone included; `published` is naive UTC
     )
 
 
@@ -295,6 +296,8 @@ def _document(article: Article) -> dict:
         "categories": "\x1f".join(article.categories), "_stored_categories": list(article.categories),
         "url": article.url, "path": article.path,
     }
+    if article.warnings:
+        fields["warnings"] = list(article.warnings)
     if article.published is not None:
         fields["published"] = to_utc_naive(article.published)
         fields["published_text"] = article.published.isoformat()
@@ -307,6 +310,7 @@ def _article(stored: dict) -> Article:
         published=_published(stored), authors=tuple(stored.get("authors") or ()),
         source=stored.get("source", ""), url=stored.get("url", ""), language=stored.get("language", ""),
         categories=tuple(stored.get("categories") or ()), path=stored.get("path", ""),
+        warnings=tuple(stored.get("warnings") or ()),
     )
 
 
