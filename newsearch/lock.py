@@ -7,7 +7,7 @@ import os
 import time
 from pathlib import Path
 
-from .errors import IndexLocked
+from .errors import IndexLocked, NewsearchError
 
 FILE_NAME = ".write.lock"
 POLL_SECONDS = 0.1
@@ -26,8 +26,11 @@ class WriteLock:
         self._fd: int | None = None
 
     def __enter__(self) -> WriteLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise NewsearchError(f"cannot write the index in '{self.path.parent}': {error.strerror or error}") from None
         deadline = time.monotonic() + self.wait
         while True:
             try:

@@ -300,6 +300,10 @@ def test_killed_runs_never_break_the_index(tmp_path):
     assert final.ok
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
         f"gen-{max(int(p.name[4:]) for p in folder.glob('gen-*')):06d}", "newsearch.json"]
+    # what killed writers left inside the live generation (temporary postings, MAIN.tmp) is gone too
+    leftovers = [p.name for p in next(folder.glob("gen-*")).iterdir()
+                 if not re.fullmatch(r"MAIN_\w+\.seg|_MAIN_\d+\.toc|MAIN_WRITELOCK|manifest\.json", p.name)]
+    assert leftovers == []
     Index.build(tmp_path / "fresh", corpus)
     assert snapshot(folder) == snapshot(tmp_path / "fresh")
 
@@ -352,3 +356,12 @@ def test_readme_scheduled_command_runs(tmp_path, tiny_corpus, source):
     result = subprocess.run(["sh", "-c", command], capture_output=True, text=True, env=env, check=False)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
     assert Index.open(folder).query('"Late edition"').total == 1
+
+
+def test_index_folder_that_cannot_be_written_is_one_line(runner, tmp_path, tiny_corpus):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(cli, ["index", str(tiny_corpus), "--index", str(blocker / "ix")])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: cannot write the index in")
+    assert "Traceback" not in result.stderr
