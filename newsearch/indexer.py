@@ -12,7 +12,7 @@ from .article import Article
 from .engines.base import Engine
 from .errors import NewsearchError
 from .manifest import FileEntry, Manifest
-from .readers import find_files, read_file
+from .readers import find_files, stream_file
 
 Progress = Callable[[int, int], None]
 
@@ -141,17 +141,15 @@ class _Run:
         if entry is not None and entry.is_unchanged(stat):
             self._keep(entry)
             return
-        result = read_file(path, root)
-        errors = [[error.path, error.reason] for error in result.errors]
-        if entry is not None and (entry.content_hash == result.content_hash or not result.articles):
-            # Same bytes under a new mtime, or unreadable now: keep the documents it gave last time.
-            entry.size, entry.mtime_ns, entry.errors = stat.st_size, stat.st_mtime_ns, errors
+        stream = stream_file(path, root)
+        if entry is not None and entry.content_hash == stream.content_hash:
+            entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns  # same bytes, new time: nothing to do
             self._keep(entry)
             return
         old = entry.records if entry else {}
         records = {}
-        for article in result.articles:
-            digest = article.content_hash or result.content_hash
+        for article in stream.articles:
+            digest = article.content_hash or stream.content_hash
             records[article.id] = digest
             if old.get(article.id) == digest:
                 self.unchanged += 1
@@ -163,9 +161,15 @@ class _Run:
             self.upserted.add(article.id)
             self.warnings.extend(article.warnings)
             yield article
+        errors = [[error.path, error.reason] for error in stream.errors]
+        if entry is not None and not records:
+            # Unreadable now: keep the documents it gave last time, and say why on every run until it changes.
+            entry.size, entry.mtime_ns, entry.errors = stat.st_size, stat.st_mtime_ns, errors
+            self._keep(entry)
+            return
         self.stale.update(set(old) - set(records))
         self.failed.extend((where, reason) for where, reason in errors)
-        self.manifest.files[key] = FileEntry(stat.st_size, stat.st_mtime_ns, result.content_hash, records, errors)
+        self.manifest.files[key] = FileEntry(stat.st_size, stat.st_mtime_ns, stream.content_hash, records, errors)
 
     def _keep(self, entry: FileEntry) -> None:
         """Count an unchanged file's documents, and report its known failures again."""

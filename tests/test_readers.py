@@ -784,3 +784,40 @@ def test_unsupported_file_given_directly_is_an_error(tmp_path):
     result = read_file(_write(tmp_path, "notes.md", "# Notes\n\nSome text.\n"), tmp_path)
     assert result.articles == ()
     assert "unsupported file type '.md'" in result.errors[0].reason
+
+
+def test_gzipped_jsonl_feed_is_read(tmp_path):
+    import gzip
+
+    path = tmp_path / "feed.jsonl.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as feed:
+        feed.write(json.dumps({"id": "g1", "title": "Packed", "body": "In a gzip file."}) + "\n")
+        feed.write("{broken\n")
+    result = read_file(path, tmp_path)
+    assert [a.id for a in result.articles] == ["g1"]
+    assert [e.path for e in result.errors] == [f"{path} line 2"]
+    assert path in find_files(tmp_path)
+
+
+def test_jsonl_is_read_whatever_its_size(tmp_path, monkeypatch):
+    import newsearch.readers.files as files
+
+    monkeypatch.setattr(files, "MAX_FILE_BYTES", 100)  # one-article files above this are refused
+    lines = "".join(json.dumps({"id": f"r{n}", "title": f"Record {n}", "body": "x" * 50}) + "\n" for n in range(20))
+    path = _write(tmp_path, "big.jsonl", lines)
+    assert len(read_file(path, tmp_path).articles) == 20
+    big_page = _write(tmp_path, "big.txt", "Headline\n\n" + "word " * 100)
+    assert "larger than" in read_file(big_page, tmp_path).errors[0].reason
+
+
+def test_binary_and_empty_jsonl_are_one_error_each(tmp_path):
+    binary = _write(tmp_path, "blob.jsonl", b"\x00\x01\x02" * 100 + b"\n" + b"\xff" * 50)
+    empty = _write(tmp_path, "empty.jsonl", b"")
+    assert [e.reason for e in read_file(binary, tmp_path).errors] == ["binary file, not text"]
+    assert [e.reason for e in read_file(empty, tmp_path).errors] == ["empty file"]
+
+
+def test_jsonl_line_in_cp1252_is_decoded(tmp_path):
+    line = json.dumps({"id": "c1", "title": "Price £5", "body": "It costs £5."}, ensure_ascii=False).encode("cp1252")
+    path = _write(tmp_path, "legacy.jsonl", line + b"\n")
+    assert read_file(path, tmp_path).articles[0].title == "Price £5"

@@ -139,7 +139,7 @@ def test_nothing_changed_reads_no_file(tmp_path, tiny_corpus, monkeypatch):
     def fail(*args, **kwargs):
         raise AssertionError("an unchanged file was read")
 
-    monkeypatch.setattr(newsearch.indexer, "read_file", fail)
+    monkeypatch.setattr(newsearch.indexer, "stream_file", fail)
     with Index.open(tmp_path / "ix") as ix:
         report = ix.update()
     assert (report.unchanged, report.pending) == (30, False)

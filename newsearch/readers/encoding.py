@@ -24,14 +24,12 @@ def decode(data: bytes, path: str, *, markup: bool = False) -> str:
 
     Raises ReadError for empty and binary files and for bytes no encoding explains.
     """
-    if not data.strip():
-        raise ReadError(path, "empty file")
     for bom, name in _BOMS:
         if data.startswith(bom):
+            if not data[len(bom):].strip(b"\x00 \t\r\n"):
+                raise ReadError(path, "empty file")
             return _decode_as(data, name, path)
-    head = data[:_SNIFF]
-    if b"\x00" in head or sum(head.count(bytes([b])) for b in _BINARY_BYTES) > len(head) // 100:
-        raise ReadError(path, "binary file, not text")
+    check_text(data[:_SNIFF], path)
     if markup:
         declared = _declared_charset(data[:16384])
         if declared:
@@ -44,6 +42,14 @@ def decode(data: bytes, path: str, *, markup: bool = False) -> str:
     except UnicodeDecodeError:
         pass
     return _detect(data, path)
+
+
+def check_text(head: bytes, path: str) -> None:
+    """Raise ReadError when the opening bytes of a file show it is empty or binary (outside UTF-16/32)."""
+    if not head.strip():
+        raise ReadError(path, "empty file")
+    if b"\x00" in head or sum(head.count(bytes([b])) for b in _BINARY_BYTES) > len(head) // 100:
+        raise ReadError(path, "binary file, not text")
 
 
 def _declared_charset(head: bytes) -> str | None:

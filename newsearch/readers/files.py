@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..article import Article
 from ..errors import ReadError
-from .encoding import decode
+from .encoding import check_text, decode
 from .records import read_json, read_jsonl
 from .text import read_text
 
-SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl")
-MAX_FILE_BYTES = 50 * 1024 * 1024
+SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl", ".jsonl.gz")
+STREAMED_SUFFIXES = (".jsonl", ".jsonl.gz")  # read record by record, whatever their size
+MAX_FILE_BYTES = 50 * 1024 * 1024  # for one-article files and JSON, which are read whole
+_HASH_CHUNK = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,20 @@ class FileRead:
     content_hash: str
     articles: tuple[Article, ...]
     errors: tuple[ReadError, ...]
+
+
+@dataclass(frozen=True)
+class FileStream:
+    """One file being read: its hash, its articles as they are read, and the errors met so far.
+
+    ``errors`` is complete once ``articles`` is exhausted; JSON Lines files are read a
+    record at a time, so a feed of any size is indexed in bounded memory.
+    """
+
+    path: str
+    content_hash: str
+    articles: Iterator[Article]
+    errors: list[ReadError] = field(default_factory=list)
 
 
 def find_files(root: str | os.PathLike) -> list[Path]:
@@ -76,34 +93,80 @@ def document_id(path: Path, root: Path) -> str:
 
 def read_file(path: Path, root: Path) -> FileRead:
     """Every article in one file; a file that cannot be read at all gives one error and no articles."""
+    stream = stream_file(path, root)
+    articles = tuple(stream.articles)
+    return FileRead(stream.path, stream.content_hash, articles, tuple(stream.errors))
+
+
+def stream_file(path: Path, root: Path) -> FileStream:
+    """The articles of one file as they are read (see FileStream); nothing is read twice."""
     shown = str(path)
+    errors: list[ReadError] = []
+    id = document_id(path, root)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES:
-            raise ReadError(shown, f"larger than {MAX_FILE_BYTES // 2**20} MB")
-        data = path.read_bytes()
-    except OSError as error:
-        return FileRead(shown, "", (), (ReadError(shown, error.strerror or str(error)),))
+        if shown.lower().endswith(STREAMED_SUFFIXES):
+            content_hash = _hash(path)
+            parts = _lines_of(path, shown, id)
+        else:
+            if path.stat().st_size > MAX_FILE_BYTES:
+                raise ReadError(shown, f"larger than {MAX_FILE_BYTES // 2**20} MB")
+            data = path.read_bytes()
+            content_hash = hashlib.sha1(data).hexdigest()
+            parts = _read(data, shown, id, path.suffix.lower())
+    except (OSError, EOFError) as error:  # unreadable, or a gzip file that is not one
+        return FileStream(shown, "", iter(()), [ReadError(shown, getattr(error, "strerror", None) or str(error))])
     except ReadError as error:
-        return FileRead(shown, "", (), (error,))
-    content_hash = hashlib.sha1(data).hexdigest()
+        return FileStream(shown, "", iter(()), [error])
+    return FileStream(shown, content_hash, _sorted_out(parts, errors, shown), errors)
+
+
+def _sorted_out(parts: Iterable[Article | ReadError], errors: list[ReadError], path: str) -> Iterator[Article]:
+    """The articles among ``parts``; errors (a reader's own raise included) go to ``errors``."""
+    count = 0
     try:
-        parts = list(_read(data, shown, document_id(path, root), path.suffix.lower()))
+        for part in parts:
+            if isinstance(part, ReadError):
+                errors.append(part)
+            else:
+                count += 1
+                yield part
     except ReadError as error:
-        return FileRead(shown, content_hash, (), (error,))
-    articles = tuple(p for p in parts if isinstance(p, Article))
-    errors = tuple(p for p in parts if isinstance(p, ReadError))
-    if not articles and not errors:
-        errors = (ReadError(shown, "no articles in file"),)
-    return FileRead(shown, content_hash, articles, errors)
+        errors.append(error)
+    except (OSError, EOFError) as error:  # a compressed feed that ends early, a disk error half-way
+        errors.append(ReadError(path, getattr(error, "strerror", None) or str(error)))
+    if not count and not errors:
+        errors.append(ReadError(path, "no articles in file"))
+
+
+def _hash(path: Path) -> str:
+    digest = hashlib.sha1()
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(_HASH_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _lines_of(path: Path, shown: str, id: str) -> Iterator[Article | ReadError]:
+    """The records of a JSON Lines file, plain or gzipped, one line at a time; empty and binary files raise."""
+    opener = gzip.open if shown.lower().endswith(".gz") else open
+    with opener(path, "rb") as head:
+        check_text(head.read(4096), shown)
+    return _records(opener, path, shown, id)
+
+
+def _records(opener, path: Path, shown: str, id: str) -> Iterator[Article | ReadError]:
+    with opener(path, "rb") as lines:
+        yield from read_jsonl(lines, id=id, path=shown)
 
 
 def read_article(path: str | os.PathLike) -> Article:
     """The article in one file (for JSON and JSONL, the first record); raises ReadError when there is none."""
     path = Path(path)
-    result = read_file(path, path.parent)
-    if result.articles:
-        return result.articles[0]
-    raise result.errors[0]
+    stream = stream_file(path, path.parent)
+    first = next(stream.articles, None)
+    if first is None:
+        raise stream.errors[0]
+    return first
 
 
 def _read(data: bytes, path: str, id: str, suffix: str) -> Iterator[Article | ReadError]:
@@ -119,7 +182,5 @@ def _read(data: bytes, path: str, id: str, suffix: str) -> Iterator[Article | Re
         yield article
     elif suffix == ".json":
         yield from read_json(decode(data, path), id=id, path=path)
-    elif suffix == ".jsonl":
-        yield from read_jsonl(decode(data, path), id=id, path=path)
     else:
         raise ReadError(path, f"unsupported file type '{suffix}' (use {', '.join(SUFFIXES)})")

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 from ..article import Article
 from ..errors import ReadError
 from .dates import parse_date
+from .encoding import decode
 from .text import normalize_paragraphs, normalize_space, title_from_body
 
 _ALIASES = {
@@ -65,12 +66,24 @@ def read_json(text: str, *, id: str, path: str) -> Iterator[Article | ReadError]
         yield _or_error(record, id=f"{id}:{number}", path=path, where=f"{path} item {number}")
 
 
-def read_jsonl(text: str, *, id: str, path: str) -> Iterator[Article | ReadError]:
-    """Articles from JSON Lines, one per non-blank line; a bad line yields a ReadError naming it."""
-    for number, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
+def read_jsonl(lines: Iterable[bytes], *, id: str, path: str) -> Iterator[Article | ReadError]:
+    """Articles from JSON Lines, one per non-blank line; a bad line yields a ReadError naming it.
+
+    Lines are UTF-8 as the format says; a line that is not is decoded as the encoding
+    detector guesses.
+    """
+    for number, raw in enumerate(lines, 1):
+        if not raw.strip():
             continue
         where = f"{path} line {number}"
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            try:
+                line = decode(raw, where)
+            except ReadError as error:
+                yield error
+                continue
         try:
             record = json.loads(line)
         except ValueError as error:
