@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 QUERY ?= Mariupol corridor
 
-.PHONY: install demo test bench-extraction bench-update clean
+.PHONY: install demo test bench bench-extraction bench-update clean
 
 install: $(VENV)/.installed
 
@@ -25,6 +25,11 @@ bench-extraction: install
 	$(BIN)/pip install -q --disable-pip-version-check 'pip>=24'
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/extraction.py
+
+bench: install
+	$(BIN)/pip install -q --disable-pip-version-check 'pip>=24'
+	$(BIN)/pip install -q -e '.[bench]'
+	$(BIN)/python benchmarks/engines.py
 
 bench-update: install
 	$(BIN)/python benchmarks/update.py

@@ -1,0 +1,356 @@
+"""Engine benchmark: newsearch against a plain Whoosh script, SQLite FTS5 and tantivy on one news file.
+
+Usage:
+    python benchmarks/engines.py [--corpus FILE.jsonl[.gz]] [--engines newsearch,whoosh,fts5,tantivy]
+                                 [--queries 200] [--workdir DIR] [--json OUT.json]
+
+Each engine runs in its own fresh process, one after another, and measures: build time
+and documents per second, peak memory (RSS) of that process, index size on disk, warm
+top-10 query latency (p50/p95/p99) without and with snippets, the cold start of one query
+in a new process, and the time to add 1% more articles. The queries (two or three words
+from the titles of randomly chosen articles, seeded) are written to the work folder.
+Default corpus: ../shared/corpora/reuters/reuters.jsonl.gz; larger sets come from
+../shared/corpora/scale/make_scale.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import random
+import resource
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "reuters" / "reuters.jsonl.gz"
+ENGINES = ("newsearch", "whoosh", "fts5", "tantivy")
+UPDATE_SHARE = 0.01
+COLD_RUNS = 5
+
+
+def main() -> None:
+    options = _arguments()
+    if options.run:
+        print(json.dumps(_measure(options.run, Path(options.workdir), int(options.queries))))
+        return
+    if not options.corpus.exists():
+        sys.exit(f"{options.corpus} not found: pass --corpus FILE.jsonl[.gz]")
+    work = Path(options.workdir or tempfile.mkdtemp(prefix="newsearch-engines-"))
+    work.mkdir(parents=True, exist_ok=True)
+    _prepare(options.corpus, work, options.queries)
+    rows = {}
+    for engine in options.engines.split(","):
+        print(f"{engine}: building and querying ...", file=sys.stderr, flush=True)
+        result = subprocess.run([sys.executable, __file__, "--run", engine, "--workdir", str(work),
+                                 "--queries", str(options.queries)], capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            print(f"{engine} failed:\n{result.stderr[-2000:]}", file=sys.stderr)
+            continue
+        rows[engine] = json.loads(result.stdout.strip().splitlines()[-1])
+    rows["baseline"] = {"cold_start_s": _cold_whoosh_import(work)}
+    _print_table(rows, work)
+    if options.json:
+        Path(options.json).write_text(json.dumps(rows, indent=2))
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="a JSONL or JSONL.gz news file")
+    parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated, from " + ", ".join(ENGINES))
+    parser.add_argument("--queries", type=int, default=200, help="how many queries to time")
+    parser.add_argument("--workdir", help="where indexes and the query file go (default: a new temp folder)")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
+    parser.add_argument("--run", help=argparse.SUPPRESS)  # internal: measure one engine in this process
+    return parser.parse_args()
+
+
+# -- preparing the shared inputs
+
+
+def _prepare(corpus: Path, work: Path, count: int) -> None:
+    """Split the corpus into the articles to build from and the 1% that arrive later; pick the queries."""
+    opener = gzip.open if corpus.suffix == ".gz" else open
+    rng = random.Random(7)
+    later_every = round(1 / UPDATE_SHARE)
+    titles = []
+    (work / "corpus").mkdir(exist_ok=True)
+    with opener(corpus, "rt", encoding="utf-8") as lines, \
+            open(work / "corpus" / "articles.jsonl", "w", encoding="utf-8") as build, \
+            open(work / "later.jsonl", "w", encoding="utf-8") as later:
+        for number, line in enumerate(lines):
+            (later if number % later_every == later_every - 1 else build).write(line)
+            if rng.random() < 0.05:
+                titles.append(json.loads(line).get("title") or "")
+    queries = []
+    for title in rng.sample(titles, min(len(titles), count * 2)):
+        words = [w.lower() for w in title.split() if w.isalpha() and len(w) > 3]
+        if len(words) >= 2:
+            queries.append(" ".join(rng.sample(words, min(len(words), rng.choice((2, 3))))))
+    (work / "queries.txt").write_text("\n".join(queries[:count]) + "\n", encoding="utf-8")
+
+
+def _articles(path: Path):
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            yield str(record["id"]), record.get("title") or "", record.get("body") or ""
+
+
+# -- one engine, in its own process
+
+
+def _measure(engine: str, work: Path, count: int) -> dict:
+    queries = (work / "queries.txt").read_text(encoding="utf-8").split("\n")[:count]
+    queries = [q for q in queries if q]
+    folder = work / f"index-{engine}"
+    shutil.rmtree(folder, ignore_errors=True)
+    runner = {"newsearch": _Newsearch, "whoosh": _PlainWhoosh, "fts5": _Fts5, "tantivy": _Tantivy}[engine](folder)
+    started = time.perf_counter()
+    documents = runner.build(work / "corpus" / "articles.jsonl")
+    build_seconds = time.perf_counter() - started
+    figures = {"documents": documents, "build_s": build_seconds, "docs_per_s": documents / build_seconds,
+               "index_mb": _size(folder) / 1e6}
+    for snippets in (False, True):
+        runner.search(queries[0], snippets)  # warm caches
+        times = []
+        for text in queries:
+            begun = time.perf_counter()
+            runner.search(text, snippets)
+            times.append(time.perf_counter() - begun)
+        key = "with_snippets" if snippets else "no_snippets"
+        figures[key] = _percentiles(times)
+    figures["cold_start_s"] = _cold(runner.cold_command(queries[0]))
+    started = time.perf_counter()
+    runner.add(work / "later.jsonl")
+    figures["update_s"] = time.perf_counter() - started
+    figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return figures
+
+
+def _percentiles(times: list[float]) -> dict:
+    if len(times) < 2:
+        return {}
+    cuts = statistics.quantiles(times, n=100)
+    return {"p50_ms": 1000 * cuts[49], "p95_ms": 1000 * cuts[94], "p99_ms": 1000 * cuts[98]}
+
+
+def _cold(command: list[str]) -> float:
+    runs = []
+    for _ in range(COLD_RUNS):
+        started = time.perf_counter()
+        subprocess.run(command, capture_output=True, check=True)
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
+
+
+def _cold_whoosh_import(work: Path) -> float:
+    """The floor for a cold query: a bare `import whoosh` plus opening an index, in a new process."""
+    folder = next(work.glob("index-whoosh"), None) or next((work / "index-newsearch").glob("gen-*"), None)
+    code = "import whoosh.index as w, sys; w.open_dir(sys.argv[1])" if folder else "import whoosh"
+    return _cold([sys.executable, "-c", code, str(folder)])
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+class _Newsearch:
+    """newsearch through its public API, as an application would use it."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.index = None
+
+    def build(self, articles: Path) -> int:
+        from newsearch import Index
+
+        Index.build(self.folder, articles.parent)
+        self.index = Index.open(self.folder)
+        return self.index.stats().documents
+
+    def search(self, text: str, snippets: bool) -> None:
+        # newsearch always makes snippets; the two timings differ only by noise until it can skip them
+        list(self.index.query(text, limit=10))
+
+    def cold_command(self, text: str) -> list[str]:
+        return [sys.executable, "-m", "newsearch", "query", text, "--index", str(self.folder)]
+
+    def add(self, later: Path) -> None:
+        shutil.copy(later, self.folder.parent / "corpus" / "later.jsonl")
+        try:
+            self.index.update()
+        finally:
+            (self.folder.parent / "corpus" / "later.jsonl").unlink()
+
+
+class _PlainWhoosh:
+    """A textbook Whoosh script: StemmingAnalyzer title and body, one writer, MultifieldParser, highlights."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def build(self, articles: Path) -> int:
+        from whoosh import fields, index
+        from whoosh.analysis import StemmingAnalyzer
+
+        schema = fields.Schema(id=fields.ID(stored=True, unique=True),
+                               title=fields.TEXT(analyzer=StemmingAnalyzer(), stored=True),
+                               body=fields.TEXT(analyzer=StemmingAnalyzer(), stored=True))
+        self.folder.mkdir(parents=True)
+        self.index = index.create_in(str(self.folder), schema)
+        writer = self.index.writer()
+        count = 0
+        for id, title, body in _articles(articles):
+            writer.add_document(id=id, title=title, body=body)
+            count += 1
+        writer.commit()
+        self._open()
+        return count
+
+    def _open(self) -> None:
+        from whoosh.qparser import MultifieldParser
+
+        self.searcher = self.index.searcher()
+        self.parser = MultifieldParser(["title", "body"], self.index.schema)
+
+    def search(self, text: str, snippets: bool) -> None:
+        for hit in self.searcher.search(self.parser.parse(text), limit=10):
+            hit["id"]
+            if snippets:
+                hit.highlights("body")
+
+    def cold_command(self, text: str) -> list[str]:
+        code = ("import sys; from whoosh import index; from whoosh.qparser import MultifieldParser\n"
+                "ix = index.open_dir(sys.argv[1]); s = ix.searcher()\n"
+                "q = MultifieldParser(['title', 'body'], ix.schema).parse(sys.argv[2])\n"
+                "[print(h['id'], h.highlights('body')) for h in s.search(q, limit=10)]")
+        return [sys.executable, "-c", code, str(self.folder), text]
+
+    def add(self, later: Path) -> None:
+        writer = self.index.writer()
+        for id, title, body in _articles(later):
+            writer.update_document(id=id, title=title, body=body)
+        writer.commit()
+        self._open()
+
+
+class _Fts5:
+    """SQLite FTS5 from the standard library: porter tokenizer, bm25() with the title weighted, snippet()."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def build(self, articles: Path) -> int:
+        self.folder.mkdir(parents=True)
+        self.db = sqlite3.connect(self.folder / "fts.db")
+        self.db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, "
+                        "tokenize='porter unicode61')")
+        self.db.executemany("INSERT INTO docs VALUES (?, ?, ?)", _articles(articles))
+        self.db.commit()
+        return self.db.execute("SELECT count(*) FROM docs").fetchone()[0]
+
+    @staticmethod
+    def _match(text: str) -> str:
+        return " ".join(f'"{word}"' for word in text.split())
+
+    def search(self, text: str, snippets: bool) -> None:
+        extra = ", snippet(docs, 2, '<b>', '</b>', '…', 24)" if snippets else ""
+        self.db.execute(f"SELECT id{extra} FROM docs WHERE docs MATCH ? ORDER BY bm25(docs, 0, 2.0, 1.0) "
+                        "LIMIT 10", (self._match(text),)).fetchall()
+
+    def cold_command(self, text: str) -> list[str]:
+        code = ("import sqlite3, sys; db = sqlite3.connect(sys.argv[1])\n"
+                "print(db.execute(\"SELECT id, snippet(docs, 2, '<b>', '</b>', '…', 24) FROM docs WHERE docs "
+                "MATCH ? ORDER BY bm25(docs, 0, 2.0, 1.0) LIMIT 10\", (sys.argv[2],)).fetchall())")
+        return [sys.executable, "-c", code, str(self.folder / "fts.db"), self._match(text)]
+
+    def add(self, later: Path) -> None:
+        self.db.executemany("INSERT INTO docs VALUES (?, ?, ?)", _articles(later))
+        self.db.commit()
+
+
+class _Tantivy:
+    """tantivy's Python bindings: en_stem title and body, one writer thread, parse_query, SnippetGenerator."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def build(self, articles: Path) -> int:
+        import tantivy
+
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("id", stored=True, tokenizer_name="raw")
+        builder.add_text_field("title", stored=True, tokenizer_name="en_stem")
+        builder.add_text_field("body", stored=True, tokenizer_name="en_stem")
+        self.schema = builder.build()
+        self.folder.mkdir(parents=True)
+        self.index = tantivy.Index(self.schema, path=str(self.folder))
+        self._write(articles)
+        return self.searcher.num_docs
+
+    def _write(self, articles: Path) -> None:
+        import tantivy
+
+        writer = self.index.writer(heap_size=256_000_000, num_threads=1)
+        for id, title, body in _articles(articles):
+            writer.add_document(tantivy.Document(id=id, title=title, body=body))
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+        self.searcher = self.index.searcher()
+
+    def search(self, text: str, snippets: bool) -> None:
+        import tantivy
+
+        query = self.index.parse_query_lenient(text, ["title", "body"], field_boosts={"title": 2.0})[0]
+        generator = tantivy.SnippetGenerator.create(self.searcher, query, self.schema, "body") if snippets else None
+        for _, address in self.searcher.search(query, 10).hits:
+            document = self.searcher.doc(address)
+            if generator is not None:
+                generator.snippet_from_doc(document).to_html()
+
+    def cold_command(self, text: str) -> list[str]:
+        code = ("import sys, tantivy; ix = tantivy.Index.open(sys.argv[1]); s = ix.searcher()\n"
+                "q = ix.parse_query_lenient(sys.argv[2], ['title', 'body'])[0]\n"
+                "g = tantivy.SnippetGenerator.create(s, q, ix.schema, 'body')\n"
+                "[print(g.snippet_from_doc(s.doc(a)).to_html()) for _, a in s.search(q, 10).hits]")
+        return [sys.executable, "-c", code, str(self.folder), text]
+
+    def add(self, later: Path) -> None:
+        self._write(later)
+
+
+# -- the report
+
+
+def _print_table(rows: dict, work: Path) -> None:
+    def ms(figures: dict, key: str, cut: str) -> str:
+        value = figures.get(key, {}).get(cut)
+        return f"{value:.1f}" if value is not None else "—"
+
+    print(f"\nqueries: {work / 'queries.txt'}\n")
+    print("| engine | docs | build s | docs/s | peak RSS MB | index MB | p50 ms | p95 ms | p99 ms "
+          "| p50 ms snip | p95 ms snip | p99 ms snip | cold query s | add 1% s |")
+    print("| --- " * 15 + "|")
+    for name, figures in rows.items():
+        if name == "baseline":
+            continue
+        print(f"| {name} | {figures['documents']:,} | {figures['build_s']:.1f} | {figures['docs_per_s']:,.0f} "
+              f"| {figures['peak_rss_mb']:,.0f} | {figures['index_mb']:.1f} "
+              f"| {ms(figures, 'no_snippets', 'p50_ms')} | {ms(figures, 'no_snippets', 'p95_ms')} "
+              f"| {ms(figures, 'no_snippets', 'p99_ms')} | {ms(figures, 'with_snippets', 'p50_ms')} "
+              f"| {ms(figures, 'with_snippets', 'p95_ms')} | {ms(figures, 'with_snippets', 'p99_ms')} "
+              f"| {figures['cold_start_s']:.2f} | {figures['update_s']:.2f} |")
+    print(f"\ncold `import whoosh` + open index, new process: {rows['baseline']['cold_start_s']:.2f} s")
+
+
+if __name__ == "__main__":
+    main()
