@@ -29,6 +29,9 @@ class ReadError(NewsearchError):
     """A file or record cannot be turned into an article."""
 
     def __init__(self, path: str, reason: str):
-        super().__init__(f"{path}: {reason}")
+        super().__init__(path, reason)  # both in args, so the error pickles (files are read in worker processes)
         self.path = path
         self.reason = reason
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,9 +15,14 @@ from .article import Article
 from .engines.base import Engine
 from .errors import NewsearchError
 from .manifest import FileEntry, Manifest
-from .readers import find_files, stream_file
+from .readers import FileStream, find_files, read_file, stream_file
+from .readers.files import STREAMED_SUFFIXES
 
 Progress = Callable[[int, int], None]
+PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
+PARALLEL_WORKERS = 2
+PARALLEL_BATCH = 512
+PARENT_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -55,6 +63,61 @@ class UpdateReport:
             "warnings": list(self.warnings),
             "files": self.files, "seconds": round(self.seconds, 3), "dry_run": self.dry_run,
         }
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A file that must be read: new, or its size or modification time changed."""
+
+    path: Path
+    root: Path
+    key: str
+    entry: FileEntry | None
+    stat: os.stat_result
+
+
+def _streams(files: list[_Pending]) -> Iterator[FileStream]:
+    """Each file's stream, in order. Many files are read by worker processes, a batch at a time.
+
+    Extraction (HTML above all) costs more than indexing, so on several cores it runs
+    beside the writer. JSON Lines feeds are streamed here, record by record; a batch
+    bounds how many read articles wait in memory.
+    """
+    workers = min(PARALLEL_WORKERS, os.cpu_count() or 1)
+    if workers < 2 or sum(not _is_streamed(f.path) for f in files) < PARALLEL_MIN_FILES:
+        for pending in files:
+            yield stream_file(pending.path, pending.root)
+        return
+    # Workers are spawned, not forked: a forked worker would inherit the write lock's descriptor and,
+    # outliving a killed update, keep the index locked.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_end_with_parent,
+                             initargs=(os.getpid(),)) as pool:
+        for start in range(0, len(files), PARALLEL_BATCH):
+            batch = files[start:start + PARALLEL_BATCH]
+            futures = {id(f): pool.submit(read_file, f.path, f.root) for f in batch if not _is_streamed(f.path)}
+            for pending in batch:
+                future = futures.get(id(pending))
+                if future is None:
+                    yield stream_file(pending.path, pending.root)
+                else:
+                    read = future.result()
+                    yield FileStream(read.path, read.content_hash, iter(read.articles), list(read.errors))
+
+
+def _end_with_parent(parent: int) -> None:
+    """In a reading worker: exit when the update that started it is gone (say, killed by cron's timeout)."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _is_streamed(path: Path) -> bool:
+    return path.name.lower().endswith(STREAMED_SUFFIXES)
 
 
 def resolve_roots(names: list[str | os.PathLike]) -> list[Path]:
@@ -109,16 +172,27 @@ class _Run:
         self.file_count = 0
 
     def upserts(self) -> Iterator[Article]:
-        """The new and changed articles, read one file at a time."""
+        """The new and changed articles, file by file in path order (read in parallel where it pays)."""
         found = [(path, root) for root in self.roots for path in find_files(root)]
         self.file_count = len(found)
-        seen = set()
-        for done, (path, root) in enumerate(found, 1):
+        seen, to_read = set(), []
+        for path, root in found:
             key = str(path.resolve())
             seen.add(key)
-            yield from self._read(path, root, key)
+            entry = self.manifest.files.get(key)
+            try:
+                stat = path.stat()
+            except OSError as error:
+                self.failed.append((str(path), error.strerror or str(error)))
+                continue
+            if entry is not None and entry.is_unchanged(stat):
+                self._keep(entry)
+            else:
+                to_read.append(_Pending(path, root, key, entry, stat))
+        for done, (pending, stream) in enumerate(zip(to_read, _streams(to_read)), 1):
+            yield from self._apply(pending, stream)
             if self.progress:
-                self.progress(done, len(found))
+                self.progress(done, len(to_read))
         for root in self.roots:
             for key, entry in self.manifest.files_under(root).items():
                 if key not in seen:
@@ -131,17 +205,9 @@ class _Run:
             self.deleted.append(id)
             yield id
 
-    def _read(self, path: Path, root: Path, key: str) -> Iterator[Article]:
-        entry = self.manifest.files.get(key)
-        try:
-            stat = path.stat()
-        except OSError as error:
-            self.failed.append((str(path), error.strerror or str(error)))
-            return
-        if entry is not None and entry.is_unchanged(stat):
-            self._keep(entry)
-            return
-        stream = stream_file(path, root)
+    def _apply(self, pending: _Pending, stream: FileStream) -> Iterator[Article]:
+        """Yield what a read file gives that is new or changed, and record it in the manifest."""
+        entry, stat = pending.entry, pending.stat
         if entry is not None and entry.content_hash == stream.content_hash:
             entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns  # same bytes, new time: nothing to do
             self._keep(entry)
@@ -169,7 +235,8 @@ class _Run:
             return
         self.stale.update(set(old) - set(records))
         self.failed.extend((where, reason) for where, reason in errors)
-        self.manifest.files[key] = FileEntry(stat.st_size, stat.st_mtime_ns, stream.content_hash, records, errors)
+        self.manifest.files[pending.key] = FileEntry(stat.st_size, stat.st_mtime_ns, stream.content_hash, records,
+                                                     errors)
 
     def _keep(self, entry: FileEntry) -> None:
         """Count an unchanged file's documents, and report its known failures again."""

@@ -283,6 +283,7 @@ def test_killed_runs_never_break_the_index(tmp_path):
     assert newsearch("update", "--index", str(folder)).returncode == 0
     duration = time.monotonic() - started
     outcomes = []
+    workers_before = _reading_workers()
     for round_number in range(20):
         mutate(corpus, rng)
         command = ["index", "--rebuild"] if round_number % 5 == 4 else ["update"]
@@ -295,6 +296,11 @@ def test_killed_runs_never_break_the_index(tmp_path):
         with Index.open(folder) as ix:
             assert ix.query("harbour OR ferry").total > 0
     assert -9 in outcomes  # most runs were really killed
+    # reading workers of killed runs end with them, instead of living on (and holding the lock)
+    deadline = time.monotonic() + 5
+    while _reading_workers() - workers_before and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _reading_workers() - workers_before == set()
     with Index.open(folder) as ix:
         final = ix.update()
     assert final.ok
@@ -308,17 +314,32 @@ def test_killed_runs_never_break_the_index(tmp_path):
     assert snapshot(folder) == snapshot(tmp_path / "fresh")
 
 
+def _reading_workers() -> set[int]:
+    """Pids of live multiprocessing workers on this machine (Linux /proc)."""
+    pids = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and b"spawn_main" in (entry / "cmdline").read_bytes():
+                pids.add(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
 def test_reader_process_never_fails_during_updates_and_rebuilds(tmp_path):
     corpus, folder = tmp_path / "corpus", tmp_path / "ix"
     make_corpus(corpus, 600)
     Index.build(folder, corpus)
     stop = tmp_path / "stop"
     reader = subprocess.Popen([sys.executable, "-c", (
-        "import sys\nfrom pathlib import Path\nfrom newsearch import Index\n"
+        "import sys\nfrom pathlib import Path\nfrom newsearch import ArticleNotFound, Index\n"
         f"ix = Index.open({str(folder)!r}); count = 0\n"
         f"while not Path({str(stop)!r}).exists():\n"
         "    assert ix.query('harbour OR storm', limit=5).total > 0\n"
-        "    ix.get(next(iter(ix.query('harbour', limit=1))).id)\n"
+        "    try:\n"
+        "        ix.get(next(iter(ix.query('harbour', limit=1))).id)\n"
+        "    except ArticleNotFound:\n"
+        "        pass  # deleted by the update between the two calls: a fair answer\n"
         "    count += 1\n"
         "print(count)")], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     rng = random.Random(5)
@@ -365,3 +386,18 @@ def test_index_folder_that_cannot_be_written_is_one_line(runner, tmp_path, tiny_
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: cannot write the index in")
     assert "Traceback" not in result.stderr
+
+
+def test_reading_in_worker_processes_gives_the_same_index(tmp_path, monkeypatch):
+    import newsearch.indexer
+
+    corpus = tmp_path / "corpus"
+    make_corpus(corpus, 300)
+    (corpus / "broken.html").write_bytes(b"\x00\x01binary")
+    monkeypatch.setattr(newsearch.indexer, "PARALLEL_MIN_FILES", 10)
+    parallel = Index.build(tmp_path / "parallel", corpus)
+    monkeypatch.setattr(newsearch.indexer, "PARALLEL_MIN_FILES", 10**9)
+    sequential = Index.build(tmp_path / "sequential", corpus)
+    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "sequential")
+    assert (parallel.added, parallel.failed) == (sequential.added, sequential.failed) == (300, sequential.failed)
+    assert [reason for _, reason in parallel.failed] == ["binary file, not text"]
