@@ -159,15 +159,18 @@ def query(text, limit, page, sort, since, until, source, as_json, index_dir):
     """Search the index and print ranked hits with highlighted snippets.
 
     Plain words: articles with all of them come first, then those with most
-    of them. Also: "exact phrases", AND / OR / NOT, +required, -excluded,
-    field:value (title, body, author, source, language, url, category, id),
-    published:[2022-03-01 TO 2022-03-31], prefix*.
+    of them. Also: "exact phrases", "near words"~2, AND / OR / NOT,
+    +required, -excluded, (groups), field:value (title, body, author, source,
+    language, url, category, id), published:[2022-03-01 TO 2022-03-31],
+    published:>=2022-03, prefix*, fuzzy~. Put -- before a query that starts
+    with -.
 
     Example:
 
     \b
         newsearch query "Mariupol corridor" --limit 5
         newsearch query 'corridor source:reuters' --since 2022-03 --json
+        newsearch query 'corridor AND (Mariupol OR Azovstal) -shelling'
     """
     with Index.open(index_dir) as ix:
         results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source)

@@ -8,14 +8,19 @@ from collections.abc import Iterable
 
 from .engines.base import SORTS, SearchRequest
 from .errors import QuerySyntaxError
+from .readers.dates import parse_bound
 
 # Field names a query may use (``author`` and ``category`` are aliases of the list fields).
 FIELDS = ("title", "body", "authors", "author", "source", "language", "url", "path", "id",
           "categories", "category", "published")
 MAX_QUERY_CHARS = 4000
+_CONTEXT = 40  # characters of the query shown either side of a problem
 MAX_LIMIT = 1000
 MAX_PAGE = 10_000
+MAX_EXPANSIONS = 1000  # index words a prefix or fuzzy word may stand for
 _FIELD_PREFIX = re.compile(r"(?<![\w.\-/])([A-Za-z_]\w*):(?!//)")
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+_WILDCARD = re.compile(r"[^\s()]*\*[^\s()]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -42,7 +47,8 @@ def check_syntax(text: str) -> None:
     if not text:
         raise QuerySyntaxError("the query is empty")
     if len(text) > MAX_QUERY_CHARS:
-        raise QuerySyntaxError(f"the query is {len(text)} characters long; the most is {MAX_QUERY_CHARS}")
+        raise QuerySyntaxError(f"the query is {len(text)} characters long; the most is {MAX_QUERY_CHARS}: "
+                               f"{text[:_CONTEXT]}…")
     quote_at = None
     depth: list[tuple[str, int]] = []
     closing = {")": "(", "]": "[", "}": "{"}
@@ -69,7 +75,48 @@ def check_syntax(text: str) -> None:
         value = outside_quotes[match.end():match.end() + 1]
         if not value.strip() and not text[match.end():match.end() + 1] == '"':
             raise _error(text, match.start(1), f"field '{match.group(1)}:' has no value")
+        if match.group(1).lower() == "published":
+            _check_dates(text, match.end())
+    _check_operators(text, outside_quotes)
+    outside_ranges = re.sub(r"\[[^\]]*\]|\{[^}]*\}", lambda m: " " * len(m.group()), outside_quotes)
+    for match in _WILDCARD.finditer(outside_ranges):
+        word = match.group()
+        if word.index("*") != len(word) - 1 or not word[:-1].strip("*:+-"):
+            raise _error(text, match.start(), f"'{word}': '*' may only end a word, as in evacuat*")
+
+
+def _check_operators(text: str, outside_quotes: str) -> None:
+    """Raise QuerySyntaxError for an AND, OR or NOT with nothing to join or negate."""
+    words = [(m.group(), m.start()) for m in re.finditer(r"[^\s()]+|[()]", outside_quotes)]
+    if all(word in _OPERATORS or word in "+-()" for word, _ in words) and '"' not in text:
+        raise _error(text, words[0][1] if words else 0, "the query has operators but no words to search for")
+    for number, (word, position) in enumerate(words):
+        before = words[number - 1][0] if number else "("
+        after = words[number + 1][0] if number + 1 < len(words) else ")"
+        if word in _OPERATORS:
+            if after in _OPERATORS - {"NOT"} or after == ")":
+                raise _error(text, position, f"'{word}' needs a word after it")
+            if word != "NOT" and (before in _OPERATORS or before == "("):
+                raise _error(text, position, f"'{word}' needs a word before it")
+
+
+def _check_dates(text: str, start: int) -> None:
+    """Raise QuerySyntaxError unless the value after ``published:`` is a date, a comparison or a range of dates."""
+    value = re.match(r"\[[^\]]*\]|\{[^}]*\}|\S+", text[start:])
+    if value is None:
+        return
+    body = value.group().strip("[]{}")
+    bounds = re.split(r"\s+TO\s+", body) if value.group()[0] in "[{" else [re.sub(r"^[<>]=?", "", body)]
+    for bound in bounds:
+        bound = bound.strip().rstrip(")")
+        if bound and bound != "*" and parse_bound(bound, end=False) is None:
+            raise _error(text, start, f"published: cannot read {bound!r} as a date (use YYYY, YYYY-MM or YYYY-MM-DD)")
 
 
 def _error(text: str, position: int, problem: str) -> QuerySyntaxError:
-    return QuerySyntaxError(f"{problem}, at character {position + 1} of the query: {text}")
+    """The problem, where it is, and the query around it (cut to a readable line)."""
+    if len(text) <= 2 * _CONTEXT:
+        return QuerySyntaxError(f"{problem}, at character {position + 1} of the query: {text}")
+    start, end = max(0, position - _CONTEXT), min(len(text), position + _CONTEXT)
+    excerpt = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+    return QuerySyntaxError(f"{problem}, at character {position + 1} of the query: {excerpt}")

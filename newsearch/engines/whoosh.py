@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import threading
 import time
 from collections import Counter
@@ -11,25 +10,24 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh import collectors, qparser, query, scoring
+from whoosh import collectors, query
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.reading import TermNotFound
 from whoosh.support.charset import accent_map
 
 from ..article import Article, to_utc_naive
-from ..errors import IndexLocked, IndexNotFound, QuerySyntaxError
+from ..errors import IndexLocked, IndexNotFound
 from ..results import Hit, Results
 from ..snippets import make_snippet
 from .base import EngineStats, SearchRequest
+from .whoosh_query import parse
+from .whoosh_ranking import LiveBM25F
 
 NAME = "whoosh"
-TITLE_BOOST = 2.5
 WRITER_MEMORY_MB = 256
 OPEN_ATTEMPTS = 5
-_FIELD_ALIASES = {"authors": ["author"], "categories": ["category"]}
 
 
 class _NameWordsFilter(Filter):
@@ -45,47 +43,9 @@ class _NameWordsFilter(Filter):
                     yield token
 
 
-class _LiveBM25F(scoring.BM25F):
-    """BM25F computed over live documents only, so an updated index ranks as a fresh build of it would.
-
-    whoosh counts deleted documents in the document count, document frequencies and
-    field lengths until their segment is merged away. Deleted documents' lengths are
-    known only as whoosh stores them (rounded to a byte), so the average length, and
-    with it the scores, match a fresh build to about 1e-4. One instance serves one searcher.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self._statistics: dict = {}
-
-    def scorer(self, searcher, fieldname, text, qf=1):
-        parent = searcher.get_parent()
-        reader = parent.reader()
-        if not searcher.schema[fieldname].scorable or not reader.has_deletions():
-            return super().scorer(searcher, fieldname, text, qf)
-        live = max(reader.doc_count(), 1)
-        key = ("df", fieldname, text)
-        if key not in self._statistics:
-            try:
-                self._statistics[key] = sum(1 for _ in reader.postings(fieldname, text).all_ids())
-            except TermNotFound:
-                self._statistics[key] = 0
-        if ("length", fieldname) not in self._statistics:
-            deleted = sum(leaf.doc_field_length(docnum, fieldname)
-                          for leaf, _ in reader.leaf_readers() for docnum in leaf.deleted_docs_set)
-            self._statistics[("length", fieldname)] = (reader.field_length(fieldname) - deleted) / live
-        idf = math.log(live / (self._statistics[key] + 1)) + 1
-        average_length = self._statistics[("length", fieldname)] or 1
-        return _FixedStatisticsScorer(searcher, fieldname, text, self._field_B.get(fieldname, self.B), self.K1, qf,
-                                      idf, average_length)
-
-
-class _FixedStatisticsScorer(scoring.BM25FScorer):
-    """whoosh's BM25F scorer with the collection statistics given rather than read from the searcher."""
-
-    def __init__(self, searcher, fieldname, text, B, K1, qf, idf, average_length):
-        self.idf, self.avgfl, self.B, self.K1, self.qf = idf, average_length, B, K1, qf
-        self.setup(searcher, fieldname, text)
+def analyzer(field: str):
+    """The analyzer a field is indexed with (the relevance benchmark compares rankings over the same tokens)."""
+    return _schema()[field].analyzer
 
 
 def _schema() -> Schema:
@@ -131,6 +91,8 @@ class WhooshEngine:
             return cls(FileStorage(str(folder)).open_index(), folder)
         except (whoosh_index.EmptyIndexError, FileNotFoundError):
             raise IndexNotFound(f"no index data in '{folder}'; run 'newsearch index CORPUS' to build it") from None
+        except OSError as error:
+            raise IndexNotFound(f"cannot read the index in '{folder}': {error.strerror or error}") from None
 
     # -- writing
 
@@ -171,7 +133,7 @@ class WhooshEngine:
             try:
                 if searcher is not None and searcher.up_to_date():
                     return searcher
-                fresh = self._index.searcher(weighting=_LiveBM25F())
+                fresh = self._index.searcher(weighting=LiveBM25F())
             except (whoosh_index.EmptyIndexError, FileNotFoundError) as error:
                 if attempt == OPEN_ATTEMPTS - 1:
                     raise IndexNotFound(f"the index files in '{self._folder}' are gone: {error}") from None
@@ -203,20 +165,7 @@ class WhooshEngine:
         return Results(tuple(self._hit(hit) for hit in hits), total, request.page, request.limit)
 
     def _parse(self, text: str) -> tuple[query.Query, query.Query]:
-        """The query with every plain term required, and with plain terms optional (coordinated)."""
-        schema = self._schema
-        parsed = []
-        for group in (qparser.AndGroup, qparser.OrGroup.factory(0.9)):
-            parser = qparser.MultifieldParser(["title", "body"], schema, group=group,
-                                              fieldboosts={"title": TITLE_BOOST, "body": 1.0})
-            parser.add_plugin(qparser.PlusMinusPlugin())
-            parser.add_plugin(qparser.FieldAliasPlugin(_FIELD_ALIASES))
-            parser.add_plugin(qparser.GtLtPlugin())
-            parsed.append(parser.parse(text).normalize())
-        problem = next(_errors(parsed[0]), None)
-        if problem:
-            raise QuerySyntaxError(f"cannot understand the query {text!r}: {problem}")
-        return parsed[0], parsed[1]
+        return parse(text, self._schema, self._searcher().reader())
 
     def _hit(self, hit) -> Hit:
         stored = hit.fields()
@@ -370,15 +319,6 @@ def _filter(request: SearchRequest, schema: Schema) -> query.Query | None:
         terms = [token.text for source in request.sources for token in analyzer(source, mode="query")]
         clauses.append(query.Or([query.Term("source", term) for term in terms]))
     return query.And(clauses) if clauses else None
-
-
-def _errors(node: query.Query) -> Iterator[str]:
-    """Problems whoosh's parser recorded in the query tree instead of raising."""
-    error = getattr(node, "error", None)
-    if error:
-        yield str(error)
-    for child in node.children():
-        yield from _errors(child)
 
 
 def _spans(analyzer, text: str, terms: set) -> Iterator[tuple[int, int, str]]:
