@@ -177,8 +177,7 @@ class _Newsearch:
         return self.index.stats().documents
 
     def search(self, text: str, snippets: bool) -> None:
-        # newsearch always makes snippets; the two timings differ only by noise until it can skip them
-        list(self.index.query(text, limit=10))
+        list(self.index.query(text, limit=10, snippets=snippets))
 
     def cold_command(self, text: str) -> list[str]:
         return [sys.executable, "-m", "newsearch", "query", text, "--index", str(self.folder)]

@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, UpdateReport, read_article
+from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, UpdateReport, read_article
 
 DEFAULT_INDEX = "index"
 
@@ -144,18 +144,27 @@ def optimize(wait, index_dir):
         click.echo(f"optimized {ix.stats().documents} documents")
 
 
+snippet_chars_option = click.option("--snippet-chars", default=720, show_default=True, metavar="N",
+                                    help="About the longest a snippet may be, in characters (up to three fragments).")
+limit_option = click.option("--limit", default=10, show_default=True, help="Hits per page.")
+
+
 @cli.command()
 @click.argument("text")
-@click.option("--limit", default=10, show_default=True, help="Hits per page.")
+@limit_option
 @click.option("--page", default=1, show_default=True, help="Page of hits to show.")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
               help="Order of hits (date: newest first).")
 @click.option("--since", help="Only articles published on or after this date (2022-03-01, 2022-03, 2022, 7d).")
 @click.option("--until", help="Only articles published on or before this date.")
 @click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
+@click.option("--facet", multiple=True, metavar="NAME",
+              help="Count matching articles by source, author, language, category or "
+                   "published:day|week|month|year (repeatable).")
+@snippet_chars_option
 @json_option
 @index_option
-def query(text, limit, page, sort, since, until, source, as_json, index_dir):
+def query(text, limit, page, sort, since, until, source, facet, snippet_chars, as_json, index_dir):
     """Search the index and print ranked hits with highlighted snippets.
 
     Plain words: articles with all of them come first, then those with most
@@ -163,7 +172,10 @@ def query(text, limit, page, sort, since, until, source, as_json, index_dir):
     +required, -excluded, (groups), field:value (title, body, author, source,
     language, url, category, id), published:[2022-03-01 TO 2022-03-31],
     published:>=2022-03, prefix*, fuzzy~. Put -- before a query that starts
-    with -.
+    with -. When few or no articles match and a respelling finds more, a
+    "Did you mean" line says so (with no match at all, the respelling's hits
+    are shown). With --json: one object per hit, then one summary object
+    {"total", "facets", "suggestion", "ran_suggestion"}.
 
     Example:
 
@@ -171,19 +183,51 @@ def query(text, limit, page, sort, since, until, source, as_json, index_dir):
         newsearch query "Mariupol corridor" --limit 5
         newsearch query 'corridor source:reuters' --since 2022-03 --json
         newsearch query 'corridor AND (Mariupol OR Azovstal) -shelling'
+        newsearch query ukraine --facet source --facet published:month
     """
     with Index.open(index_dir) as ix:
-        results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source)
-        if as_json:
-            for hit in results:
-                click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
-            return
-        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        first = (page - 1) * limit
-        for number, hit in enumerate(results, first + 1):
-            click.echo(_format_hit(number, hit, color))
-        shown = f"{first + 1}-{first + len(results)}" if len(results) else "none"
-        click.echo(f"{results.total} matching articles; showing {shown}.")
+        results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
+                           facets=facet, snippet_chars=snippet_chars)
+    _print_results(results, (page - 1) * limit, as_json)
+
+
+@cli.command()
+@click.argument("id")
+@limit_option
+@snippet_chars_option
+@json_option
+@index_option
+def similar(id, limit, snippet_chars, as_json, index_dir):
+    """Print articles like the one with this ID (more like this), from its key terms.
+
+    Example:
+
+    \b
+        newsearch similar 000_fdb48ad2d1f0ca55.txt --limit 5
+    """
+    with Index.open(index_dir) as ix:
+        results = ix.similar(id, limit=limit, snippet_chars=snippet_chars)
+    _print_results(results, 0, as_json)
+
+
+def _print_results(results: Results, first: int, as_json: bool) -> None:
+    """Hits as text (suggestion first, facets last) or as JSON lines ending with a summary object."""
+    if as_json:
+        for hit in results:
+            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
+        click.echo(json.dumps(results.summary(), ensure_ascii=False))
+        return
+    if results.ran_suggestion:
+        click.echo(f"No articles match; showing results for: {results.suggestion}\n")
+    elif results.suggestion:
+        click.echo(f"Did you mean: {results.suggestion}?\n")
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    for number, hit in enumerate(results, first + 1):
+        click.echo(_format_hit(number, hit, color))
+    shown = f"{first + 1}-{first + len(results)}" if len(results) else "none"
+    click.echo(f"{results.total} matching articles; showing {shown}.")
+    for name, counts in results.facets.items():
+        click.echo(f"{name}: " + (" · ".join(f"{value} ({count})" for value, count in counts) or "—"))
 
 
 @cli.command()

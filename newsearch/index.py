@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import re
@@ -12,10 +13,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import generations
+from . import generations, spelling, synonyms
 from . import query as query_language
 from .article import Article
-from .engines.base import Engine
+from .engines.base import Engine, SearchRequest
 from .engines.whoosh import NAME as WHOOSH, WhooshEngine
 from .errors import IndexExists, IndexNotFound, NewsearchError, QuerySyntaxError
 from .indexer import Progress, UpdateReport, resolve_roots, update
@@ -23,6 +24,7 @@ from .lock import WriteLock
 from .manifest import Manifest
 from .readers import article_from_record, parse_bound
 from .results import Results
+from .snippets import SNIPPET_CHARS
 
 _RELATIVE = re.compile(r"^(\d+)\s*([dwmy])$")
 _RELATIVE_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
@@ -90,6 +92,7 @@ class Index:
         self._stamp: tuple[int, int] | None = None
         self._engine: Engine | None = None
         self._engine_for_live()
+        self._synonyms = synonyms.read_groups(folder)
 
     # -- opening
 
@@ -103,6 +106,7 @@ class Index:
             WhooshEngine.create(generation).close()
             generations.switch(folder, generation, WHOOSH)
             generations.remove_stale(folder)
+            synonyms.write_defaults(folder)
         return cls(folder)
 
     @classmethod
@@ -139,6 +143,7 @@ class Index:
                 shutil.rmtree(generation, ignore_errors=True)
                 raise
             generations.remove_stale(folder)
+            synonyms.write_defaults(folder)
         return report
 
     def close(self) -> None:
@@ -248,24 +253,56 @@ class Index:
 
     def query(self, text: str, limit: int = 10, page: int = 1, sort: str = "relevance",
               since: str | dt.date | None = None, until: str | dt.date | None = None,
-              source: str | Iterable[str] | None = None) -> Results:
+              source: str | Iterable[str] | None = None, facets: Iterable[str] = (),
+              snippets: bool = True, snippet_chars: int = SNIPPET_CHARS) -> Results:
         """Ranked hits with snippets for a query; iterate the result for the hits, ``.total`` for the count.
 
         ``since``/``until`` take dates, ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or relative
         ``7d``, ``2w``, ``3m``, ``1y``; ``source`` keeps only hits from these sources.
+        ``facets`` names counts to make over all matching articles (``source``, ``author``,
+        ``language``, ``category``, ``published:day|week|month|year``): ``Results.facets``.
+        ``snippet_chars`` caps a snippet's length; ``snippets=False`` skips them.
+        Bad input of any kind raises QuerySyntaxError.
         """
-        sources = [source] if isinstance(source, str) else list(source or ())
-        request = query_language.build_request(
-            text, limit=limit, page=page, sort=sort, sources=sources,
-            since=_bound("since", since, end=False), until=_bound("until", until, end=True),
-        )
+        request = _request(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
+                           facets=facets, snippets=snippets, snippet_chars=snippet_chars)
         return self._reading(lambda engine: self._search(engine, request))
+
+    def similar(self, id: str, limit: int = 10, page: int = 1, since: str | dt.date | None = None,
+                until: str | dt.date | None = None, source: str | Iterable[str] | None = None,
+                facets: Iterable[str] = (), snippets: bool = True,
+                snippet_chars: int = SNIPPET_CHARS) -> Results:
+        """Articles like the one with this id (more like this), found by its most telling words; not itself.
+
+        Options as for ``query``; ArticleNotFound when no article has this id.
+        """
+        request = _request(None, limit=limit, page=page, since=since, until=until, source=source,
+                           facets=facets, snippets=snippets, snippet_chars=snippet_chars)
+        results = self._reading(lambda engine: engine.similar(id, request, query_language.SIMILAR_TERMS))
+        if results is None:
+            raise ArticleNotFound(f"no article with id '{id}' in '{self.folder}'")
+        return results
 
     def _search(self, engine: Engine, request) -> Results:
         if engine.count() == 0:
             raise IndexNotFound(f"the index in '{self.folder}' holds no documents; "
                                 "run 'newsearch index CORPUS' to fill it")
-        return engine.search(request)
+        results = engine.search(self._expanded(request, request.text))
+        if results.total >= spelling.FEW_HITS:
+            return results
+        suggestion = spelling.suggest(request.text, engine.variants, engine.spelled)
+        if suggestion is None:
+            return results
+        respelled = engine.search(self._expanded(request, suggestion))
+        if respelled.total <= results.total:
+            return results
+        if results.total == 0:
+            return dataclasses.replace(respelled, suggestion=suggestion, ran_suggestion=True)
+        return dataclasses.replace(results, suggestion=suggestion)
+
+    def _expanded(self, request: SearchRequest, text: str) -> SearchRequest:
+        """The request for ``text`` with its name variants and synonyms searched too."""
+        return dataclasses.replace(request, text=synonyms.expand(text, self._synonyms))
 
     def get(self, id: str) -> Article:
         """The stored article with this id; ArticleNotFound when there is none."""
@@ -323,6 +360,14 @@ def _record_article(record: Mapping) -> Article:
     if not isinstance(record, Mapping) or record.get("id") in (None, ""):
         raise NewsearchError(f"a record to add needs an 'id': {str(record)[:80]}")
     return article_from_record(record, id=str(record["id"]))
+
+
+def _request(text: str | None, *, source, facets, since, until, **options) -> SearchRequest:
+    """A checked SearchRequest from the options of ``Index.query`` and ``Index.similar``."""
+    return query_language.build_request(
+        text, sources=[source] if isinstance(source, str) else list(source or ()),
+        facets=[facets] if isinstance(facets, str) else facets,
+        since=_bound("since", since, end=False), until=_bound("until", until, end=True), **options)
 
 
 def _bound(name: str, value: str | dt.date | None, *, end: bool) -> dt.datetime | None:

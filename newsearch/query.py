@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from .engines.base import SORTS, SearchRequest
 from .errors import QuerySyntaxError
+from .facets import check_facets
+from .snippets import SNIPPET_CHARS
 from .readers.dates import parse_bound
 
 # Field names a query may use (``author`` and ``category`` are aliases of the list fields).
@@ -18,18 +20,25 @@ _CONTEXT = 40  # characters of the query shown either side of a problem
 MAX_LIMIT = 1000
 MAX_PAGE = 10_000
 MAX_EXPANSIONS = 1000  # index words a prefix or fuzzy word may stand for
+SIMILAR_TERMS = 12  # telling words of an article that `similar` searches for
+MIN_SNIPPET_CHARS = 40
 _FIELD_PREFIX = re.compile(r"(?<![\w.\-/])([A-Za-z_]\w*):(?!//)")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 _WILDCARD = re.compile(r"[^\s()]*\*[^\s()]*")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
-def build_request(text: str, *, limit: int = 10, page: int = 1, sort: str = "relevance",
+def build_request(text: str | None, *, limit: int = 10, page: int = 1, sort: str = "relevance",
                   since: dt.datetime | None = None, until: dt.datetime | None = None,
-                  sources: Iterable[str] = ()) -> SearchRequest:
-    """A SearchRequest after checking the query text and options; QuerySyntaxError says what is wrong."""
-    text = _CONTROL.sub(" ", text).strip()
-    check_syntax(text)
+                  sources: Iterable[str] = (), facets: Iterable[str] = (), snippets: bool = True,
+                  snippet_chars: int = SNIPPET_CHARS) -> SearchRequest:
+    """A SearchRequest after checking the query text and options; QuerySyntaxError says what is wrong.
+
+    ``text`` None makes a request that is not a text query (``similar``): only its options are checked.
+    """
+    if text is not None:
+        text = _CONTROL.sub(" ", text).strip()
+        check_syntax(text)
     if not 1 <= limit <= MAX_LIMIT:
         raise QuerySyntaxError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
     if not 1 <= page <= MAX_PAGE:
@@ -38,8 +47,29 @@ def build_request(text: str, *, limit: int = 10, page: int = 1, sort: str = "rel
         raise QuerySyntaxError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     if since and until and since > until:
         raise QuerySyntaxError(f"since ({since:%Y-%m-%d}) is after until ({until:%Y-%m-%d})")
-    return SearchRequest(text=text, limit=limit, page=page, sort=sort, since=since, until=until,
-                         sources=tuple(s for s in sources if s.strip()))
+    if snippet_chars < MIN_SNIPPET_CHARS:
+        raise QuerySyntaxError(f"snippet_chars must be at least {MIN_SNIPPET_CHARS}, not {snippet_chars}")
+    return SearchRequest(text=text or "", limit=limit, page=page, sort=sort, since=since, until=until,
+                         sources=tuple(s for s in sources if s.strip()), facets=check_facets(facets),
+                         snippets=snippets, snippet_chars=snippet_chars)
+
+
+_PROTECTED = re.compile(r'"[^"]*"|(?<![\w.\-/])[A-Za-z_]\w*:(?:"[^"]*"|\[[^\]]*\]|\{[^}]*\}|\([^)]*\)|\S+)')
+_WORD = re.compile(r"\w+")
+
+
+def plain_words(text: str) -> Iterator[re.Match]:
+    """The words of a query searched as typed: not operators, field names or values, quoted, prefix or fuzzy words."""
+    protected = [(m.start(), m.end()) for m in _PROTECTED.finditer(text)]
+    for match in _WORD.finditer(text):
+        if match.group() in _OPERATORS or match.group() == "TO":
+            continue
+        if any(start <= match.start() < end for start, end in protected):
+            continue
+        before, after = text[match.start() - 1:match.start()], text[match.end():match.end() + 1]
+        if before in ("~", "^", "\\") or after in ("*", "~", "^"):
+            continue
+        yield match
 
 
 def check_syntax(text: str) -> None:

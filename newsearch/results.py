@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+FacetCounts = dict[str, tuple[tuple[str, int], ...]]  # facet name -> ((value, count), ...), most frequent first
 
 
 @dataclass(frozen=True)
@@ -72,12 +74,23 @@ class Hit:
 
 @dataclass(frozen=True)
 class Results:
-    """One page of hits and the number of documents that matched in all; iterating yields the hits."""
+    """One page of hits and the number of documents that matched in all; iterating yields the hits.
+
+    ``facets`` maps each facet asked for (``source``, ``author``, ``language``,
+    ``category``, ``published:day|week|month|year``) to ``(value, count)`` pairs over
+    all matching documents, most frequent first; dates read ``2022-03-06``,
+    ``2022-W09``, ``2022-03``, ``2022``. ``suggestion`` is a respelled query when the
+    query found few or no articles and the respelling finds more; ``ran_suggestion``
+    says the hits are the suggestion's, because the query itself found nothing.
+    """
 
     hits: tuple[Hit, ...]
     total: int
     page: int
     limit: int
+    facets: FacetCounts = field(default_factory=dict)
+    suggestion: str | None = None
+    ran_suggestion: bool = False
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -87,3 +100,8 @@ class Results:
 
     def __getitem__(self, position: int) -> Hit:
         return self.hits[position]
+
+    def summary(self) -> dict:
+        """Total, facets (name -> {value: count}) and suggestion as JSON-ready values."""
+        return {"total": self.total, "facets": {name: dict(counts) for name, counts in self.facets.items()},
+                "suggestion": self.suggestion, "ran_suggestion": self.ran_suggestion}

@@ -1,24 +1,56 @@
-"""Snippets: the sentences of a text that best cover the matched words, with those words marked."""
+"""Snippets: the sentences of a text that best cover the matched words and phrases, with those marked."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 
 from .results import Snippet
 
-_SENTENCE = re.compile(r"[^.!?…\n]*(?:[.!?…]+[\"'”’)\]]*|\n|$)")
+# A sentence ends at . ! ? … (and closing quotes or brackets) followed by a space, or at a line end:
+# "2.3 percent" and "U.S." stay inside their sentence.
+_SENTENCE = re.compile(r"(?:[^.!?…\n]|[.!?…]+(?![\"'”’)\]]*(?:\s|$)))*(?:[.!?…]+[\"'”’)\]]*|\n|$)")
 FRAGMENTS = 3
-FRAGMENT_CHARS = 240
+SNIPPET_CHARS = 720
+MIN_FRAGMENT_CHARS = 40  # a further fragment needs at least this much room left
 SEPARATOR = " … "
 
 Span = tuple[int, int, str]  # start, end, and the indexed term the span matched
+Token = tuple[int, int, str, int]  # start, end, indexed term and word position of one word of a text
+Phrase = tuple[tuple[str, ...], int]  # the indexed terms of a phrase, and how far apart they may be (1: adjacent)
 
 
-def make_snippet(text: str, spans: list[Span], *, fragments: int = FRAGMENTS,
-                 fragment_chars: int = FRAGMENT_CHARS) -> Snippet:
-    """Up to ``fragments`` sentences that cover the most distinct terms, in text order, matches marked.
+def match_spans(tokens: Iterable[Token], words: set[str], phrases: Sequence[Phrase] = ()) -> list[Span]:
+    """Spans of the tokens that are one of ``words``, and one span for each whole occurrence of a phrase.
 
-    Without spans, the opening of the text stands in, unmarked.
+    A word searched only inside a phrase is marked only where the phrase occurs.
+    """
+    tokens = list(tokens)
+    spans = [(start, end, term) for start, end, term, _ in tokens if term in words]
+    for terms, slop in phrases:
+        if not terms:
+            continue
+        for first, (start, _, term, position) in enumerate(tokens):
+            if term != terms[0]:
+                continue
+            end, at, found = tokens[first][1], position, 1
+            for later_start, later_end, later_term, later_position in tokens[first + 1:]:
+                if later_position - at > slop:
+                    break
+                if later_term == terms[found]:
+                    end, at, found = later_end, later_position, found + 1
+                    if found == len(terms):
+                        break
+            if found == len(terms):
+                spans.append((start, end, " ".join(terms)))
+    return spans
+
+
+def make_snippet(text: str, spans: list[Span], *, fragments: int = FRAGMENTS, chars: int = SNIPPET_CHARS) -> Snippet:
+    """Up to ``fragments`` sentences covering the most distinct terms, in text order, matches marked.
+
+    They take about ``chars`` characters in all: whole sentences while they fit, then
+    a sentence cut around its first match. Without spans, the opening of the text stands in.
     """
     sentences = [_stripped(text, m.start(), m.end()) for m in _SENTENCE.finditer(text)]
     sentences = [(start, end) for start, end in sentences if start < end]
@@ -26,20 +58,36 @@ def make_snippet(text: str, spans: list[Span], *, fragments: int = FRAGMENTS,
         return Snippet()
     if not spans:
         start, end = sentences[0]
-        return Snippet(tuple(_merged(_fragment(text, start, end, [], fragment_chars))))
-    spans = sorted(spans)
+        return Snippet(tuple(_merged(_fragment(text, start, end, [], chars))))
+    spans = _outermost(sorted(spans, key=lambda span: (span[0], -span[1])))
     candidates = []
     for start, end in sentences:
         inside = [span for span in spans if span[0] >= start and span[1] <= end]
         if inside:
             candidates.append((start, end, inside))
-    chosen = sorted(_best_cover(candidates, fragments), key=lambda item: item[0])
+    kept, room = [], chars
+    for start, end, inside in _best_cover(candidates, fragments):  # the most telling first
+        if kept:
+            room -= len(SEPARATOR)
+            if room < MIN_FRAGMENT_CHARS:
+                break
+        kept.append((start, end, inside, room))
+        room -= min(end - start, room)
     parts: list[tuple[str, bool]] = []
-    for number, (start, end, inside) in enumerate(chosen):
+    for number, (start, end, inside, limit) in enumerate(sorted(kept)):
         if number:
             parts.append((SEPARATOR, False))
-        parts.extend(_fragment(text, start, end, inside, fragment_chars))
+        parts.extend(_fragment(text, start, end, inside, limit))
     return Snippet(tuple(_merged(parts)))
+
+
+def _outermost(spans: list[Span]) -> list[Span]:
+    """Spans not inside an earlier one (a word of a marked phrase is not marked again)."""
+    kept: list[Span] = []
+    for span in spans:
+        if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept
 
 
 def _best_cover(candidates: list, count: int) -> list:

@@ -23,11 +23,13 @@ def test_index_then_query_prints_marked_snippet(runner, tmp_path, tiny_corpus):
     assert "\x1b[" not in result.output  # no colour when stdout is not a terminal
 
 
-def test_query_json_prints_one_object_per_hit(runner, built_index):
+def test_query_json_prints_one_object_per_hit_then_a_summary(runner, built_index):
     result = runner.invoke(cli, ["query", "corridor", "--json", "--limit", "5", "--index", str(built_index)])
     assert result.exit_code == 0, result.output
-    hits = [json.loads(line) for line in result.output.splitlines()]
+    *hits, summary = [json.loads(line) for line in result.output.splitlines()]
     assert len(hits) == 5
+    assert summary == {"total": summary["total"], "facets": {}, "suggestion": None, "ran_suggestion": False}
+    assert summary["total"] >= 5
     assert set(hits[0]) >= {"id", "score", "title", "source", "published", "url", "path", "snippet"}
     assert any("<b>corridor" in hit["snippet"] for hit in hits)
 
@@ -36,8 +38,9 @@ def test_query_options_filter_and_sort(runner, built_index):
     result = runner.invoke(cli, ["query", "harbour OR northfield", "--json", "--sort", "date", "--since", "2022",
                                  "--until", "2023", "--source", "The Harbour Gazette", "--index", str(built_index)])
     assert result.exit_code == 0, result.output
-    hits = [json.loads(line) for line in result.output.splitlines()]
+    *hits, summary = [json.loads(line) for line in result.output.splitlines()]
     assert hits and {h["source"] for h in hits} == {"The Harbour Gazette"}
+    assert summary["total"] == len(hits)
     assert [h["published"] for h in hits] == sorted((h["published"] for h in hits), reverse=True)
     assert all("2022" <= h["published"] < "2024" for h in hits)
 

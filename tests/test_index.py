@@ -6,9 +6,12 @@ import datetime as dt
 import threading
 
 import pytest
+from whoosh.fields import ID, Schema
+from whoosh.filedb.filestore import FileStorage
 
-from newsearch import (Article, ArticleNotFound, Hit, Index, IndexExists, IndexNotFound, QuerySyntaxError,
-                       Results)
+from newsearch import (Article, ArticleNotFound, Hit, Index, IndexExists, IndexNotFound, NewsearchError,
+                       QuerySyntaxError, Results)
+from newsearch.generations import live
 from conftest import SEED_ID
 
 
@@ -244,7 +247,8 @@ def test_bad_queries_raise_query_syntax_error(built_index, text):
 
 
 @pytest.mark.parametrize("options", [{"since": "yesterday-ish"}, {"limit": 0}, {"page": 0}, {"sort": "random"},
-                                     {"since": "2023", "until": "2022"}])
+                                     {"since": "2023", "until": "2022"}, {"facets": ["colour"]},
+                                     {"snippet_chars": 0}])
 def test_bad_query_options_raise_query_syntax_error(built_index, options):
     with Index.open(built_index) as ix:
         with pytest.raises(QuerySyntaxError):
@@ -259,3 +263,11 @@ def test_stats_counts_sources_and_dates(built_index):
     assert stats.first_published.isoformat()[:10] == "2021-02-11"
     assert stats.last_published.isoformat()[:10] == "2024-10-21"
     assert stats.size_bytes > 10_000
+
+
+def test_an_index_of_an_older_format_asks_to_be_rebuilt(tmp_path):
+    with Index.create(tmp_path / "index") as ix:
+        ix.add([{"id": "a", "title": "Harbour"}])
+    FileStorage(str(live(tmp_path / "index"))).create_index(Schema(id=ID(stored=True)))
+    with pytest.raises(NewsearchError, match="older version of newsearch; rebuild it: newsearch index --rebuild"):
+        Index.open(tmp_path / "index")

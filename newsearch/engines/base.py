@@ -9,6 +9,7 @@ from typing import Protocol
 
 from ..article import Article
 from ..results import Results
+from ..snippets import SNIPPET_CHARS
 
 SORTS = ("relevance", "date")
 
@@ -24,6 +25,9 @@ class SearchRequest:
     since: dt.datetime | None = None  # naive UTC, inclusive
     until: dt.datetime | None = None  # naive UTC, inclusive
     sources: tuple[str, ...] = ()
+    facets: tuple[str, ...] = ()  # checked names from newsearch.facets: source, author, published:month, ...
+    snippets: bool = True
+    snippet_chars: int = SNIPPET_CHARS  # about the most characters of a snippet
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,17 @@ class Engine(Protocol):
 
     def search(self, request: SearchRequest) -> Results:
         """One page of ranked hits with snippets."""
+
+    def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
+        """Articles like this one (None if no such id), searched by its ``terms`` most telling words,
+        without itself; paged, filtered and faceted as ``request`` says (its text is not used)."""
+
+    def variants(self, word: str, distance: int) -> tuple[str, dict[str, int]]:
+        """``word`` as the index holds words (folded, stemmed; "" for a stop word), and the index terms
+        within ``distance`` edits of it (itself included), each with the number of documents holding it."""
+
+    def spelled(self, term: str) -> str:
+        """An index term as the articles write it, lower-cased (a stem becomes one of its words)."""
 
     def get(self, id: str) -> Article | None:
         """The stored article with this id, or None."""

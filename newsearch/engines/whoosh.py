@@ -1,8 +1,10 @@
-"""The Whoosh engine (whoosh-reloaded): schema, writing, searching and snippet spans; the only whoosh importer."""
+"""The Whoosh engine (whoosh-reloaded): opening, writing, searching, facets and snippet spans."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import pickle
 import threading
 import time
 from collections import Counter
@@ -11,62 +13,26 @@ from pathlib import Path
 
 from whoosh import index as whoosh_index
 from whoosh import collectors, query
-from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
-from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
-from whoosh.support.charset import accent_map
+from whoosh.reading import TermNotFound
 
 from ..article import Article, to_utc_naive
-from ..errors import IndexLocked, IndexNotFound
-from ..results import Hit, Results
-from ..snippets import make_snippet
+from ..errors import IndexLocked, IndexNotFound, NewsearchError
+from ..results import Hit, Results, Snippet
+from ..facets import count_facets
+from ..languages import analysis_language
+from ..snippets import make_snippet, match_spans
 from .base import EngineStats, SearchRequest
-from .whoosh_query import parse
+from .whoosh_analysis import DEFAULT_LANGUAGE, STEMS, InLanguage, build_schema, stemming_language
+from .whoosh_analysis import analyzer  # noqa: F401 (benchmarks/relevance.py analyses text as the index does)
+from .whoosh_query import AndNot, Marks, parse, similar_query
 from .whoosh_ranking import LiveBM25F
 
 NAME = "whoosh"
 WRITER_MEMORY_MB = 256
 OPEN_ATTEMPTS = 5
-
-
-class _NameWordsFilter(Filter):
-    """At index time, a multi-word name is also indexed word by word, so ``author:smith`` finds "Jo Smith"."""
-
-    def __call__(self, tokens):
-        for token in tokens:
-            whole = token.text
-            yield token
-            if token.mode == "index" and " " in whole:
-                for word in whole.split():
-                    token.text = word
-                    yield token
-
-
-def analyzer(field: str):
-    """The analyzer a field is indexed with (the relevance benchmark compares rankings over the same tokens)."""
-    return _schema()[field].analyzer
-
-
-def _schema() -> Schema:
-    words = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
-    prose = words | StopFilter() | StemFilter(cachesize=100_000)
-    names = RegexTokenizer(r"[^\x1f]+") | LowercaseFilter() | CharsetFilter(accent_map) | _NameWordsFilter()
-    return Schema(
-        id=ID(stored=True, unique=True),
-        title=TEXT(analyzer=prose, stored=True),
-        body=TEXT(analyzer=prose, stored=True),
-        authors=TEXT(analyzer=names, stored=True, phrase=False),
-        source=TEXT(analyzer=names, stored=True, phrase=False),
-        source_exact=ID(sortable=True),
-        language=TEXT(analyzer=names, stored=True, phrase=False),
-        categories=TEXT(analyzer=names, stored=True, phrase=False),
-        url=ID(stored=True),
-        path=ID(stored=True),
-        published=DATETIME(sortable=True),
-        published_text=STORED(),
-        warnings=STORED(),  # the date as the source gave it, zone included; `published` is naive UTC
-    )
 
 
 class WhooshEngine:
@@ -77,22 +43,29 @@ class WhooshEngine:
         self._folder = folder
         self._schema = index.schema  # read once: whoosh re-reads the table of contents on every access
         self._local = threading.local()  # one searcher per thread: whoosh searchers are not shared safely
+        self._query_schemas: dict[tuple[str, ...], Schema] = {}
 
     @classmethod
     def create(cls, folder: Path) -> WhooshEngine:
         """A new, empty index in ``folder`` (created if missing)."""
         folder.mkdir(parents=True, exist_ok=True)
-        return cls(FileStorage(str(folder)).create_index(_schema()), folder)
+        return cls(FileStorage(str(folder)).create_index(build_schema()), folder)
 
     @classmethod
     def open(cls, folder: Path) -> WhooshEngine:
         """The index in ``folder``; IndexNotFound when there is none."""
         try:
-            return cls(FileStorage(str(folder)).open_index(), folder)
+            index = FileStorage(str(folder)).open_index()
         except (whoosh_index.EmptyIndexError, FileNotFoundError):
             raise IndexNotFound(f"no index data in '{folder}'; run 'newsearch index CORPUS' to build it") from None
         except OSError as error:
             raise IndexNotFound(f"cannot read the index in '{folder}': {error.strerror or error}") from None
+        except (AttributeError, ImportError, pickle.UnpicklingError):  # a schema naming classes since moved
+            index = None
+        if index is None or set(build_schema().names()) - set(index.schema.names()):
+            raise NewsearchError(f"the index in '{folder.parent}' was made by an older version of newsearch; "
+                                 "rebuild it: newsearch index --rebuild")
+        return cls(index, folder)
 
     # -- writing
 
@@ -148,10 +121,23 @@ class WhooshEngine:
     def search(self, request: SearchRequest) -> Results:
         searcher = self._searcher()
         strict, loose = self._parse(request.text)
+        # Documents with every term come first; then, for plain-term queries, those with some of them.
+        return self._results(searcher, [strict] if loose == strict else [strict, AndNot(loose, strict)], request)
+
+    def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
+        searcher = self._searcher()
+        docnum = searcher.document_number(id=id)
+        if docnum is None:
+            return None
+        stored = searcher.stored_fields(docnum)
+        text = InLanguage(f"{stored.get('title', '')}\n{stored.get('body', '')}", stored.get("analysis", ""))
+        likeness = similar_query(searcher, text, terms)
+        return self._results(searcher, [AndNot(likeness, query.Term("id", id))], request)
+
+    def _results(self, searcher, tiers: list, request: SearchRequest) -> Results:
+        """One page of the tiers' hits, each tier ranked after the one before, with facets and snippets."""
         condition = _filter(request, searcher.schema)
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
-        # Documents with every term come first; then, for plain-term queries, those with some of them.
-        tiers = [strict] if loose == strict else [strict, query.AndNot(loose, strict)]
         hits, total = [], 0
         for tier in tiers:
             wanted = max(stop - total, 1)
@@ -162,16 +148,48 @@ class WhooshEngine:
                 results, ranked = _ranked(searcher, tier, wanted, condition)
             hits.extend(ranked[max(first - total, 0):max(stop - total, 0)])
             total += len(results)
-        return Results(tuple(self._hit(hit) for hit in hits), total, request.page, request.limit)
+        facets = self._facets(searcher, tiers, condition, request.facets) if request.facets else {}
+        marks = Marks.of(tiers[0], "body")
+        return Results(tuple(self._hit(hit, request, marks) for hit in hits), total, request.page, request.limit,
+                       facets)
+
+    def _facets(self, searcher, tiers: list, condition: query.Query | None, names: tuple[str, ...]) -> dict:
+        """Facet counts over every document the tiers match, filters applied."""
+        matching: set[int] = set()
+        for tier in tiers:
+            matching.update(searcher.docs_for_query(tier))
+        if condition is not None:
+            matching &= set(searcher.docs_for_query(condition))
+        column = searcher.reader().column_reader("facets") if searcher.reader().has_column("facets") else None
+        documents = (_facet_values(column[docnum]) for docnum in sorted(matching)) if column is not None else ()
+        return count_facets(names, documents)
 
     def _parse(self, text: str) -> tuple[query.Query, query.Query]:
-        return parse(text, self._schema, self._searcher().reader())
+        reader = self._searcher().reader()
+        return parse(text, self._query_schema(reader), reader)
 
-    def _hit(self, hit) -> Hit:
+    def _query_schema(self, reader) -> Schema:
+        """The schema whose analyzers stem query words in every language the index holds (English first)."""
+        present = {_text(term) for term in reader.lexicon("analysis")} if "analysis" in self._schema else set()
+        languages = tuple(sorted(present, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
+        if languages not in self._query_schemas:
+            self._query_schemas[languages] = build_schema(languages)
+        return self._query_schemas[languages]
+
+    def _hit(self, hit, request: SearchRequest, marks: Marks) -> Hit:
         stored = hit.fields()
-        body = stored.get("body", "")
-        terms = {text for field, text in hit.matched_terms() if field == "body"}
-        spans = list(_spans(self._schema["body"].analyzer, body, terms)) if terms else []
+        snippet = Snippet()
+        if request.snippets:
+            body = stored.get("body", "")
+            matched = {_text(term) for field, term in hit.matched_terms() if field == "body"}
+            spans = []
+            if matched:
+                phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= matched]
+                tokens = [(token.startchar, token.endchar, token.text, token.pos)
+                          for token in self._schema["body"].analyzer(body, chars=True, positions=True, mode="index",
+                                                                     language=stored.get("analysis", ""))]
+                spans = match_spans(tokens, matched - marks.phrase_only, phrases)
+            snippet = make_snippet(body, spans, chars=request.snippet_chars)
         return Hit(
             id=stored["id"],
             score=float(hit.score or 0.0),
@@ -182,8 +200,31 @@ class WhooshEngine:
             path=stored.get("path", ""),
             authors=tuple(stored.get("authors") or ()),
             language=stored.get("language", ""),
-            snippet=make_snippet(body, spans),
+            snippet=snippet,
         )
+
+    def variants(self, word: str, distance: int) -> tuple[str, dict[str, int]]:
+        reader = self._searcher().reader()
+        analysed = [token.text for token in self._query_schema(reader)["body"].analyzer(word, mode="query")]
+        if len(analysed) != 1:
+            return "", {}
+        stems = list(dict.fromkeys(analysed[0].split(STEMS)))
+        near = {term for stem in stems for term in [stem, *reader.terms_within("body", stem, distance, prefix=1)]}
+        return stems[0], {term: reader.doc_frequency("body", term) for term in near}
+
+    def spelled(self, term: str) -> str:
+        reader = self._searcher().reader()
+        try:
+            docnum = next(iter(reader.postings("body", term).all_ids()))
+        except (TermNotFound, StopIteration):
+            return term
+        stored = reader.stored_fields(docnum)
+        body = stored.get("body", "")
+        forms = {body[token.startchar:token.endchar].lower()
+                 for token in self._schema["body"].analyzer(body, chars=True, mode="index",
+                                                            language=stored.get("analysis", ""))
+                 if token.text == term}
+        return min(forms, key=lambda form: (form != term, len(form), form)) if forms else term
 
     def get(self, id: str) -> Article | None:
         stored = self._searcher().document(id=id)
@@ -237,13 +278,20 @@ class WhooshEngine:
 
 def _document(article: Article) -> dict:
     """Whoosh fields for an article; lists and the original date are stored as given."""
+    language = stemming_language(analysis_language(article.language, article.body or article.title))
     fields = {
-        "id": article.id, "title": article.title, "body": article.body,
+        "id": article.id, "title": InLanguage(article.title, language), "_stored_title": article.title,
+        "body": InLanguage(article.body, language), "_stored_body": article.body, "analysis": language,
         "authors": "\x1f".join(article.authors), "_stored_authors": list(article.authors),
         "source": article.source, "source_exact": article.source,
         "language": article.language,
         "categories": "\x1f".join(article.categories), "_stored_categories": list(article.categories),
         "url": article.url, "path": article.path,
+        "facets": json.dumps({
+            "source": article.source, "authors": list(article.authors), "language": article.language,
+            "categories": list(article.categories),
+            "published": article.published.isoformat()[:10] if article.published else None,
+        }, ensure_ascii=False).encode("utf-8"),
     }
     if article.warnings:
         fields["warnings"] = list(article.warnings)
@@ -261,6 +309,16 @@ def _article(stored: dict) -> Article:
         categories=tuple(stored.get("categories") or ()), path=stored.get("path", ""),
         warnings=tuple(stored.get("warnings") or ()),
     )
+
+
+def _facet_values(data: bytes) -> dict:
+    """The facet column of one document: field -> values, the publication day as a date."""
+    if not data:
+        return {}
+    values = json.loads(data)
+    if values.get("published"):
+        values["published"] = dt.date.fromisoformat(values["published"])
+    return values
 
 
 def _published(stored: dict) -> dt.date | None:
@@ -321,9 +379,5 @@ def _filter(request: SearchRequest, schema: Schema) -> query.Query | None:
     return query.And(clauses) if clauses else None
 
 
-def _spans(analyzer, text: str, terms: set) -> Iterator[tuple[int, int, str]]:
-    """(start, end, term) for every word of ``text`` whose indexed form is one of ``terms``."""
-    wanted = {term.decode("utf-8") if isinstance(term, bytes) else term for term in terms}
-    for token in analyzer(text, chars=True, mode="index", removestops=False):
-        if token.text in wanted:
-            yield token.startchar, token.endchar, token.text
+def _text(term) -> str:
+    return term.decode("utf-8") if isinstance(term, bytes) else term

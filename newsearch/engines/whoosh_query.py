@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from whoosh import qparser, query
+from whoosh import classify, matching, qparser, query
 from whoosh.util.times import TimeError
 
 from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS
-from .whoosh_ranking import TEXT_FIELDS, TITLE_WEIGHT, combine_fields
+from .whoosh_analysis import STEMS
+from .whoosh_ranking import TEXT_FIELDS, TITLE_WEIGHT, FieldsTerm, combine_fields
 
 FIELD_ALIASES = {"authors": ["author"], "categories": ["category"]}
 COORDINATION = 0.9
@@ -46,10 +48,106 @@ def parse(text: str, schema, reader) -> tuple[query.Query, query.Query]:
         problem = next(_errors(tree), None)
         if problem:
             raise QuerySyntaxError(f"cannot understand the query {text!r}: {problem}")
-        tree = _folded(tree, schema)
+        tree = split_stems(_folded(tree, schema))
         _check_expansions(tree, reader)
         parsed.append(combine_fields(tree).normalize())
-    return parsed[0], _loosened(parsed[1])
+    return excluding(parsed[0]), excluding(_loosened(parsed[1]))
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What a snippet marks for a query: its phrases, and the words searched only inside phrases."""
+
+    phrases: tuple[tuple[tuple[str, ...], int], ...]
+    phrase_only: frozenset[str]
+
+    @classmethod
+    def of(cls, node: query.Query, fieldname: str) -> Marks:
+        """The phrases (indexed words, slop) and phrase-only words of ``node`` in one field; exclusions ignored."""
+        phrases, words = [], set()
+
+        def walk(child: query.Query) -> None:
+            if isinstance(child, query.Not):
+                return
+            if isinstance(child, query.AndNot):
+                walk(child.a)
+            elif isinstance(child, query.Phrase):
+                if child.fieldname == fieldname:
+                    phrases.append((tuple(child.words), child.slop))
+            elif isinstance(child, query.Term):
+                if child.fieldname == fieldname:
+                    words.add(child.text)
+            else:
+                for grandchild in child.children():
+                    walk(grandchild)
+
+        walk(node)
+        in_phrases = {word for phrase, _ in phrases for word in phrase}
+        return cls(tuple(dict.fromkeys(phrases)), frozenset(in_phrases - words))
+
+
+def similar_query(searcher, text: str, terms: int) -> query.Query:
+    """The ``terms`` words of ``text`` most telling against the whole index (Bo1), each weighted by how telling.
+
+    Each is one BM25F word over title and body, as a typed word is.
+    """
+    expander = classify.Expander(searcher.reader(), "body")
+    expander.add((word.decode("utf-8"), weight) for word, _, weight, _ in searcher.schema["body"].index(text))
+    key_terms = expander.expanded_terms(terms, normalize=True)
+    words = [FieldsTerm([query.Term("title", word, boost=TITLE_WEIGHT), query.Term("body", word)], boost=weight)
+             for word, weight in key_terms]
+    return query.Or(words) if words else query.NullQuery
+
+
+class AndNot(query.AndNot):
+    """whoosh's AndNot, but correct when the excluded part's first document comes before the included part's.
+
+    whoosh-reloaded 2.7.5's AndNotMatcher only checks its first document against the
+    excluded part when both happen to start on the same document, so ``trams -kyiv``
+    could return the first tram article even when it mentions Kyiv.
+    """
+
+    def matcher(self, searcher, context=None):
+        return _AndNotMatcher(self.a.matcher(searcher, context), self.b.matcher(searcher, searcher.boolean_context()))
+
+
+class _AndNotMatcher(matching.AndNotMatcher):
+    def _find_first(self):
+        if self.a.is_active() and self.b.is_active() and self.b.id() < self.a.id():
+            self.b.skip_to(self.a.id())
+        super()._find_first()
+
+
+def excluding(node: query.Query) -> query.Query:
+    """The query with every whoosh AndNot replaced by the corrected one (normalize() creates them from NOTs)."""
+    node = node.apply(excluding)
+    if type(node) is query.AndNot:
+        return AndNot(node.a, node.b)
+    return node
+
+
+def split_stems(node: query.Query) -> query.Query:
+    """Words analysed into stems in several languages (joined by STEMS) searched as any of those stems.
+
+    A word searched in title and body (an Or of one Term per field) becomes an Or of
+    such field groups, one per stem, so each stem still scores as one BM25F term; a
+    phrase becomes one phrase per language.
+    """
+    if isinstance(node, query.Or) and node.subqueries and all(
+            isinstance(child, query.Term) and STEMS in child.text for child in node.subqueries):
+        stems = dict.fromkeys(node.subqueries[0].text.split(STEMS))
+        return query.Or([query.Or([query.Term(child.fieldname, stem, boost=child.boost) for child in node.subqueries],
+                                  boost=node.boost) for stem in stems])
+    if isinstance(node, query.Term) and STEMS in node.text:
+        return query.Or([query.Term(node.fieldname, stem, boost=node.boost)
+                         for stem in dict.fromkeys(node.text.split(STEMS))])
+    if isinstance(node, query.Phrase) and any(STEMS in word for word in node.words):
+        count = max(len(word.split(STEMS)) for word in node.words)
+        variants = dict.fromkeys(tuple(word.split(STEMS)[n] if STEMS in word else word for word in node.words)
+                                 for n in range(count))
+        return query.Or([query.Phrase(node.fieldname, list(words), slop=node.slop, boost=node.boost)
+                         for words in variants])
+    return node.apply(split_stems)
 
 
 def _loosened(node: query.Query) -> query.Query:
@@ -94,9 +192,12 @@ def _folded(node: query.Query, schema) -> query.Query:
             return node
         if isinstance(node, query.Prefix) and node.fieldname in TEXT_FIELDS:
             return _StemmedPrefix(node.fieldname, words[0], boost=node.boost)
-        copy = node.copy()
-        copy.text = words[0]
-        return copy
+        copies = []
+        for stem in dict.fromkeys(words[0].split(STEMS)):  # a fuzzy word near its stem in any language
+            copy = node.copy()
+            copy.text = stem
+            copies.append(copy)
+        return copies[0] if len(copies) == 1 else query.Or(copies)
     return node.apply(lambda child: _folded(child, schema))
 
 

@@ -1,0 +1,123 @@
+"""Analysis for the Whoosh engine: the schema, and words stemmed in their document's language."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StopFilter
+from whoosh.columns import VarBytesColumn
+from whoosh.fields import COLUMN, DATETIME, ID, STORED, TEXT, Schema
+from whoosh.lang import has_stemmer, stemmer_for_language
+from whoosh.support.charset import accent_map
+
+DEFAULT_LANGUAGE = "en"  # also for articles whose language is unknown or has no stemmer
+STEMS = "\x1e"  # joins one query word's stems in several languages, until the query tree splits them
+STEM_CACHE = 100_000
+
+
+def stemming_language(code: str) -> str:
+    """The language whose stemmer analyses words of language ``code``."""
+    return code if code and code != DEFAULT_LANGUAGE and has_stemmer(code) else DEFAULT_LANGUAGE
+
+
+class InLanguage(str):
+    """A field value to analyse in a language: ``InLanguage("Das Hochwasser", "de")``."""
+
+    language: str
+
+    def __new__(cls, text: str, language: str):
+        value = super().__new__(cls, text)
+        value.language = language
+        return value
+
+
+class _LanguageText(TEXT):
+    """A text field whose words are stemmed in the language of the value given (see InLanguage)."""
+
+    def index(self, value, **kwargs):
+        return super().index(str(value), language=getattr(value, "language", DEFAULT_LANGUAGE), **kwargs)
+
+
+class _LanguageStemFilter(Filter):
+    """Stems each word in its document's language (Porter for English, Snowball for others).
+
+    When analysing a query over an index holding several languages (``languages``),
+    a word becomes its stems in each, joined by STEMS; the query tree then searches
+    any of them (see ``split_stems``).
+    """
+
+    is_morph = True
+
+    def __init__(self, languages: tuple[str, ...] = ()):
+        self.languages = languages
+        self._stemmers: dict = {}
+
+    def __getstate__(self):
+        return {"languages": self.languages}  # stemmer functions are rebuilt, not pickled with the schema
+
+    def __setstate__(self, state):
+        self.__init__(state.get("languages", ()))
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.languages == self.languages
+
+    def _stemmer(self, language: str):
+        if language not in self._stemmers:
+            name = "en_porter" if language == DEFAULT_LANGUAGE else language
+            self._stemmers[language] = lru_cache(maxsize=STEM_CACHE)(stemmer_for_language(name))
+        return self._stemmers[language]
+
+    def __call__(self, tokens):
+        stem = None  # the tokens of one call share their language
+        for token in tokens:
+            if not token.stopped:
+                if token.mode != "index" and self.languages:
+                    stems = [self._stemmer(language)(token.text) for language in self.languages]
+                    token.text = stems[0] if len(set(stems)) == 1 else STEMS.join(stems)
+                else:
+                    if stem is None:
+                        stem = self._stemmer(stemming_language(getattr(token, "language", "")))
+                    token.text = stem(token.text)
+            yield token
+
+
+class _NameWordsFilter(Filter):
+    """At index time, a multi-word name is also indexed word by word, so ``author:smith`` finds "Jo Smith"."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            whole = token.text
+            yield token
+            if token.mode == "index" and " " in whole:
+                for word in whole.split():
+                    token.text = word
+                    yield token
+
+
+def build_schema(languages: tuple[str, ...] = ()) -> Schema:
+    """The index schema; with ``languages``, the one queries are analysed with over an index holding them."""
+    words = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
+    prose = words | StopFilter() | _LanguageStemFilter(languages)
+    names = RegexTokenizer(r"[^\x1f]+") | LowercaseFilter() | CharsetFilter(accent_map) | _NameWordsFilter()
+    return Schema(
+        id=ID(stored=True, unique=True),
+        title=_LanguageText(analyzer=prose, stored=True),
+        body=_LanguageText(analyzer=prose, stored=True),
+        analysis=ID(stored=True),  # the language title and body were stemmed in
+        authors=TEXT(analyzer=names, stored=True, phrase=False),
+        source=TEXT(analyzer=names, stored=True, phrase=False),
+        source_exact=ID(sortable=True),
+        language=TEXT(analyzer=names, stored=True, phrase=False),
+        categories=TEXT(analyzer=names, stored=True, phrase=False),
+        url=ID(stored=True),
+        path=ID(stored=True),
+        published=DATETIME(sortable=True),
+        published_text=STORED(),
+        warnings=STORED(),  # the date as the source gave it, zone included; `published` is naive UTC
+        facets=COLUMN(VarBytesColumn()),  # JSON of the values facets count, read per document without stored fields
+    )
+
+
+def analyzer(field: str):
+    """The analyzer a field is indexed with (the relevance benchmark compares rankings over the same tokens)."""
+    return build_schema()[field].analyzer

@@ -1,0 +1,168 @@
+"""What results carry beyond ranked hits: facets, spelling suggestions, similar articles, and snippets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from newsearch import ArticleNotFound, Index, QuerySyntaxError
+from newsearch.cli import cli
+from newsearch.snippets import make_snippet
+from test_query import RECORDS
+
+
+@pytest.fixture(scope="module")
+def ix(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("results") / "index"
+    with Index.create(folder) as index:
+        index.add(RECORDS)
+    with Index.open(folder) as index:
+        yield index
+
+
+# -- facets
+
+def test_facets_count_every_matching_article_most_frequent_first(ix):
+    results = ix.query("corridor", limit=1, facets=["source", "author", "category", "language", "published:month"])
+    assert len(results) == 1 and results.total == 4
+    assert results.facets["source"] == (("Reuters", 2), ("Valdoria Wire", 2))
+    assert results.facets["author"] == (("Dev Okafor", 2), ("Anselm Duarte", 1), ("Lena Strand", 1))
+    assert results.facets["category"] == (("world", 2), ("science", 1))
+    assert results.facets["language"] == (("en", 4),)
+    assert results.facets["published:month"] == (("2022-03", 2), ("2021-10", 1), ("2022-05", 1))
+
+
+def test_date_facets_bucket_by_day_week_month_and_year(ix):
+    facets = ix.query("corridor Mariupol", facets=["published:day", "published:week", "published:year"]).facets
+    assert ("2022-03-06", 1) in facets["published:day"]
+    assert ("2022-W09", 1) in facets["published:week"]  # 2022-03-06 is the Sunday of ISO week 9
+    assert facets["published:year"] == (("2022", 3), ("2021", 1), ("2023", 1))
+
+
+def test_facets_combine_with_filters_and_query_syntax(ix):
+    results = ix.query("corridor -wildlife", source="Reuters", facets=["author", "published:month"])
+    assert results.facets == {"author": (("Dev Okafor", 1), ("Lena Strand", 1)),
+                              "published:month": (("2022-03", 1), ("2022-05", 1))}
+    results = ix.query("published:2022-03", since="2022-03-10", facets=["source"])
+    assert results.facets == {"source": (("Valdoria Wire", 1),)}
+
+
+def test_unknown_facet_is_a_query_syntax_error(ix):
+    with pytest.raises(QuerySyntaxError, match="unknown facet 'colour'.*published:month"):
+        ix.query("corridor", facets=["colour"])
+
+
+def test_cli_prints_facets_after_the_hits_and_in_the_json_summary(runner, ix):
+    result = runner.invoke(cli, ["query", "corridor", "--facet", "source", "--facet", "published:year",
+                                 "--index", str(ix.folder)])
+    assert result.exit_code == 0, result.output
+    assert result.output.rstrip().endswith("source: Reuters (2) · Valdoria Wire (2)\n"
+                                           "published:year: 2022 (3) · 2021 (1)")
+    result = runner.invoke(cli, ["query", "corridor", "--facet", "author", "--json", "--index", str(ix.folder)])
+    summary = json.loads(result.output.splitlines()[-1])
+    assert summary["facets"]["author"] == {"Dev Okafor": 2, "Anselm Duarte": 1, "Lena Strand": 1}
+
+
+# -- spelling suggestions
+
+def test_query_without_hits_runs_the_suggestion_and_says_so(ix):
+    results = ix.query("Mariupl corridr")
+    assert results.suggestion == "mariupol corridor" and results.ran_suggestion
+    assert results[0].id in {"corridor-mariupol", "corridor-shelling"}
+    assert results.total == ix.query("mariupol corridor").total
+
+
+def test_query_with_few_hits_gets_a_suggestion_but_keeps_its_hits(ix):
+    results = ix.query("Mariupol corridr")
+    assert results.suggestion == "Mariupol corridor" and not results.ran_suggestion
+    assert {hit.id for hit in results} == {"corridor-mariupol", "corridor-shelling", "body-only"}
+
+
+def test_no_suggestion_for_well_spelled_or_field_queries(ix):
+    assert ix.query("corridor").suggestion is None
+    assert ix.query("Azovstal").suggestion is None
+    assert ix.query("source:reuterz").suggestion is None  # field values are not respelled
+    assert ix.query("zzzzzz").suggestion is None  # nothing close in the index
+
+
+def test_cli_prints_did_you_mean(runner, ix):
+    result = runner.invoke(cli, ["query", "Mariupol corridr", "--index", str(ix.folder)])
+    assert result.output.startswith("Did you mean: Mariupol corridor?"), result.output
+    result = runner.invoke(cli, ["query", "Mariupl corridr", "--index", str(ix.folder)])
+    assert result.output.startswith("No articles match; showing results for: mariupol corridor"), result.output
+
+
+# -- similar
+
+def test_similar_finds_articles_sharing_key_words_not_itself(ix):
+    results = ix.similar("corridor-mariupol")
+    found = [hit.id for hit in results]
+    assert "corridor-mariupol" not in found
+    assert found[:2] == ["corridor-azovstal", "corridor-shelling"]
+    assert "german" not in found
+
+
+def test_similar_takes_filters_and_unknown_ids_raise(ix):
+    assert {hit.id for hit in ix.similar("corridor-mariupol", source="Valdoria Wire")} == {
+        "corridor-shelling", "wildlife-corridor"}
+    with pytest.raises(ArticleNotFound):
+        ix.similar("no-such-id")
+
+
+def test_cli_similar(runner, ix):
+    result = runner.invoke(cli, ["similar", "corridor-mariupol", "--limit", "1", "--json", "--index", str(ix.folder)])
+    assert result.exit_code == 0, result.output
+    hit, summary = [json.loads(line) for line in result.output.splitlines()]
+    assert hit["id"] == "corridor-azovstal" and summary["total"] >= 2
+    missing = runner.invoke(cli, ["similar", "no-such-id", "--index", str(ix.folder)])
+    assert missing.exit_code == 1 and "no article with id 'no-such-id'" in missing.stderr
+
+
+# -- snippets
+
+def test_phrase_query_marks_the_phrase_not_its_scattered_words(ix):
+    snippet = ix.query('"corridor for humanitarian"')[0].snippet
+    assert snippet.matches == ("corridor for humanitarian",)  # not the first "corridor" of the sentence
+    snippet = ix.query('"humanitarian corridor"~2', source="Reuters", sort="date")[0].snippet
+    assert snippet.matches == ("humanitarian evacuation corridor",)
+
+
+def test_a_word_searched_also_outside_the_phrase_is_marked_everywhere(ix):
+    snippet = ix.query('corridor "humanitarian aid"', limit=1)[0].snippet
+    assert snippet.matches == ("corridor", "corridor", "humanitarian aid")
+
+
+def test_stemmed_forms_are_marked(ix):
+    snippet = ix.query("corridors evacuation", source="Reuters", sort="date")[0].snippet
+    assert set(snippet.matches) == {"evacuation", "corridor"}
+    assert "evacuate" in ix.query("evacuation Mariupol", limit=1)[0].snippet.matches
+
+
+def test_snippet_prefers_sentences_with_more_distinct_words_and_joins_fragments():
+    text = ("Rain fell. The harbour was quiet. The harbour crane broke. "
+            "Workers said the crane and the harbour gate were repaired. Ships waited.")
+    words = {"harbour", "crane", "gate"}
+    spans = [(text.index(w, i), text.index(w, i) + len(w), w)
+             for w in words for i in range(len(text)) if text.startswith(w, i)]
+    spans = sorted(set(spans))
+    snippet = make_snippet(text, spans, fragments=1)
+    assert str(snippet) == "Workers said the [crane] and the [harbour] [gate] were repaired."
+    three = make_snippet(text, spans)
+    assert str(three).count(" … ") == 2 and "Rain" not in str(three)
+
+
+def test_snippet_length_is_configurable_and_snippets_can_be_skipped(ix):
+    long = ix.query("corridor", limit=10)
+    short = ix.query("corridor", limit=10, snippet_chars=50)
+    assert all(len(str(hit.snippet)) <= 60 for hit in short)
+    assert max(len(str(hit.snippet)) for hit in long) > 60
+    assert not any(hit.snippet for hit in ix.query("corridor", snippets=False))
+    with pytest.raises(QuerySyntaxError, match="snippet_chars"):
+        ix.query("corridor", snippet_chars=5)
+
+
+def test_decimal_points_do_not_end_a_sentence():
+    text = "Inflation eased to 3.1 percent in August. Nothing else happened."
+    snippet = make_snippet(text, [(text.index("percent"), text.index("percent") + 7, "percent")], fragments=1)
+    assert str(snippet) == "Inflation eased to 3.1 [percent] in August."
