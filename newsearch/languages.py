@@ -64,5 +64,9 @@ def detect(text: str) -> str:
 
 
 def analysis_language(metadata: str, text: str) -> str:
-    """The language to analyse an article's words in: its metadata's, else detected from its text."""
+    """An article's language: its metadata's as a code, else detected from its text ('' if unknown).
+
+    Readers store it on the Article, so facets, filters and ``show`` see one spelling
+    ('de', never 'de-DE' or 'German'); engines apply it again to articles apps pass in.
+    """
     return language_code(metadata) or detect(text)

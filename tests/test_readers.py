@@ -821,3 +821,19 @@ def test_jsonl_line_in_cp1252_is_decoded(tmp_path):
     line = json.dumps({"id": "c1", "title": "Price £5", "body": "It costs £5."}, ensure_ascii=False).encode("cp1252")
     path = _write(tmp_path, "legacy.jsonl", line + b"\n")
     assert read_file(path, tmp_path).articles[0].title == "Price £5"
+
+
+@pytest.mark.parametrize("given, expected", [("de-DE", "de"), ("German", "de"), ("pt_BR", "pt"), ("EN", "en")])
+def test_record_language_is_stored_as_a_code(given, expected):
+    article = article_from_record({"title": "T", "body": "B", "language": given}, id="x")
+    assert article.language == expected
+
+
+def test_missing_language_is_detected_from_the_text(tmp_path):
+    english = _write(tmp_path, "en.txt", "Storm closes the harbour\n\nThe storm closed the harbour and the ferries "
+                     "stayed in port for the rest of the week, as the council said in a statement to the press.\n")
+    german = article_from_record({"title": "Sturm", "body": "Der Sturm hat die Stadt und den Hafen erreicht, und die "
+                                  "Fähren sind nicht mit der Flut ausgelaufen, die auch am Abend von der Küste kam."},
+                                 id="de")
+    assert read_file(english, tmp_path).articles[0].language == "en"
+    assert german.language == "de"

@@ -8,6 +8,7 @@ from lxml import etree
 
 from ..article import Article
 from ..errors import ReadError
+from ..languages import analysis_language
 from .body import extract_body
 from .metadata import read_metadata
 from .text import normalize_paragraphs, title_from_body
@@ -40,7 +41,7 @@ def read_html(text: str, *, id: str, path: str) -> Article:
         authors=meta.authors,
         source=meta.source,
         url=meta.url,
-        language=meta.language,
+        language=analysis_language(meta.language, body),
         path=path,
         warnings=tuple(warnings),
     )

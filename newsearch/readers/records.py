@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 from ..article import Article
 from ..errors import ReadError
+from ..languages import analysis_language
 from .dates import parse_date
 from .encoding import decode
 from .text import normalize_paragraphs, normalize_space, title_from_body
@@ -44,7 +45,7 @@ def article_from_record(record: Mapping, *, id: str, path: str = "") -> Article:
         authors=_strings(_first(record, "authors")),
         source=normalize_space(_text(_first(record, "source"))),
         url=_text(_first(record, "url")).strip(),
-        language=_text(_first(record, "language")).strip().lower(),
+        language=analysis_language(_text(_first(record, "language")), body or title),
         categories=_strings(_first(record, "categories")),
         path=path,
         content_hash=record_hash(record),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ..article import Article
+from ..languages import detect
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u3000]+")
@@ -58,4 +59,5 @@ def read_text(text: str, *, id: str, path: str) -> Article:
     """An article from plain text: a headline line when there is one, else a title from the opening words."""
     text = normalize_paragraphs(text)
     headline, body = split_headline(text)
-    return Article(id=id, title=headline or title_from_body(body), body=body, path=path)
+    title = headline or title_from_body(body)
+    return Article(id=id, title=title, body=body, language=detect(f"{title}\n{body}"), path=path)
