@@ -28,7 +28,7 @@ import ir_measures
 from ir_measures import AP, R, nDCG
 
 from newsearch import Index
-from newsearch.engines.whoosh import analyzer
+from newsearch.engines.whoosh_analysis import analyzer
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPORA = ROOT.parent / "shared" / "corpora"

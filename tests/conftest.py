@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,15 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: the shared corpora sit beside the repository only in the project's workspace")
     return path
+
+
+@contextlib.contextmanager
+def index_holding(folder: Path, records: Iterable) -> Iterator[Index]:
+    """An index in ``folder`` holding ``records`` (dicts or Articles), open while the block runs."""
+    with Index.create(folder) as index:
+        index.add(records)
+    with Index.open(folder) as index:
+        yield index
 
 
 @pytest.fixture

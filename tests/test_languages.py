@@ -6,6 +6,7 @@ import pytest
 
 from newsearch import Index
 from newsearch.languages import analysis_language, detect, language_code
+from conftest import index_holding
 
 RECORDS = [
     {"id": "de", "title": "Hochwasser in der Altstadt", "language": "de-DE",
@@ -24,10 +25,7 @@ RECORDS = [
 
 @pytest.fixture(scope="module")
 def ix(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("languages") / "index"
-    with Index.create(folder) as index:
-        index.add(RECORDS)
-    with Index.open(folder) as index:
+    with index_holding(tmp_path_factory.mktemp("languages") / "index", RECORDS) as index:
         yield index
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from newsearch import Index, QuerySyntaxError
 from newsearch.cli import cli
+from conftest import index_holding
 
 RECORDS = [
     {"id": "corridor-mariupol", "title": "Humanitarian corridor from Mariupol agreed",
@@ -39,10 +40,7 @@ RECORDS = [
 
 @pytest.fixture(scope="module")
 def ix(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("query") / "index"
-    with Index.create(folder) as index:
-        index.add(RECORDS)
-    with Index.open(folder) as index:
+    with index_holding(tmp_path_factory.mktemp("query") / "index", RECORDS) as index:
         yield index
 
 

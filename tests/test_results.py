@@ -6,18 +6,16 @@ import json
 
 import pytest
 
-from newsearch import ArticleNotFound, Index, QuerySyntaxError
+from newsearch import ArticleNotFound, QuerySyntaxError
 from newsearch.cli import cli
 from newsearch.snippets import make_snippet
 from test_query import RECORDS
+from conftest import index_holding
 
 
 @pytest.fixture(scope="module")
 def ix(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("results") / "index"
-    with Index.create(folder) as index:
-        index.add(RECORDS)
-    with Index.open(folder) as index:
+    with index_holding(tmp_path_factory.mktemp("results") / "index", RECORDS) as index:
         yield index
 
 

@@ -26,7 +26,6 @@ from ..languages import analysis_language
 from ..snippets import make_snippet, match_spans
 from .base import EngineStats, SearchRequest
 from .whoosh_analysis import DEFAULT_LANGUAGE, STEMS, InLanguage, build_schema, stemming_language
-from .whoosh_analysis import analyzer  # noqa: F401 (benchmarks/relevance.py analyses text as the index does)
 from .whoosh_query import AndNot, Marks, parse, similar_query
 from .whoosh_ranking import LiveBM25F
 
@@ -373,8 +372,8 @@ def _filter(request: SearchRequest, schema: Schema) -> query.Query | None:
     if request.since or request.until:
         clauses.append(query.DateRange("published", request.since, request.until))
     if request.sources:
-        analyzer = schema["source"].analyzer
-        terms = [token.text for source in request.sources for token in analyzer(source, mode="query")]
+        names = schema["source"].analyzer
+        terms = [token.text for source in request.sources for token in names(source, mode="query")]
         clauses.append(query.Or([query.Term("source", term) for term in terms]))
     return query.And(clauses) if clauses else None
 
