@@ -139,6 +139,9 @@ class WhooshEngine:
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
         hits, total = [], 0
         for tier in tiers:
+            if len(hits) == stop - first:
+                total += _count(searcher, tier, condition)  # the page is full: later tiers need no ranking
+                continue
             wanted = max(stop - total, 1)
             if request.sort == "date":
                 results = _collect(searcher, tier, wanted, condition, by_date=True)
@@ -344,6 +347,15 @@ def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | N
         collector = collectors.FilterCollector(collector, condition)
     searcher.search_with_collector(tier, collector)
     return collector.results()
+
+
+def _count(searcher, tier: query.Query, condition: query.Query | None) -> int:
+    """How many documents a query matches, without scoring them."""
+    collector = collectors.UnsortedCollector()
+    if condition is not None:
+        collector = collectors.FilterCollector(collector, condition)
+    searcher.search_with_collector(tier, collector)
+    return len(collector.results())
 
 
 def _body_terms_in(searcher, tier: query.Query, docnums: list[int]) -> dict[int, set[str]]:
