@@ -70,7 +70,8 @@ def index(corpus, rebuild, as_json, quiet, wait, index_dir):
     """
     if not corpus and not rebuild:
         raise click.UsageError("name the CORPUS folders to index, or pass --rebuild")
-    report = Index.build(index_dir, list(corpus) or None, progress=_progress(quiet or as_json), wait=wait)
+    report = Index.build(index_dir, list(corpus) or None, progress=_progress(quiet or as_json), wait=wait,
+                         workers=os.cpu_count() or 1)
     _report(report, as_json, quiet)
 
 
@@ -97,7 +98,8 @@ def update(corpus, dry_run, as_json, quiet, wait, index_dir):
         newsearch update --dry-run
     """
     with Index.open(index_dir) as ix:
-        report = ix.update(list(corpus) or None, progress=_progress(quiet or as_json), dry_run=dry_run, wait=wait)
+        report = ix.update(list(corpus) or None, progress=_progress(quiet or as_json), dry_run=dry_run, wait=wait,
+                           workers=os.cpu_count() or 1)
     _report(report, as_json, quiet)
 
 

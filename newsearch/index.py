@@ -116,11 +116,12 @@ class Index:
 
     @classmethod
     def build(cls, path: str | os.PathLike, corpus=None, progress: Progress | None = None,
-              wait: float = 0.0) -> UpdateReport:
+              wait: float = 0.0, workers: int = 1) -> UpdateReport:
         """Build the index from scratch beside the live one, and switch to it atomically once complete.
 
         Queries keep answering from the old index until the switch. ``corpus`` is a
         folder or several; None rebuilds from the folders the live index was built from.
+        ``workers`` as in ``update``.
         """
         folder = Path(path)
         if not generations.is_index(folder):
@@ -135,7 +136,7 @@ class Index:
             try:
                 engine = WhooshEngine.create(generation)
                 manifest = Manifest()
-                report = _writing(folder, lambda: update(engine, manifest, roots, progress))
+                report = _writing(folder, lambda: update(engine, manifest, roots, progress, workers=workers))
                 manifest.save(generation)
                 engine.close()
                 generations.switch(folder, generation, WHOOSH)
@@ -206,13 +207,15 @@ class Index:
             _writing(self.folder, lambda: engine.write((), ids))
 
     def update(self, corpus=None, progress: Progress | None = None, dry_run: bool = False,
-               wait: float = 0.0) -> UpdateReport:
+               wait: float = 0.0, workers: int = 1) -> UpdateReport:
         """Bring the index in line with its corpus folders: read new and changed files, drop vanished ones.
 
         ``corpus`` is a folder or several; None means the folders this index was built
         from. ``progress(done, total)`` is called as files are read. Everything is
         committed once, at the end; files that fail are listed in the report and the
-        rest is indexed. With ``dry_run`` nothing is written.
+        rest is indexed. With ``dry_run`` nothing is written. ``workers`` above 1 reads
+        files in that many spawned processes (the CLI uses every core); a script that
+        passes it must guard its top level with ``if __name__ == "__main__":``.
         """
         # A dry run writes nothing, not even the lock file.
         with contextlib.nullcontext() if dry_run else WriteLock(self.folder, wait):
@@ -224,7 +227,8 @@ class Index:
             names = _corpus_names(corpus) or manifest.sources
             if not names:
                 raise NewsearchError("this index has no corpus folders yet; name one: newsearch update CORPUS")
-            report = _writing(self.folder, lambda: update(engine, manifest, resolve_roots(names), progress, dry_run))
+            report = _writing(self.folder, lambda: update(engine, manifest, resolve_roots(names), progress, dry_run,
+                                                          workers))
             if not dry_run:
                 _writing(self.folder, lambda: manifest.save(generation))
         return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import stat as stat_module
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -20,7 +21,6 @@ from .readers.files import STREAMED_SUFFIXES
 
 Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
-PARALLEL_WORKERS = 2
 PARALLEL_BATCH = 512
 PARENT_POLL_SECONDS = 0.5
 
@@ -76,14 +76,14 @@ class _Pending:
     stat: os.stat_result
 
 
-def _streams(files: list[_Pending]) -> Iterator[FileStream]:
+def _streams(files: list[_Pending], workers: int) -> Iterator[FileStream]:
     """Each file's stream, in order. Many files are read by worker processes, a batch at a time.
 
     Extraction (HTML above all) costs more than indexing, so on several cores it runs
     beside the writer. JSON Lines feeds are streamed here, record by record; a batch
     bounds how many read articles wait in memory.
     """
-    workers = min(PARALLEL_WORKERS, os.cpu_count() or 1)
+    workers = min(workers, os.cpu_count() or 1)
     if workers < 2 or sum(not _is_streamed(f.path) for f in files) < PARALLEL_MIN_FILES:
         for pending in files:
             yield stream_file(pending.path, pending.root)
@@ -116,6 +116,24 @@ def _end_with_parent(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _unreadable(path: Path) -> str:
+    """Why a listed file cannot be read as an article file ('' when it can): special files, undecodable names."""
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        return "the file name is not valid UTF-8; rename the file"
+    try:
+        mode = path.stat().st_mode
+    except OSError as error:
+        return error.strerror or str(error)
+    return "" if stat_module.S_ISREG(mode) else "not a regular file (a pipe, socket or device)"
+
+
+def _shown(path: Path) -> str:
+    """A path fit for a message, whatever bytes its name holds."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
 def _is_streamed(path: Path) -> bool:
     return path.name.lower().endswith(STREAMED_SUFFIXES)
 
@@ -132,14 +150,15 @@ def resolve_roots(names: list[str | os.PathLike]) -> list[Path]:
 
 
 def update(engine: Engine, manifest: Manifest, roots: list[Path], progress: Progress | None = None,
-           dry_run: bool = False) -> UpdateReport:
+           dry_run: bool = False, workers: int = 1) -> UpdateReport:
     """Read what changed under ``roots`` since ``manifest`` and apply it to ``engine`` in one write.
 
     The manifest is updated in place (the caller saves it after the write); with
     ``dry_run`` nothing is written and the returned report says what would change.
+    ``workers`` above 1 reads files in that many spawned processes (see _streams).
     """
     started = time.monotonic()
-    run = _Run(manifest, roots, progress)
+    run = _Run(manifest, roots, progress, workers)
     if dry_run:
         for _ in run.upserts():
             pass
@@ -159,10 +178,12 @@ def update(engine: Engine, manifest: Manifest, roots: list[Path], progress: Prog
 class _Run:
     """One update's bookkeeping: which files to read, what they gave, and what to delete afterwards."""
 
-    def __init__(self, manifest: Manifest, roots: list[Path], progress: Progress | None):
+    def __init__(self, manifest: Manifest, roots: list[Path], progress: Progress | None, workers: int):
         self.manifest = manifest
         self.roots = roots
         self.progress = progress
+        self.workers = workers
+        self.owners: dict[str, str] = {}  # document id -> the file (manifest key) that gives it in this run
         self.added = self.changed = self.unchanged = 0
         self.failed: list[tuple[str, str]] = []
         self.warnings: list[str] = []
@@ -172,32 +193,45 @@ class _Run:
         self.file_count = 0
 
     def upserts(self) -> Iterator[Article]:
-        """The new and changed articles, file by file in path order (read in parallel where it pays)."""
-        found = [(path, root) for root in self.roots for path in find_files(root)]
+        """The new and changed articles, file by file in path order (read in parallel where asked)."""
+        walk_errors: list[tuple[str, str]] = []
+        found = [(path, root) for root in self.roots for path in find_files(root, walk_errors)]
+        self.failed.extend(walk_errors)
         self.file_count = len(found)
         seen, to_read = set(), []
         for path, root in found:
             key = str(path.resolve())
             seen.add(key)
             entry = self.manifest.files.get(key)
-            try:
-                stat = path.stat()
-            except OSError as error:
-                self.failed.append((str(path), error.strerror or str(error)))
+            problem = _unreadable(path)
+            if problem:
+                self.failed.append((_shown(path), problem))
+                if entry is not None:
+                    self._keep(entry)  # keep what it gave before; it may be readable again tomorrow
                 continue
+            stat = path.stat()
             if entry is not None and entry.is_unchanged(stat):
                 self._keep(entry)
+                self.owners.update(dict.fromkeys(entry.records, key))
             else:
                 to_read.append(_Pending(path, root, key, entry, stat))
-        for done, (pending, stream) in enumerate(zip(to_read, _streams(to_read)), 1):
+        for done, (pending, stream) in enumerate(zip(to_read, _streams(to_read, self.workers)), 1):
             yield from self._apply(pending, stream)
             if self.progress:
                 self.progress(done, len(to_read))
         for root in self.roots:
-            for key, entry in self.manifest.files_under(root).items():
-                if key not in seen:
-                    self.stale.update(entry.records)
-                    del self.manifest.files[key]
+            vanished = {key: entry for key, entry in self.manifest.files_under(root).items() if key not in seen}
+            if vanished and not any(r == root for _, r in found):
+                # An emptied folder is far more often an unmounted disk than a retracted archive.
+                kept = sum(len(entry.records) for entry in vanished.values())
+                self.failed.append((str(root), f"no article files found; keeping its {kept} documents "
+                                               "(rebuild to drop them)"))
+                continue
+            if vanished and any(where.startswith(str(root)) for where, _ in walk_errors):
+                continue  # part of the folder could not be listed: deleting what it held would be a guess
+            for key, entry in vanished.items():
+                self.stale.update(entry.records)
+                del self.manifest.files[key]
 
     def deletes(self) -> Iterator[str]:
         """Ids to delete; read after every upsert, so an id that moved to another file survives."""
@@ -214,7 +248,13 @@ class _Run:
             return
         old = entry.records if entry else {}
         records = {}
+        duplicates: list[list[str]] = []
         for article in stream.articles:
+            owner = self.owners.setdefault(article.id, pending.key)
+            if owner != pending.key or article.id in records:
+                other = owner if owner != pending.key else "the same file"
+                duplicates.append([stream.path, f"duplicate id '{article.id}' (also given by {other}); not indexed"])
+                continue
             digest = article.content_hash or stream.content_hash
             records[article.id] = digest
             if old.get(article.id) == digest:
@@ -227,7 +267,7 @@ class _Run:
             self.upserted.add(article.id)
             self.warnings.extend(article.warnings)
             yield article
-        errors = [[error.path, error.reason] for error in stream.errors]
+        errors = [[error.path, error.reason] for error in stream.errors] + duplicates
         if entry is not None and not records:
             # Unreadable now: keep the documents it gave last time, and say why on every run until it changes.
             entry.size, entry.mtime_ns, entry.errors = stat.st_size, stat.st_mtime_ns, errors

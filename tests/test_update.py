@@ -7,6 +7,7 @@ import json
 import os
 import random
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -394,9 +395,48 @@ def test_reading_in_worker_processes_gives_the_same_index(tmp_path, monkeypatch)
     make_corpus(corpus, 300)
     (corpus / "broken.html").write_bytes(b"\x00\x01binary")
     monkeypatch.setattr(newsearch.indexer, "PARALLEL_MIN_FILES", 10)
-    parallel = Index.build(tmp_path / "parallel", corpus)
-    monkeypatch.setattr(newsearch.indexer, "PARALLEL_MIN_FILES", 10**9)
+    parallel = Index.build(tmp_path / "parallel", corpus, workers=2)
     sequential = Index.build(tmp_path / "sequential", corpus)
     assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "sequential")
     assert (parallel.added, parallel.failed) == (sequential.added, sequential.failed) == (300, sequential.failed)
     assert [reason for _, reason in parallel.failed] == ["binary file, not text"]
+
+
+def test_special_files_and_undecodable_names_are_reported_not_fatal(runner, tmp_path, tiny_corpus):
+    os.mkfifo(tiny_corpus / "txt" / "pipe.txt")
+    odd_name = os.fsdecode(b"caf\xe9.txt")
+    (tiny_corpus / odd_name).write_text("Odd name\n\nStill a story.\n")
+    result = runner.invoke(cli, ["index", str(tiny_corpus), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 1
+    assert "30 added" in result.stdout
+    assert "pipe.txt: not a regular file" in result.stderr
+    assert "caf\\xe9.txt: the file name is not valid UTF-8" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_duplicate_ids_are_reported_and_never_lose_documents(tmp_path):
+    first, second = tmp_path / "r1", tmp_path / "r2"
+    for root, text in ((first, "First copy\n\nalpha\n"), (second, "Second copy\n\nbeta\n")):
+        root.mkdir()
+        (root / "a.txt").write_text(text)
+    (first / "feed.jsonl").write_text('{"id": "f1", "title": "One", "body": "gamma"}\n'
+                                      '{"id": "f1", "title": "One again", "body": "delta"}\n')
+    report = Index.build(tmp_path / "ix", [first, second])
+    reasons = sorted(reason for _, reason in report.failed)
+    assert len(reasons) == 2 and all(reason.startswith("duplicate id") for reason in reasons)
+    with Index.open(tmp_path / "ix") as ix:
+        assert {article.id for article in ix.articles()} == {"a.txt", "f1"}
+        assert ix.get("a.txt").title == "First copy" and ix.get("f1").title == "One"
+        (second / "a.txt").unlink()
+        ix.update()
+        assert ix.get("a.txt").title == "First copy"  # deleting the duplicate did not take the original along
+
+
+def test_emptied_corpus_folder_keeps_its_documents(runner, tmp_path, tiny_corpus):
+    Index.build(tmp_path / "ix", tiny_corpus)
+    shutil.rmtree(tiny_corpus)
+    tiny_corpus.mkdir()  # an unmounted disk looks like this
+    result = runner.invoke(cli, ["update", "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 1
+    assert "no article files found; keeping its 30 documents" in result.stderr
+    assert Index.open(tmp_path / "ix").stats().documents == 30

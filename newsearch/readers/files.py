@@ -45,28 +45,34 @@ class FileStream:
     errors: list[ReadError] = field(default_factory=list)
 
 
-def find_files(root: str | os.PathLike) -> list[Path]:
+def find_files(root: str | os.PathLike, errors: list[tuple[str, str]] | None = None) -> list[Path]:
     """Article files under ``root`` (or ``root`` itself), sorted by path; hidden entries skipped.
 
     Linked folders are followed unless they lead to a folder already listed, so
     links never loop and a folder is listed under its real path when it is inside ``root``.
+    Folders that cannot be listed are added to ``errors`` as (path, reason).
     """
     root = Path(root)
-    if root.is_file():
+    if not root.is_dir():
         return [root]
     seen: set[tuple[int, int]] = set()
     found: list[Path] = []
     pending = [root]
     while pending:
-        links = _walk_without_links(pending.pop(0), seen, found)
+        links = _walk_without_links(pending.pop(0), seen, found, errors)
         pending.extend(link for link in links if _identity(link) not in seen)
     return sorted(found, key=lambda path: path.parts)
 
 
-def _walk_without_links(top: Path, seen: set, found: list[Path]) -> list[Path]:
+def _walk_without_links(top: Path, seen: set, found: list[Path], errors: list | None) -> list[Path]:
     """Add the article files under ``top`` to ``found``; return the linked folders met on the way."""
     links = []
-    for folder, dirs, files in os.walk(top):
+
+    def unlisted(error: OSError) -> None:
+        if errors is not None:
+            errors.append((str(error.filename), f"cannot list this folder: {error.strerror or error}"))
+
+    for folder, dirs, files in os.walk(top, onerror=unlisted):
         if _identity(Path(folder)) in seen:
             dirs[:] = []
             continue
