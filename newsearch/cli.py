@@ -120,8 +120,7 @@ def check(as_json, index_dir):
     with Index.open(index_dir) as ix:
         verdict = ix.check()
     if as_json:
-        click.echo(json.dumps({"ok": verdict.ok, "documents": verdict.documents, "unknown": verdict.unknown,
-                               "pending": verdict.pending.to_dict()}, ensure_ascii=False))
+        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
     else:
         click.echo(verdict.summary())
     if not verdict.ok:

@@ -28,6 +28,8 @@ def read_metadata(folder: Path) -> dict:
         raise IndexNotFound(f"no index in '{folder}'; run 'newsearch index CORPUS' to build one") from None
     except (OSError, ValueError) as error:
         raise IndexNotFound(f"cannot read the index in '{folder}': {error}") from None
+    if not isinstance(metadata, dict):
+        raise IndexNotFound(f"'{folder / METADATA_FILE}' is damaged; rebuild the index with 'newsearch index CORPUS'")
     if metadata.get("format") != FORMAT_VERSION or not _GENERATION.match(str(metadata.get("generation", ""))):
         raise IndexNotFound(f"the index in '{folder}' was made by another version of newsearch; "
                             "rebuild it with 'newsearch index CORPUS'")

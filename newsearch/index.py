@@ -60,14 +60,23 @@ class CheckReport:
     documents: int
     pending: UpdateReport
     unknown: int = 0  # documents added through the API, not from a corpus folder
+    missing: int = 0  # documents the manifest lists that the index lacks (deleted through the API, or damage)
 
     @property
     def ok(self) -> bool:
         """True when the index matches its sources and every file reads."""
-        return not self.pending.pending and self.pending.ok
+        return not self.pending.pending and self.pending.ok and not self.missing
+
+    def to_dict(self) -> dict:
+        """JSON-ready values."""
+        return {"ok": self.ok, "documents": self.documents, "unknown": self.unknown, "missing": self.missing,
+                "pending": self.pending.to_dict()}
 
     def summary(self) -> str:
         """One line: the verdict and the counts behind it."""
+        if self.missing:
+            return (f"incomplete: {self.missing} documents of the source files are missing from the index; "
+                    f"rebuild it with 'newsearch index --rebuild'")
         verdict = "ok" if self.ok else "out of date" if self.pending.pending else "ok, but some files fail"
         return (f"{verdict}: {self.documents} documents; {self.pending.summary()}"
                 + (f"; {self.unknown} added through the API" if self.unknown else ""))
@@ -246,12 +255,9 @@ class Index:
         manifest = Manifest.load(generations.live(self.folder))
         known = {id for entry in manifest.files.values() for id in entry.records}
         stored = engine.ids()
-        missing = known - stored
         pending = self.update(dry_run=True) if manifest.sources else UpdateReport(dry_run=True)
-        if missing:  # the manifest lists documents the engine lost: an update must re-add them
-            pending = UpdateReport(pending.added + len(missing), pending.changed, pending.deleted, pending.unchanged,
-                                   pending.failed, pending.files, pending.seconds, True)
-        return CheckReport(documents=len(stored), pending=pending, unknown=len(stored - known))
+        return CheckReport(documents=len(stored), pending=pending, unknown=len(stored - known),
+                           missing=len(known - stored))
 
     # -- reading
 
@@ -383,8 +389,14 @@ def _bound(name: str, value: str | dt.date | None, *, end: bool) -> dt.datetime 
     relative = _RELATIVE.match(value.strip().lower())
     if relative:
         days = int(relative.group(1)) * _RELATIVE_DAYS[relative.group(2)]
-        return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0) - dt.timedelta(days=days)
-    moment = parse_bound(value, end=end)
+        try:
+            return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0) - dt.timedelta(days=days)
+        except OverflowError:
+            raise QuerySyntaxError(f"{name}: {value!r} reaches before the year 1") from None
+    try:
+        moment = parse_bound(value, end=end)
+    except (OverflowError, ValueError):
+        moment = None
     if moment is None:
         raise QuerySyntaxError(f"{name}: cannot read {value!r} as a date (use YYYY, YYYY-MM, YYYY-MM-DD or 7d, 2w, 3m, 1y)")
     return moment

@@ -7,6 +7,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import NewsearchError
+
 FILE_NAME = "manifest.json"
 
 
@@ -38,10 +40,13 @@ class Manifest:
         """The manifest stored in an index folder, or an empty one."""
         try:
             data = json.loads((folder / FILE_NAME).read_text(encoding="utf-8"))
+            files = {path: FileEntry(**entry) for path, entry in data.get("files", {}).items()}
+            return cls(sources=list(data.get("sources", [])), files=files)
         except FileNotFoundError:
             return cls()
-        files = {path: FileEntry(**entry) for path, entry in data.get("files", {}).items()}
-        return cls(sources=list(data.get("sources", [])), files=files)
+        except (OSError, ValueError, TypeError, AttributeError) as error:
+            raise NewsearchError(f"the index's record of its sources ({folder / FILE_NAME}) is damaged ({error}); "
+                                 "rebuild it with 'newsearch index --rebuild'") from None
 
     def save(self, folder: Path) -> None:
         """Write the manifest atomically: a reader sees the old file or the new one, never half of one."""

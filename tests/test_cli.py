@@ -181,3 +181,10 @@ def test_title_only_page_is_indexed_with_a_warning_and_flagged_in_show(runner, t
     assert "warning: " in built.stderr and "stub.html: no article text" in built.stderr
     shown = runner.invoke(cli, ["show", "stub.html", "--index", str(tmp_path / "ix")])
     assert "warnings:   " in shown.output and "no article text" in shown.output
+
+
+def test_date_options_beyond_the_calendar_are_one_line(runner, built_index):
+    for value in ("3000y", "99999999999d", "99999-01-01"):
+        result = runner.invoke(cli, ["query", "harbour", "--since", value, "--index", str(built_index)])
+        assert result.exit_code == 1, (value, result.output)
+        assert "since" in result.stderr and "Traceback" not in result.stderr

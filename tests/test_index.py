@@ -86,6 +86,14 @@ def test_source_filter_and_date_sort(built_index):
     assert keys == sorted(keys, reverse=True)
 
 
+def test_date_sort_puts_undated_articles_last(built_index):
+    with Index.open(built_index) as ix:
+        results = ix.query("harbour", sort="date", limit=50)
+    dated = [hit.published is not None for hit in results]
+    assert dated == sorted(dated, reverse=True) and not dated[-1] and dated[0]
+    assert {hit.score for hit in results} == {0.0}  # the sort key is not a relevance score
+
+
 def test_pages_do_not_overlap_and_cover_the_total(built_index):
     with Index.open(built_index) as ix:
         everything = ix.query("the OR northfield OR harbour OR valdoria", limit=100)

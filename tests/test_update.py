@@ -250,9 +250,10 @@ def test_optimize_keeps_every_document(runner, tmp_path, tiny_corpus):
     for number in range(3):
         (tiny_corpus / f"extra-{number}.txt").write_text(f"Extra {number}\n\nMore harbour news.\n")
         Index.open(folder).update()
+    before = snapshot(folder)
     result = runner.invoke(cli, ["optimize", "--index", str(folder)])
     assert result.exit_code == 0, result.output
-    assert snapshot(folder).keys() == {a for a in snapshot(folder)}
+    assert snapshot(folder) == before
     assert Index.open(folder).stats().documents == 33
     assert len(list(Index.open(folder).folder.glob("gen-*/*.seg"))) == 1
 
@@ -440,3 +441,29 @@ def test_emptied_corpus_folder_keeps_its_documents(runner, tmp_path, tiny_corpus
     assert result.exit_code == 1
     assert "no article files found; keeping its 30 documents" in result.stderr
     assert Index.open(tmp_path / "ix").stats().documents == 30
+
+
+def test_check_reports_documents_missing_from_the_index(runner, tmp_path, tiny_corpus):
+    folder = tmp_path / "ix"
+    Index.build(folder, tiny_corpus)
+    Index.open(folder).delete(["txt/harbour-bridge-reopens.txt"])
+    text = runner.invoke(cli, ["check", "--index", str(folder)])
+    as_json = runner.invoke(cli, ["check", "--json", "--index", str(folder)])
+    assert text.exit_code == as_json.exit_code == 1
+    assert text.output.startswith("incomplete: 1 documents") and "--rebuild" in text.output
+    assert json.loads(as_json.output)["missing"] == 1
+    rebuilt = runner.invoke(cli, ["index", "--rebuild", "--index", str(folder)])
+    assert rebuilt.exit_code == 0 and runner.invoke(cli, ["check", "--index", str(folder)]).exit_code == 0
+
+
+@pytest.mark.parametrize("damage", ["manifest", "metadata"])
+def test_damaged_index_files_are_one_line_errors(runner, tmp_path, tiny_corpus, damage):
+    folder = tmp_path / "ix"
+    Index.build(folder, tiny_corpus)
+    if damage == "manifest":
+        next(folder.glob("gen-*/manifest.json")).write_text("{not json")
+    else:
+        (folder / "newsearch.json").write_text("[]")
+    result = runner.invoke(cli, ["update", "--index", str(folder)])
+    assert result.exit_code == 1
+    assert "damaged" in result.stderr and "Traceback" not in result.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StopFilter
-from whoosh.columns import VarBytesColumn
+from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, STORED, TEXT, Schema
 from whoosh.lang import has_stemmer, stemmer_for_language
 from whoosh.support.charset import accent_map
@@ -94,6 +94,9 @@ class _NameWordsFilter(Filter):
                     yield token
 
 
+UNDATED = 2**62  # the recency of an article with no date: after every dated one
+
+
 def build_schema(languages: tuple[str, ...] = ()) -> Schema:
     """The index schema; with ``languages``, the one queries are analysed with over an index holding them."""
     words = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
@@ -112,8 +115,9 @@ def build_schema(languages: tuple[str, ...] = ()) -> Schema:
         url=ID(stored=True),
         path=ID(stored=True),
         published=DATETIME(sortable=True),
-        published_text=STORED(),
-        warnings=STORED(),  # the date as the source gave it, zone included; `published` is naive UTC
+        published_text=STORED(),  # the date as the source gave it, zone included; `published` is naive UTC
+        recency=COLUMN(NumericColumn("q", default=UNDATED)),  # sorts newest first, undated articles last
+        warnings=STORED(),
         facets=COLUMN(VarBytesColumn()),  # JSON of the values facets count, read per document without stored fields
     )
 
