@@ -25,6 +25,7 @@ MIN_SNIPPET_CHARS = 40
 _FIELD_PREFIX = re.compile(r"(?<![\w.\-/])([A-Za-z_]\w*):(?!//)")
 _OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
 _WILDCARD = re.compile(r"[^\s()]*\*[^\s()]*")
+_COMPARISON = re.compile(r"[<>]?=?")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -102,8 +103,9 @@ def check_syntax(text: str) -> None:
     for match in _FIELD_PREFIX.finditer(outside_quotes):
         if match.group(1).lower() not in FIELDS:
             raise _error(text, match.start(1), f"unknown field '{match.group(1)}' (fields: {', '.join(FIELDS)})")
-        value = outside_quotes[match.end():match.end() + 1]
-        if not value.strip() and not text[match.end():match.end() + 1] == '"':
+        start = match.end() + len(_COMPARISON.match(outside_quotes, match.end()).group())  # published:>=2022
+        value = outside_quotes[start:start + 1]
+        if not value.strip() and not text[start:start + 1] == '"':
             raise _error(text, match.start(1), f"field '{match.group(1)}:' has no value")
         if match.group(1).lower() == "published":
             _check_dates(text, match.end())

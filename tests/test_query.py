@@ -165,6 +165,8 @@ def test_a_word_repeated_in_the_query_weighs_more(ix):
 
 BAD = [
     ('"humanitarian corridor', "no closing quote"),
+    ("published:>=", "has no value"),
+    ("published:< corridor", "has no value"),
     ("(corridor OR Mariupol", "never closed"),
     ("corridor)", "no opening bracket"),
     ("NOT", "no words"),
