@@ -6,7 +6,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import os
-import re
 import shutil
 import threading
 from collections.abc import Iterable, Mapping
@@ -26,8 +25,6 @@ from .readers import article_from_record, parse_bound
 from .results import Results
 from .snippets import SNIPPET_CHARS
 
-_RELATIVE = re.compile(r"^(\d+)\s*([dwmy])$")
-_RELATIVE_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 
 
 @dataclass(frozen=True)
@@ -384,19 +381,7 @@ def _bound(name: str, value: str | dt.date | None, *, end: bool) -> dt.datetime 
     """A since/until option as a naive UTC datetime."""
     if value is None or value == "":
         return None
-    if isinstance(value, dt.date):
-        value = value.isoformat()
-    relative = _RELATIVE.match(value.strip().lower())
-    if relative:
-        days = int(relative.group(1)) * _RELATIVE_DAYS[relative.group(2)]
-        try:
-            return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0) - dt.timedelta(days=days)
-        except OverflowError:
-            raise QuerySyntaxError(f"{name}: {value!r} reaches before the year 1") from None
-    try:
-        moment = parse_bound(value, end=end)
-    except (OverflowError, ValueError):
-        moment = None
+    moment = parse_bound(value.isoformat() if isinstance(value, dt.date) else str(value), end=end)
     if moment is None:
         raise QuerySyntaxError(f"{name}: cannot read {value!r} as a date (use YYYY, YYYY-MM, YYYY-MM-DD or 7d, 2w, 3m, 1y)")
     return moment

@@ -837,3 +837,11 @@ def test_missing_language_is_detected_from_the_text(tmp_path):
                                  id="de")
     assert read_file(english, tmp_path).articles[0].language == "en"
     assert german.language == "de"
+
+
+def test_parse_bound_reads_relative_forms_and_refuses_the_impossible():
+    week_ago = parse_bound("7d", end=False)
+    expected = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(days=7)
+    assert abs((week_ago - expected).total_seconds()) < 5
+    assert parse_bound("3000y", end=False) is None
+    assert parse_bound("99999-01-01", end=True) is None

@@ -9,6 +9,8 @@ import re
 from ..article import to_utc_naive
 
 _DAY_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_RELATIVE = re.compile(r"^(\d+)\s*([dwmy])$")
+_RELATIVE_DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
 _PARTIAL = re.compile(r"^(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})(?:T?(\d{2})(\d{2})(\d{2})?)?Z?$")
 _SLASHED = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})")
@@ -57,8 +59,23 @@ def parse_date(value: object) -> dt.date | None:
 def parse_bound(text: str, *, end: bool) -> dt.datetime | None:
     """The first (or, with ``end``, the last) moment of ``YYYY``, ``YYYY-MM``, a day or a datetime, in UTC.
 
-    Used for ``since``/``until`` filters; None when the text is not a date.
+    Relative forms count back from now: ``7d``, ``2w``, ``3m`` (30 days), ``1y`` (365).
+    Used for ``since``/``until`` filters and date ranges; None when the text is not a date.
     """
+    relative = _RELATIVE.match(text.strip().lower())
+    if relative:
+        days = int(relative.group(1)) * _RELATIVE_DAYS[relative.group(2)]
+        try:
+            return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0) - dt.timedelta(days=days)
+        except OverflowError:
+            return None
+    try:
+        return _absolute_bound(text, end=end)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _absolute_bound(text: str, *, end: bool) -> dt.datetime | None:
     partial = _PARTIAL.match(text.strip())
     if partial:
         year, month, day = (int(part) if part else None for part in partial.groups())
