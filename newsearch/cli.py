@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, UpdateReport, read_article
+from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, UpdateReport, read_articles
 
 DEFAULT_INDEX = "index"
 
@@ -257,9 +257,10 @@ def show(id, as_json, index_dir):
 def extract(files, as_json):
     """Print articles as newsearch reads them: metadata, then the body.
 
-    With --json, one JSON object per file (id, title, authors, published,
-    source, url, language, categories, body, warnings). A file that cannot be
-    read is reported on stderr and the others are still printed (exit code 1).
+    With --json, one JSON object per article (id, title, authors, published,
+    source, url, language, categories, body, warnings); a JSON or JSONL file
+    gives one per record. What cannot be read is reported on stderr and the
+    rest is still printed (exit code 1).
 
     Example:
 
@@ -267,20 +268,19 @@ def extract(files, as_json):
         newsearch extract page.html
         newsearch extract page.html other.html --json
     """
-    failed = False
-    for number, name in enumerate(files):
-        try:
-            article = read_article(name)
-        except ReadError as error:
-            click.echo(f"newsearch: skipped {error}", err=True)
+    failed, number = False, 0
+    for part in (part for name in files for part in read_articles(name)):
+        if isinstance(part, ReadError):
+            click.echo(f"newsearch: skipped {part}", err=True)
             failed = True
             continue
+        article, number = part, number + 1
         for warning in article.warnings:
             click.echo(f"newsearch: warning: {warning}", err=True)
         if as_json:
             click.echo(json.dumps(article.to_dict(), ensure_ascii=False))
         else:
-            click.echo(("\n" + "=" * 72 + "\n" if number else "") + _format_article(article))
+            click.echo(("\n" + "=" * 72 + "\n" if number > 1 else "") + _format_article(article))
     if failed:
         sys.exit(1)
 

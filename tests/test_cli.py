@@ -188,3 +188,12 @@ def test_date_options_beyond_the_calendar_are_one_line(runner, built_index):
         result = runner.invoke(cli, ["query", "harbour", "--since", value, "--index", str(built_index)])
         assert result.exit_code == 1, (value, result.output)
         assert "since" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_extract_prints_every_record_of_a_feed_and_reports_bad_lines(runner, tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text('{"id": "a", "title": "First", "body": "One."}\n{broken\n{"id": "b", "title": "Second", "body": "Two."}\n')
+    result = runner.invoke(cli, ["extract", str(feed), "--json"])
+    assert result.exit_code == 1
+    assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "b"]
+    assert f"{feed} line 2: invalid JSON" in result.stderr

@@ -165,6 +165,14 @@ def _records(opener, path: Path, shown: str, id: str) -> Iterator[Article | Read
         yield from read_jsonl(lines, id=id, path=shown)
 
 
+def read_articles(path: str | os.PathLike) -> Iterator[Article | ReadError]:
+    """Every article in one file, in order, with a ReadError in place of each part that could not be read."""
+    path = Path(path)
+    stream = stream_file(path, path.parent)
+    yield from stream.articles
+    yield from stream.errors
+
+
 def read_article(path: str | os.PathLike) -> Article:
     """The article in one file (for JSON and JSONL, the first record); raises ReadError when there is none."""
     path = Path(path)
