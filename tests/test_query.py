@@ -228,3 +228,8 @@ def test_cli_query_with_syntax_and_filters(runner, ix):
     assert result.exit_code == 0, result.output
     assert "Humanitarian corridor from Mariupol agreed" in result.output
     assert "1 matching articles" in result.output
+
+
+def test_a_query_of_exclusions_alone_means_everything_else(ix):
+    assert ids(ix.query("-corridor", limit=100)) == ids(ix.query("NOT corridor", limit=100))
+    assert ix.query("-corridor", limit=100).total > 0

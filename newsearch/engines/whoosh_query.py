@@ -26,8 +26,14 @@ class _PrefixOnlyWildcards(qparser.WildcardPlugin):
     expr = r"(?P<text>[*])"
 
 
+_MINUS = re.compile(r"(?<![^\s(])-")
+_ONLY_EXCLUSIONS = re.compile(r'\s*(?:-(?:"[^"]*"|[^\s"]+)\s*)+')
+
+
 def parse(text: str, schema, reader) -> tuple[query.Query, query.Query]:
     """The query with every plain term required, and with plain terms optional (coordinated)."""
+    if _ONLY_EXCLUSIONS.fullmatch(text):
+        text = _MINUS.sub("NOT ", text)  # '-war' alone means what 'NOT war' means: everything else
     parsed = []
     for group in (qparser.AndGroup, qparser.OrGroup.factory(COORDINATION)):
         parser = qparser.MultifieldParser(["title", "body"], schema, group=group,
