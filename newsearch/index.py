@@ -271,6 +271,8 @@ class Index:
         ``snippet_chars`` caps a snippet's length; ``snippets=False`` skips them.
         Bad input of any kind raises QuerySyntaxError.
         """
+        if not isinstance(text, str):
+            raise QuerySyntaxError(f"the query must be text, not {type(text).__name__}")
         request = _request(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
                            facets=facets, snippets=snippets, snippet_chars=snippet_chars)
         return self._reading(lambda engine: self._search(engine, request))

@@ -38,8 +38,16 @@ def build_request(text: str | None, *, limit: int = 10, page: int = 1, sort: str
     ``text`` None makes a request that is not a text query (``similar``): only its options are checked.
     """
     if text is not None:
+        if not isinstance(text, str):
+            raise QuerySyntaxError(f"the query must be text, not {type(text).__name__}")
         text = _CONTROL.sub(" ", text).strip()
         check_syntax(text)
+    for name, value in (("limit", limit), ("page", page), ("snippet_chars", snippet_chars)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise QuerySyntaxError(f"{name} must be a whole number, not {value!r}")
+    for name, values in (("source", sources), ("facet", facets)):
+        if any(not isinstance(value, str) for value in values):
+            raise QuerySyntaxError(f"each {name} must be text, not {list(values)!r}")
     if not 1 <= limit <= MAX_LIMIT:
         raise QuerySyntaxError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
     if not 1 <= page <= MAX_PAGE:

@@ -233,3 +233,15 @@ def test_cli_query_with_syntax_and_filters(runner, ix):
 def test_a_query_of_exclusions_alone_means_everything_else(ix):
     assert ids(ix.query("-corridor", limit=100)) == ids(ix.query("NOT corridor", limit=100))
     assert ix.query("-corridor", limit=100).total > 0
+
+
+@pytest.mark.parametrize("options", [{"limit": "5"}, {"page": True}, {"facets": [None]}, {"source": [3]},
+                                     {"snippet_chars": 2.5}])
+def test_wrongly_typed_options_raise_query_syntax_error(ix, options):
+    with pytest.raises(QuerySyntaxError):
+        ix.query("corridor", **options)
+
+
+def test_a_query_that_is_not_text_raises_query_syntax_error(ix):
+    with pytest.raises(QuerySyntaxError, match="must be text"):
+        ix.query(None)
