@@ -189,7 +189,7 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, a
     with Index.open(index_dir) as ix:
         results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
                            facets=facet, snippet_chars=snippet_chars)
-    _print_results(results, (page - 1) * limit, as_json)
+    _print_results(results, as_json)
 
 
 @cli.command()
@@ -208,10 +208,10 @@ def similar(id, limit, snippet_chars, as_json, index_dir):
     """
     with Index.open(index_dir) as ix:
         results = ix.similar(id, limit=limit, snippet_chars=snippet_chars)
-    _print_results(results, 0, as_json)
+    _print_results(results, as_json)
 
 
-def _print_results(results: Results, first: int, as_json: bool) -> None:
+def _print_results(results: Results, as_json: bool) -> None:
     """Hits as text (suggestion first, facets last) or as JSON lines ending with a summary object."""
     if as_json:
         for hit in results:
@@ -223,6 +223,7 @@ def _print_results(results: Results, first: int, as_json: bool) -> None:
     elif results.suggestion:
         click.echo(f"Did you mean: {results.suggestion}?\n")
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    first = (results.page - 1) * results.limit
     for number, hit in enumerate(results, first + 1):
         click.echo(_format_hit(number, hit, color))
     shown = f"{first + 1}-{first + len(results)}" if len(results) else "none"
