@@ -10,15 +10,17 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: setup.cfg setup.py
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,tantivy]'
 	touch $@
 
 demo: install
 	$(BIN)/newsearch index corpus/
 	$(BIN)/newsearch query "$(QUERY)" --limit 3
 
+# The whole suite on the default engine, then again on every other installed engine.
 test: install
 	$(BIN)/python -m pytest -q tests
+	NEWSEARCH_ENGINE=tantivy $(BIN)/python -m pytest -q tests
 
 bench-extraction: install
 	# pip 23 cannot resolve trafilatura and readability-lxml together (both ask for lxml[html_clean]); pip 24+ can

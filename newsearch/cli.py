@@ -8,7 +8,7 @@ import sys
 
 import click
 
-from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, UpdateReport, read_articles
+from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, UpdateReport, engines, read_articles
 
 DEFAULT_INDEX = "index"
 
@@ -51,11 +51,14 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print only erro
 @cli.command()
 @click.argument("corpus", nargs=-1, type=click.Path(exists=True))
 @click.option("--rebuild", is_flag=True, help="Rebuild from the folders the index was built from (no CORPUS needed).")
+@click.option("--engine", type=click.Choice(engines.NAMES), default=None,
+              help="The search engine to keep the index in (remembered by the index); default: the index's own, "
+                   "else $NEWSEARCH_ENGINE, else whoosh. tantivy needs: pip install 'newsearch[tantivy]'.")
 @json_option
 @quiet_option
 @wait_option
 @index_option
-def index(corpus, rebuild, as_json, quiet, wait, index_dir):
+def index(corpus, rebuild, engine, as_json, quiet, wait, index_dir):
     """Build the index from scratch from CORPUS folders (or files).
 
     The new index is built beside the live one and replaces it in one step when
@@ -67,11 +70,12 @@ def index(corpus, rebuild, as_json, quiet, wait, index_dir):
     \b
         newsearch index corpus/ --index index/
         newsearch index --rebuild --index /var/lib/newsearch
+        newsearch index corpus/ --engine tantivy
     """
     if not corpus and not rebuild:
         raise click.UsageError("name the CORPUS folders to index, or pass --rebuild")
     report = Index.build(index_dir, list(corpus) or None, progress=_progress(quiet or as_json), wait=wait,
-                         workers=os.cpu_count() or 1)
+                         workers=os.cpu_count() or 1, engine=engine)
     _report(report, as_json, quiet)
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from . import generations, spelling, synonyms
 from . import query as query_language
 from .article import Article
+from . import engines
 from .engines.base import Engine, SearchRequest
-from .engines.whoosh import NAME as WHOOSH, WhooshEngine
 from .errors import IndexExists, IndexNotFound, NewsearchError, QuerySyntaxError
 from .indexer import Progress, UpdateReport, resolve_roots, update
 from .lock import WriteLock
@@ -97,20 +97,27 @@ class Index:
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._engine: Engine | None = None
+        self._engine_name = engines.DEFAULT
         self._engine_for_live()
         self._synonyms = synonyms.read_groups(folder)
 
     # -- opening
 
     @classmethod
-    def create(cls, path: str | os.PathLike, overwrite: bool = False) -> Index:
-        """A new, empty index in ``path``; with ``overwrite``, an index already there is replaced."""
+    def create(cls, path: str | os.PathLike, overwrite: bool = False, engine: str | None = None) -> Index:
+        """A new, empty index in ``path``; with ``overwrite``, an index already there is replaced.
+
+        ``engine`` is ``whoosh`` (the default, pure Python) or ``tantivy`` (``pip install
+        newsearch[tantivy]``); the index remembers it. None: ``$NEWSEARCH_ENGINE``, else whoosh.
+        """
         folder = Path(path)
+        engine = engine or engines.default()
+        engine_class = engines.engine_class(engine)
         _check_can_create(folder, overwrite)
         with WriteLock(folder):
             generation = generations.new(folder)
-            WhooshEngine.create(generation).close()
-            generations.switch(folder, generation, WHOOSH)
+            engine_class.create(generation).close()
+            generations.switch(folder, generation, engine)
             generations.remove_stale(folder)
             synonyms.write_defaults(folder)
         return cls(folder)
@@ -122,16 +129,20 @@ class Index:
 
     @classmethod
     def build(cls, path: str | os.PathLike, corpus=None, progress: Progress | None = None,
-              wait: float = 0.0, workers: int = 1) -> UpdateReport:
+              wait: float = 0.0, workers: int = 1, engine: str | None = None) -> UpdateReport:
         """Build the index from scratch beside the live one, and switch to it atomically once complete.
 
         Queries keep answering from the old index until the switch. ``corpus`` is a
         folder or several; None rebuilds from the folders the live index was built from.
-        ``workers`` as in ``update``.
+        ``workers`` as in ``update``. ``engine`` as in ``create``; None keeps the live index's
+        engine (for a new index, as in ``create``).
         """
         folder = Path(path)
         if not generations.is_index(folder):
             _check_can_create(folder, overwrite=False)
+        if engine is None:
+            engine = _live_engine(folder)
+        engine_class = engines.engine_class(engine)
         with WriteLock(folder, wait):
             generations.remove_stale(folder)
             names = _corpus_names(corpus) or (_live_manifest(folder).sources if generations.is_index(folder) else [])
@@ -140,12 +151,12 @@ class Index:
             roots = resolve_roots(names)
             generation = generations.new(folder)
             try:
-                engine = WhooshEngine.create(generation)
+                writer = engine_class.create(generation)
                 manifest = Manifest()
-                report = _writing(folder, lambda: update(engine, manifest, roots, progress, workers=workers))
+                report = _writing(folder, lambda: update(writer, manifest, roots, progress, workers=workers))
                 manifest.save(generation)
-                engine.close()
-                generations.switch(folder, generation, WHOOSH)
+                writer.close()
+                generations.switch(folder, generation, engine)
             except BaseException:
                 shutil.rmtree(generation, ignore_errors=True)
                 raise
@@ -174,7 +185,10 @@ class Index:
                 # A rebuild may switch and remove the old generation between our two reads: try again.
                 for attempt in range(3):
                     try:
-                        engine = WhooshEngine.open(generations.live(self.folder))
+                        metadata = generations.read_metadata(self.folder)
+                        engine_class = engines.engine_class(metadata.get("engine", engines.DEFAULT))
+                        engine = engine_class.open(self.folder / metadata["generation"])
+                        self._engine_name = metadata.get("engine", engines.DEFAULT)
                         break
                     except IndexNotFound:
                         if attempt == 2 or generations.stamp(self.folder) == stamp:
@@ -329,7 +343,7 @@ class Index:
         counts = self._reading(lambda engine: engine.stats())
         generation = generations.live(self.folder)
         size = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file())
-        return IndexStats(path=str(self.folder), engine=WHOOSH, documents=counts.documents, sources=counts.sources,
+        return IndexStats(path=str(self.folder), engine=self._engine_name, documents=counts.documents, sources=counts.sources,
                           first_published=counts.first_published, last_published=counts.last_published,
                           size_bytes=size, corpus=tuple(Manifest.load(generation).sources))
 
@@ -347,6 +361,14 @@ def _live_manifest(folder: Path) -> Manifest:
         return Manifest.load(generations.live(folder))
     except IndexNotFound:
         return Manifest()
+
+
+def _live_engine(folder: Path) -> str:
+    """The engine of the index in ``folder``, or the default engine where there is none yet."""
+    try:
+        return generations.read_metadata(folder).get("engine", engines.DEFAULT)
+    except IndexNotFound:
+        return engines.default()
 
 
 def _corpus_names(corpus) -> list:

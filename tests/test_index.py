@@ -274,7 +274,7 @@ def test_stats_counts_sources_and_dates(built_index):
 
 
 def test_an_index_of_an_older_format_asks_to_be_rebuilt(tmp_path):
-    with Index.create(tmp_path / "index") as ix:
+    with Index.create(tmp_path / "index", engine="whoosh") as ix:
         ix.add([{"id": "a", "title": "Harbour"}])
     FileStorage(str(live(tmp_path / "index"))).create_index(Schema(id=ID(stored=True)))
     with pytest.raises(NewsearchError, match="older version of newsearch; rebuild it: newsearch index --rebuild"):

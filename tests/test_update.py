@@ -100,10 +100,14 @@ def test_updates_in_any_sequence_equal_a_fresh_build(tmp_path):
     assert snapshot(tmp_path / "ix") == snapshot(tmp_path / "fresh")
     # Ranking too: whoosh counts deleted documents in its statistics and we correct for them.
     # Field lengths of deleted documents are known only as whoosh stores them (rounded), so
-    # scores agree to about 1e-4 and the order is the same.
+    # scores agree to about 1e-4 and the order is the same. (tantivy, like Lucene, counts
+    # deleted documents until segments merge: there only the matches are the same.)
     with Index.open(tmp_path / "ix") as updated, Index.open(tmp_path / "fresh") as fresh:
         for text in ("harbour ferry", "storm flood bridge", "election", "museum OR comet", "wheat railway tram"):
             ours, theirs = updated.query(text, limit=20), fresh.query(text, limit=20)
+            assert ours.total == theirs.total
+            if updated.stats().engine != "whoosh":
+                continue
             assert [hit.id for hit in ours] == [hit.id for hit in theirs], text
             assert [hit.score for hit in ours] == pytest.approx([hit.score for hit in theirs], rel=1e-3)
 
@@ -255,7 +259,8 @@ def test_optimize_keeps_every_document(runner, tmp_path, tiny_corpus):
     assert result.exit_code == 0, result.output
     assert snapshot(folder) == before
     assert Index.open(folder).stats().documents == 33
-    assert len(list(Index.open(folder).folder.glob("gen-*/*.seg"))) == 1
+    if Index.open(folder).stats().engine == "whoosh":  # tantivy merges as it writes, by its own policy
+        assert len(list(Index.open(folder).folder.glob("gen-*/*.seg"))) == 1
 
 
 def test_rebuild_switches_generations_and_removes_the_old_one(runner, tmp_path, tiny_corpus):
@@ -308,11 +313,20 @@ def test_killed_runs_never_break_the_index(tmp_path):
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
         f"gen-{max(int(p.name[4:]) for p in folder.glob('gen-*')):06d}", "newsearch.json", "synonyms.txt"]
     # what killed writers left inside the live generation (temporary postings, MAIN.tmp) is gone too
-    leftovers = [p.name for p in next(folder.glob("gen-*")).iterdir()
-                 if not re.fullmatch(r"MAIN_\w+\.seg|_MAIN_\d+\.toc|MAIN_WRITELOCK|manifest\.json", p.name)]
-    assert leftovers == []
+    assert _leftovers(next(folder.glob("gen-*"))) == []
     Index.build(tmp_path / "fresh", corpus)
     assert snapshot(folder) == snapshot(tmp_path / "fresh")
+
+
+def _leftovers(generation: Path) -> list[str]:
+    """Files in a generation folder that belong to no committed part of the index."""
+    if (generation / "meta.json").exists():  # tantivy: the segments meta.json lists, and its own bookkeeping
+        segments = {segment["segment_id"].replace("-", "") for segment in
+                    json.loads((generation / "meta.json").read_text())["segments"]}
+        return [p.name for p in generation.iterdir() if p.name not in ("meta.json", ".managed.json", "manifest.json")
+                and not p.name.startswith(".tantivy") and p.name.split(".")[0] not in segments]
+    return [p.name for p in generation.iterdir()
+            if not re.fullmatch(r"MAIN_\w+\.seg|_MAIN_\d+\.toc|MAIN_WRITELOCK|manifest\.json", p.name)]
 
 
 def _reading_workers() -> set[int]:

@@ -32,32 +32,42 @@ _ONLY_EXCLUSIONS = re.compile(r'\s*(?:-(?:"[^"]*"|[^\s"]+)\s*)+')
 
 def parse(text: str, schema, reader) -> tuple[query.Query, query.Query]:
     """The query with every plain term required, and with plain terms optional (coordinated)."""
-    if _ONLY_EXCLUSIONS.fullmatch(text):
-        text = _MINUS.sub("NOT ", text)  # '-war' alone means what 'NOT war' means: everything else
     parsed = []
-    for group in (qparser.AndGroup, qparser.OrGroup.factory(COORDINATION)):
-        parser = qparser.MultifieldParser(["title", "body"], schema, group=group,
-                                          fieldboosts={"title": TITLE_WEIGHT, "body": 1.0})
-        parser.remove_plugin_class(qparser.WildcardPlugin)
-        parser.add_plugin(_PrefixOnlyWildcards())
-        # +word and -word only at the start of a word: kyiv-cafe and 2022-03 stay whole
-        parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
-        parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
-        parser.add_plugin(qparser.GtLtPlugin())
-        parser.add_plugin(qparser.FuzzyTermPlugin())
-        try:
-            tree = parser.parse(_OPEN_RANGE.sub(lambda m: m.group(1) or m.group(2), text), normalize=False)
-        except TimeError as error:
-            raise QuerySyntaxError(f"cannot read a date in the query {text!r}: {error}") from None
-        except Exception as error:  # whoosh's date parsing raises bare Exception for values it cannot read
-            raise QuerySyntaxError(f"cannot understand the query {text!r}: {error}") from None
-        problem = next(_errors(tree), None)
-        if problem:
-            raise QuerySyntaxError(f"cannot understand the query {text!r}: {problem}")
-        tree = split_stems(_folded(tree, schema))
+    for loose in (False, True):
+        tree = split_stems(_folded(read(text, schema, loose=loose), schema))
         _check_expansions(tree, reader)
         parsed.append(combine_fields(tree).normalize())
-    return excluding(parsed[0]), excluding(_loosened(parsed[1]))
+    return excluding(parsed[0]), excluding(loosened(parsed[1]))
+
+
+def read(text: str, schema, *, loose: bool) -> query.Query:
+    """The parser's tree of ``text``: plain words all required, or (``loose``) optional and coordinated.
+
+    Words are analysed by ``schema``'s fields; QuerySyntaxError for what the parser cannot read.
+    The query language is whoosh's parser with our plugins, for every engine: others translate this tree.
+    """
+    if _ONLY_EXCLUSIONS.fullmatch(text):
+        text = _MINUS.sub("NOT ", text)  # '-war' alone means what 'NOT war' means: everything else
+    group = qparser.OrGroup.factory(COORDINATION) if loose else qparser.AndGroup
+    parser = qparser.MultifieldParser(["title", "body"], schema, group=group,
+                                      fieldboosts={"title": TITLE_WEIGHT, "body": 1.0})
+    parser.remove_plugin_class(qparser.WildcardPlugin)
+    parser.add_plugin(_PrefixOnlyWildcards())
+    # +word and -word only at the start of a word: kyiv-cafe and 2022-03 stay whole
+    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
+    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
+    parser.add_plugin(qparser.GtLtPlugin())
+    parser.add_plugin(qparser.FuzzyTermPlugin())
+    try:
+        tree = parser.parse(_OPEN_RANGE.sub(lambda m: m.group(1) or m.group(2), text), normalize=False)
+    except TimeError as error:
+        raise QuerySyntaxError(f"cannot read a date in the query {text!r}: {error}") from None
+    except Exception as error:  # whoosh's date parsing raises bare Exception for values it cannot read
+        raise QuerySyntaxError(f"cannot understand the query {text!r}: {error}") from None
+    problem = next(_errors(tree), None)
+    if problem:
+        raise QuerySyntaxError(f"cannot understand the query {text!r}: {problem}")
+    return tree
 
 
 @dataclass(frozen=True)
@@ -156,7 +166,7 @@ def split_stems(node: query.Query) -> query.Query:
     return node.apply(split_stems)
 
 
-def _loosened(node: query.Query) -> query.Query:
+def loosened(node: query.Query) -> query.Query:
     """The "some of the words" tier: only words are optional; exclusions and field restrictions still apply.
 
     whoosh's OR grouping would make ``corridor NOT shelling`` match anything without

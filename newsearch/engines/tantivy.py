@@ -1,0 +1,339 @@
+"""The tantivy engine (``pip install newsearch[tantivy]``): the same index model, query language and results,
+on tantivy's compiled inverted index.
+
+Ranking is BM25 per field (title counted twice), summed over title and body,
+rather than Whoosh's BM25F; statistics include documents deleted since the last
+merge, as in Lucene.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import tantivy
+
+from ..article import Article
+from ..errors import IndexLocked, IndexNotFound, NewsearchError
+from ..facets import FACET_VALUES, FIELD_FACETS
+from ..results import Hit, Results, Snippet
+from ..snippets import make_snippet, match_spans
+from ..spelling import edit_distance
+from . import tantivy_analysis as analysis
+from .base import EngineStats, SearchRequest
+from .tantivy_query import Marks, Translator
+from .whoosh_ranking import TITLE_WEIGHT
+
+NAME = "tantivy"
+WRITER_HEAP = 256_000_000  # bytes tantivy buffers before writing a segment
+ALL = 1_000_000_000  # "every bucket" for aggregations
+Occur = tantivy.Occur
+
+
+class TantivyEngine:
+    """An index in a folder of tantivy segment files."""
+
+    def __init__(self, index: tantivy.Index, folder: Path):
+        self._index = index
+        self._folder = folder
+        self._schema = index.schema
+        self._lock = threading.Lock()
+        self._seen: tuple[int, int] | None = None
+        self._searcher: tantivy.Searcher | None = None
+        self._languages: tuple[str, ...] = ()
+
+    @classmethod
+    def create(cls, folder: Path) -> TantivyEngine:
+        """A new, empty index in ``folder`` (created if missing)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        index = tantivy.Index(analysis.build_schema(), path=str(folder), reuse=False)
+        analysis.register(index)
+        return cls(index, folder)
+
+    @classmethod
+    def open(cls, folder: Path) -> TantivyEngine:
+        """The index in ``folder``; IndexNotFound when there is none."""
+        if not (folder / "meta.json").is_file():
+            raise IndexNotFound(f"no index data in '{folder}'; run 'newsearch index CORPUS' to build it")
+        try:
+            index = tantivy.Index.open(str(folder))
+        except ValueError as error:
+            raise IndexNotFound(f"cannot read the index in '{folder}': {error}") from None
+        analysis.register(index)
+        return cls(index, folder)
+
+    # -- writing
+
+    def write(self, upserts: Iterable[Article], deletes: Iterable[str]) -> None:
+        try:
+            writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        except ValueError as error:
+            raise IndexLocked(f"the index in '{self._folder}' is being written by another process: {error}") from None
+        try:
+            fresh = self._current().num_docs == 0
+            replaced: set[str] = set()
+            for article in upserts:
+                if not fresh:
+                    writer.delete_documents_by_term("id", article.id)
+                    replaced.add(article.id)
+                writer.add_document(analysis.document(article))
+            # A delete reaches only documents added before it: an id upserted in this write stays.
+            for id in deletes:
+                if id not in replaced:
+                    writer.delete_documents_by_term("id", id)
+        except BaseException:
+            writer.rollback()
+            writer.wait_merging_threads()
+            raise
+        writer.commit()
+        writer.wait_merging_threads()
+
+    def optimize(self) -> None:
+        """tantivy merges segments as it writes; this commits, waits for merges and removes unused files."""
+        writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        writer.commit()
+        writer.garbage_collect_files()
+        writer.wait_merging_threads()
+
+    # -- reading
+
+    def _current(self) -> tantivy.Searcher:
+        """A searcher over the last commit (reloaded when another process committed since)."""
+        try:
+            stat = os.stat(self._folder / "meta.json")
+        except FileNotFoundError:
+            raise IndexNotFound(f"the index files in '{self._folder}' are gone") from None
+        seen = (stat.st_ino, stat.st_mtime_ns)
+        with self._lock:
+            if self._searcher is None or seen != self._seen:
+                self._index.reload()
+                self._searcher, self._seen = self._index.searcher(), seen
+                self._languages = self._present_languages(self._searcher)
+            return self._searcher
+
+    def _present_languages(self, searcher: tantivy.Searcher) -> tuple[str, ...]:
+        buckets = searcher.aggregate(tantivy.Query.all_query(), {"languages": {"terms": {"field": "analysis"}}})
+        present = {bucket["key"] for bucket in buckets["languages"]["buckets"]}
+        return tuple(sorted(present | {analysis.DEFAULT_LANGUAGE},
+                            key=lambda code: (code != analysis.DEFAULT_LANGUAGE, code)))
+
+    def _translator(self) -> Translator:
+        searcher = self._current()
+        return Translator(self._schema, searcher, self._languages)
+
+    def search(self, request: SearchRequest) -> Results:
+        translator = self._translator()
+        return self._results(translator, translator.tiers(request.text), request,
+                             lambda language: translator.marks(request.text, language))
+
+    def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
+        translator = self._translator()
+        searcher = translator.searcher
+        found = self._stored(searcher, id)
+        if found is None:
+            return None
+        language = found["analysis"]
+        counts = Counter(analysis.prose(language).analyze(f"{found['title']}\n{found['body']}"))
+        documents = max(searcher.num_docs, 1)
+        body = analysis.text_field("body", language)
+        weights = {word: count * math.log(1 + documents / max(searcher.doc_freq(body, word), 1))
+                   for word, count in counts.items()}
+        telling = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:terms]
+        if not telling:
+            return Results((), 0, request.page, request.limit, {})
+        top = telling[0][1]
+        likeness = tantivy.Query.boolean_query([
+            (Occur.Should, tantivy.Query.boost_query(self._word(language, word), weight / top))
+            for word, weight in telling])
+        without = tantivy.Query.boolean_query([(Occur.Must, likeness), (Occur.MustNot,
+                                               tantivy.Query.term_query(self._schema, "id", id))])
+        words = {word for word, _ in telling}
+        return self._results(translator, [without], request, lambda _: Marks(words=set(words)))
+
+    def _word(self, language: str, word: str) -> tantivy.Query:
+        """One indexed word in title (weighted) and body."""
+        return tantivy.Query.boolean_query([
+            (Occur.Should, tantivy.Query.boost_query(
+                tantivy.Query.term_query(self._schema, analysis.text_field("title", language), word), TITLE_WEIGHT)),
+            (Occur.Should, tantivy.Query.term_query(self._schema, analysis.text_field("body", language), word)),
+        ])
+
+    def _results(self, translator: Translator, tiers: list, request: SearchRequest, marks_for) -> Results:
+        """One page of the tiers' hits, each tier ranked after the one before, with facets and snippets."""
+        searcher = translator.searcher
+        condition = self._filter(request)
+        tiers = [self._within(tier, condition) for tier in tiers if tier is not None]
+        first, stop = (request.page - 1) * request.limit, request.page * request.limit
+        hits: list[tuple[float, dict]] = []
+        total = 0
+        for tier in tiers:
+            if len(hits) == stop - first:
+                total += searcher.search(tier, limit=1, count=True).count
+                continue
+            wanted = max(stop - total, 1)
+            ranked, count = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
+            hits.extend(ranked[max(first - total, 0):max(stop - total, 0)])
+            total += count
+        facets = self._facets(searcher, tiers, request.facets) if request.facets and tiers else {}
+        marks: dict[str, Marks] = {}
+        shown = []
+        for score, stored in hits:
+            snippet = Snippet()
+            if request.snippets:
+                language = stored.get("analysis", analysis.DEFAULT_LANGUAGE)
+                if language not in marks:
+                    marks[language] = marks_for(language)
+                snippet = _snippet(stored.get("body", ""), language, marks[language], request.snippet_chars)
+            shown.append(_hit(stored, 0.0 if request.sort == "date" else score, snippet))
+        return Results(tuple(shown), total, request.page, request.limit, facets)
+
+    def _ranked(self, searcher: tantivy.Searcher, tier, wanted: int, *, by_date: bool) -> tuple[list, int]:
+        """The first ``wanted`` hits of one tier and how many it matches; equal scores ranked by id."""
+        if by_date:
+            result = searcher.search(tier, limit=wanted, count=True, order_by_field="recency",
+                                     order=tantivy.Order.Asc)
+            return [(0.0, self._document(searcher, address)) for _, address in result.hits], result.count
+        limit = wanted * 2
+        while True:
+            result = searcher.search(tier, limit=limit, count=True)
+            scores = [round(score, 5) for score, _ in result.hits]
+            if len(scores) < limit or scores[wanted - 1] != scores[-1]:
+                break
+            limit *= 4  # every hit tied with the last one wanted is read before choosing
+        found = [(score, self._document(searcher, address)) for score, address in result.hits]
+        found.sort(key=lambda hit: (-round(hit[0], 5), hit[1]["id"]))
+        return found[:wanted], result.count
+
+    @staticmethod
+    def _document(searcher: tantivy.Searcher, address) -> dict:
+        return json.loads(searcher.doc(address).get_first("article"))
+
+    def _filter(self, request: SearchRequest) -> tantivy.Query | None:
+        clauses = []
+        if request.since or request.until:
+            clauses.append(tantivy.Query.range_query(self._schema, "published", tantivy.FieldType.Date,
+                                                     request.since, request.until))
+        if request.sources:
+            whole = analysis.whole()
+            names = [tantivy.Query.term_query(self._schema, "source_name", name)
+                     for source in request.sources for name in whole.analyze(source)]
+            clauses.append(tantivy.Query.boolean_query([(Occur.Should, name) for name in names]))
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else tantivy.Query.boolean_query([(Occur.Must, c) for c in clauses])
+
+    @staticmethod
+    def _within(tier: tantivy.Query, condition: tantivy.Query | None) -> tantivy.Query:
+        if condition is None:
+            return tier
+        return tantivy.Query.boolean_query([(Occur.Must, tier), (Occur.Must, tantivy.Query.const_score_query(
+            condition, 0.0))])
+
+    def _facets(self, searcher: tantivy.Searcher, tiers: list, names: tuple[str, ...]) -> dict:
+        """Facet counts over every document the tiers match, filters applied."""
+        matching = tiers[0] if len(tiers) == 1 else tantivy.Query.boolean_query(
+            [(Occur.Should, tier) for tier in tiers])
+        fields = {name: (analysis.DATE_BUCKETS[name.split(":", 1)[1]] if name.startswith("published:")
+                         else analysis.FACET_FIELDS[FIELD_FACETS[name]]) for name in names}
+        counted = searcher.aggregate(matching, {
+            f"facet{number}": {"terms": {"field": fields[name], "size": ALL}} for number, name in enumerate(names)})
+        facets = {}
+        for number, name in enumerate(names):
+            buckets = [(bucket["key"], bucket["doc_count"]) for bucket in counted[f"facet{number}"]["buckets"]]
+            facets[name] = tuple(sorted(buckets, key=lambda item: (-item[1], item[0]))[:FACET_VALUES])
+        return facets
+
+    def variants(self, word: str, distance: int) -> tuple[str, dict[str, int]]:
+        searcher = self._current()
+        stems = [stem for language in self._languages for stem in analysis.prose(language).analyze(word)[:1]]
+        if not stems:
+            return "", {}
+        near: dict[str, int] = {}
+        for language, stem in zip(self._languages, stems):
+            body = analysis.text_field("body", language)
+            for term, count in searcher.terms_with_prefix(body, stem[:2]):
+                if abs(len(term) - len(stem)) <= distance and edit_distance(term, stem) <= distance:
+                    near[term] = near.get(term, 0) + searcher.doc_freq(body, term)
+            near.setdefault(stem, 0)
+        return stems[0], near
+
+    def spelled(self, term: str) -> str:
+        searcher = self._current()
+        for language in self._languages:
+            body = analysis.text_field("body", language)
+            result = searcher.search(tantivy.Query.term_query(self._schema, body, term), limit=1, count=False)
+            if not result.hits:
+                continue
+            text = self._document(searcher, result.hits[0][1]).get("body", "")
+            forms = {text[token.char_offset_from:token.char_offset_to].lower()
+                     for token in analysis.prose(language).pre_tokenize(text).tokens if token.text == term}
+            if forms:
+                return min(forms, key=lambda form: (form != term, len(form), form))
+        return term
+
+    def _stored(self, searcher: tantivy.Searcher, id: str) -> dict | None:
+        result = searcher.search(tantivy.Query.term_query(self._schema, "id", id), limit=1, count=False)
+        return self._document(searcher, result.hits[0][1]) if result.hits else None
+
+    def get(self, id: str) -> Article | None:
+        stored = self._stored(self._current(), id)
+        return analysis.article_of(stored) if stored is not None else None
+
+    def _every(self) -> Iterator[dict]:
+        searcher = self._current()
+        if searcher.num_docs:
+            for _, address in searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs, count=False).hits:
+                yield self._document(searcher, address)
+
+    def articles(self) -> Iterator[Article]:
+        return (analysis.article_of(stored) for stored in self._every())
+
+    def ids(self) -> set[str]:
+        searcher = self._current()
+        if not searcher.num_docs:
+            return set()
+        hits = searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs, count=False).hits
+        return {searcher.doc(address).get_first("id") for _, address in hits}
+
+    def count(self) -> int:
+        return self._current().num_docs
+
+    def stats(self) -> EngineStats:
+        searcher = self._current()
+        counted = searcher.aggregate(tantivy.Query.all_query(),
+                                     {"sources": {"terms": {"field": "f_source", "size": ALL}}})
+        sources = {bucket["key"]: bucket["doc_count"] for bucket in counted["sources"]["buckets"]}
+        dated = searcher.aggregate(tantivy.Query.exists_query("published"), {
+            "newest": {"min": {"field": "recency"}}, "oldest": {"max": {"field": "recency"}}})
+        newest, oldest = dated["newest"]["value"], dated["oldest"]["value"]
+        return EngineStats(
+            documents=searcher.num_docs,
+            sources=dict(sorted(sources.items(), key=lambda item: (-item[1], item[0]))),
+            first_published=analysis.moment(-int(oldest)) if oldest is not None else None,
+            last_published=analysis.moment(-int(newest)) if newest is not None else None,
+        )
+
+    def close(self) -> None:
+        with self._lock:
+            self._searcher = None
+
+
+def _snippet(body: str, language: str, marks: Marks, chars: int) -> Snippet:
+    """The body's best sentences with the query's words and phrases marked."""
+    tokens = [(token.char_offset_from, token.char_offset_to, token.text, token.position)
+              for token in analysis.prose(language).pre_tokenize(body).tokens]
+    words = {text for _, _, text, _ in tokens if marks.matches(text)} - marks.phrase_only
+    phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= {text for _, _, text, _ in tokens}]
+    return make_snippet(body, match_spans(tokens, words, phrases), chars=chars)
+
+
+def _hit(stored: dict, score: float, snippet: Snippet) -> Hit:
+    article = analysis.article_of(stored)
+    return Hit(id=article.id, score=float(score), title=article.title, source=article.source,
+               published=article.published, url=article.url, path=article.path, authors=article.authors,
+               language=article.language, snippet=snippet)

@@ -1,0 +1,154 @@
+"""Analysis for the tantivy engine: the schema, one analyzer per language, and articles as tantivy documents.
+
+Title and body are indexed once per language, in fields such as ``body_en`` and
+``body_de`` analysed by that language's stemmer (tantivy chooses an analyzer per
+field, not per document); a query word is searched in the fields of every
+language the index holds. Names (authors, source, language, categories) are
+indexed twice: whole (``source_name``) and word by word (``source_words``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import tantivy
+from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
+
+from ..article import Article, to_utc_naive
+from ..languages import analysis_language
+
+DEFAULT_LANGUAGE = "en"
+# Language code -> tantivy's Snowball stemmer; other languages are analysed as English.
+STEMMERS = {
+    "ar": "arabic", "da": "danish", "de": "german", "el": "greek", "en": "english", "es": "spanish",
+    "fi": "finnish", "fr": "french", "hu": "hungarian", "it": "italian", "nl": "dutch", "no": "norwegian",
+    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish", "ta": "tamil", "tr": "turkish",
+}
+TEXT_FIELDS = ("title", "body")
+NAME_FIELDS = ("authors", "source", "language", "categories")
+EXACT_FIELDS = ("id", "url", "path")
+FACET_FIELDS = {"source": "f_source", "authors": "f_authors", "language": "f_language",
+                "categories": "f_categories"}
+DATE_BUCKETS = {"day": "f_day", "week": "f_week", "month": "f_month", "year": "f_year"}
+UNDATED = 2**62  # the recency of an article with no date: after every dated one
+MAX_WORD = 40  # longer "words" (hashes, base64) are not indexed
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def stemming_language(code: str) -> str:
+    """The language whose fields hold words of language ``code``."""
+    return code if code in STEMMERS else DEFAULT_LANGUAGE
+
+
+def text_field(name: str, language: str) -> str:
+    """The field holding ``name`` (title or body) of articles in ``language``: ``body_de``."""
+    return f"{name}_{language}"
+
+
+def prose(language: str) -> tantivy.TextAnalyzer:
+    """Words of running text: lower-cased, accents folded, English stop words dropped, stemmed in ``language``.
+
+    English stop words in every language, as the Whoosh engine does, so both engines read queries alike.
+    """
+    return (TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(MAX_WORD))
+            .filter(Filter.lowercase()).filter(Filter.ascii_fold()).filter(Filter.stopword("english"))
+            .filter(Filter.stemmer(STEMMERS[language])).build())
+
+
+def folded() -> tantivy.TextAnalyzer:
+    """Words lower-cased and accents folded, not stemmed (prefixes; names word by word)."""
+    return (TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(MAX_WORD))
+            .filter(Filter.lowercase()).filter(Filter.ascii_fold()).build())
+
+
+def whole() -> tantivy.TextAnalyzer:
+    """A whole value as one token, lower-cased and accents folded (a name: "dev okafor")."""
+    return TextAnalyzerBuilder(Tokenizer.raw()).filter(Filter.lowercase()).filter(Filter.ascii_fold()).build()
+
+
+def register(index: tantivy.Index) -> None:
+    """Give ``index`` the analyzers its schema names (tantivy does not store them with the index)."""
+    for language in STEMMERS:
+        index.register_tokenizer(f"ns_{language}", prose(language))
+    index.register_tokenizer("ns_folded", folded())
+    index.register_tokenizer("ns_whole", whole())
+
+
+def build_schema() -> tantivy.Schema:
+    """The tantivy schema of a newsearch index."""
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("id", stored=True, fast=True, tokenizer_name="raw")
+    for language in STEMMERS:
+        for name in TEXT_FIELDS:
+            builder.add_text_field(text_field(name, language), tokenizer_name=f"ns_{language}")
+    for name in NAME_FIELDS:
+        builder.add_text_field(f"{name}_words", tokenizer_name="ns_folded")
+        builder.add_text_field(f"{name}_name", tokenizer_name="ns_whole", index_option="basic")
+    for name in EXACT_FIELDS[1:]:
+        builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    for name in (*FACET_FIELDS.values(), *DATE_BUCKETS.values(), "analysis"):
+        builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+    builder.add_date_field("published", indexed=True, fast=True)
+    builder.add_integer_field("recency", indexed=False, fast=True)  # sorts newest first, undated last
+    builder.add_bytes_field("article", stored=True)  # the whole article as JSON, for hits and `show`
+    return builder.build()
+
+
+def document(article: Article) -> tantivy.Document:
+    """The tantivy document of an article."""
+    language = stemming_language(analysis_language(article.language, article.body or article.title))
+    doc = tantivy.Document()
+    doc.add_text("id", article.id)
+    doc.add_text("analysis", language)
+    doc.add_text(text_field("title", language), article.title)
+    doc.add_text(text_field("body", language), article.body)
+    for name, values in (("authors", article.authors), ("source", (article.source,)),
+                         ("language", (article.language,)), ("categories", article.categories)):
+        for value in values:
+            if value:
+                doc.add_text(f"{name}_words", value)
+                doc.add_text(f"{name}_name", value)
+                doc.add_text(FACET_FIELDS[name], value)
+    for name in EXACT_FIELDS[1:]:
+        if getattr(article, name):
+            doc.add_text(name, getattr(article, name))
+    recency = UNDATED
+    if article.published is not None:
+        moment = to_utc_naive(article.published)
+        doc.add_date("published", moment)
+        recency = -int((moment - _EPOCH).total_seconds())
+        day = article.published if not isinstance(article.published, dt.datetime) else article.published.date()
+        year, week, _ = day.isocalendar()
+        for unit, value in (("day", day.isoformat()), ("week", f"{year}-W{week:02d}"),
+                            ("month", f"{day.year:04d}-{day.month:02d}"), ("year", f"{day.year:04d}")):
+            doc.add_text(DATE_BUCKETS[unit], value)
+    doc.add_integer("recency", recency)
+    doc.add_bytes("article", json.dumps(stored(article), ensure_ascii=False).encode("utf-8"))
+    return doc
+
+
+def stored(article: Article) -> dict:
+    """An article as the JSON kept with its document (the date as the source gave it, zone included)."""
+    values = article.to_dict()
+    values["published"] = article.published.isoformat() if article.published else None
+    values["analysis"] = stemming_language(analysis_language(article.language, article.body or article.title))
+    return values
+
+
+def article_of(values: dict) -> Article:
+    """The Article back from its stored JSON."""
+    published = values.get("published")
+    if published:
+        published = dt.date.fromisoformat(published) if len(published) == 10 else dt.datetime.fromisoformat(published)
+    return Article(
+        id=values["id"], title=values.get("title", ""), body=values.get("body", ""), published=published or None,
+        authors=tuple(values.get("authors") or ()), source=values.get("source", ""), url=values.get("url", ""),
+        language=values.get("language", ""), categories=tuple(values.get("categories") or ()),
+        path=values.get("path", ""), warnings=tuple(values.get("warnings") or ()),
+    )
+
+
+def moment(seconds: int) -> dt.datetime:
+    """Seconds since 1970 (a recency value, negated) as a naive UTC datetime."""
+    return _EPOCH + dt.timedelta(seconds=seconds)
