@@ -69,11 +69,21 @@ class TantivyEngine:
 
     # -- writing
 
-    def write(self, upserts: Iterable[Article], deletes: Iterable[str]) -> None:
+    def _writer(self) -> tantivy.IndexWriter:
+        """tantivy's writer; the caller holds newsearch's write lock, so no other writer runs.
+
+        A writer killed mid-commit leaves tantivy's temporary files (``.tmpXXXX``) behind;
+        unused segment files it removes itself once a new writer commits.
+        """
+        for leftover in self._folder.glob(".tmp*"):
+            leftover.unlink(missing_ok=True)
         try:
-            writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+            return self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
         except ValueError as error:
             raise IndexLocked(f"the index in '{self._folder}' is being written by another process: {error}") from None
+
+    def write(self, upserts: Iterable[Article], deletes: Iterable[str]) -> None:
+        writer = self._writer()
         try:
             fresh = self._current().num_docs == 0
             replaced: set[str] = set()
@@ -95,7 +105,7 @@ class TantivyEngine:
 
     def optimize(self) -> None:
         """tantivy merges segments as it writes; this commits, waits for merges and removes unused files."""
-        writer = self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        writer = self._writer()
         writer.commit()
         writer.garbage_collect_files()
         writer.wait_merging_threads()
@@ -327,8 +337,9 @@ def _snippet(body: str, language: str, marks: Marks, chars: int) -> Snippet:
     """The body's best sentences with the query's words and phrases marked."""
     tokens = [(token.char_offset_from, token.char_offset_to, token.text, token.position)
               for token in analysis.prose(language).pre_tokenize(body).tokens]
-    words = {text for _, _, text, _ in tokens if marks.matches(text)} - marks.phrase_only
-    phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= {text for _, _, text, _ in tokens}]
+    present = {text for _, _, text, _ in tokens}
+    words = marks.matched(present)
+    phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= present]
     return make_snippet(body, match_spans(tokens, words, phrases), chars=chars)
 
 

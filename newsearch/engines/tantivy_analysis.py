@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import lru_cache
 
 import tantivy
 from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
@@ -46,8 +47,11 @@ def text_field(name: str, language: str) -> str:
     return f"{name}_{language}"
 
 
+@lru_cache(maxsize=None)
 def prose(language: str) -> tantivy.TextAnalyzer:
     """Words of running text: lower-cased, accents folded, English stop words dropped, stemmed in ``language``.
+
+    Built once per language: an analyzer is immutable, and building one costs more than a query.
 
     English stop words in every language, as the Whoosh engine does, so both engines read queries alike.
     """
@@ -56,12 +60,14 @@ def prose(language: str) -> tantivy.TextAnalyzer:
             .filter(Filter.stemmer(STEMMERS[language])).build())
 
 
+@lru_cache(maxsize=None)
 def folded() -> tantivy.TextAnalyzer:
     """Words lower-cased and accents folded, not stemmed (prefixes; names word by word)."""
     return (TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(MAX_WORD))
             .filter(Filter.lowercase()).filter(Filter.ascii_fold()).build())
 
 
+@lru_cache(maxsize=None)
 def whole() -> tantivy.TextAnalyzer:
     """A whole value as one token, lower-cased and accents folded (a name: "dev okafor")."""
     return TextAnalyzerBuilder(Tokenizer.raw()).filter(Filter.lowercase()).filter(Filter.ascii_fold()).build()

@@ -40,6 +40,14 @@ def parse_schema() -> Schema:
     return schema
 
 
+@lru_cache(maxsize=256)
+def parsed(text: str) -> tuple[query.Query, query.Query]:
+    """The parser's trees of a query: plain words all required, and the looser second tier (cached: a
+    paged or faceted search, its snippets and its suggestion parse the same text again)."""
+    return (read(text, parse_schema(), loose=False).normalize(),
+            loosened(read(text, parse_schema(), loose=True).normalize()))
+
+
 @dataclass
 class Marks:
     """What a snippet marks in one language: indexed words, prefixes, fuzzy words and phrases."""
@@ -50,10 +58,14 @@ class Marks:
     phrases: list[tuple[tuple[str, ...], int]] = field(default_factory=list)  # words, and slop (1: adjacent)
     phrase_only: set[str] = field(default_factory=set)
 
-    def matches(self, term: str) -> bool:
-        """True when an indexed word is one the query searched for outside phrases."""
-        if term in self.words:
-            return True
+    def matched(self, terms: set[str]) -> set[str]:
+        """The indexed words among ``terms`` that the query searched for outside phrases."""
+        found = terms & self.words
+        if self.prefixes or self.fuzzy:
+            found |= {term for term in terms - found if self._pattern_matches(term)}
+        return found - self.phrase_only
+
+    def _pattern_matches(self, term: str) -> bool:
         if any(term.startswith(prefix) or prefix.startswith(term) and len(prefix) - len(term) <= STEM_SLACK
                for prefix in self.prefixes):
             return True
@@ -74,8 +86,7 @@ class Translator:
 
     def tiers(self, text: str) -> list[tantivy.Query | None]:
         """The query with every plain word required, then (if different) the rest of the looser query."""
-        strict_tree = read(text, parse_schema(), loose=False).normalize()
-        loose_tree = loosened(read(text, parse_schema(), loose=True).normalize())
+        strict_tree, loose_tree = parsed(text)
         strict = self.translate(strict_tree)
         if loose_tree == strict_tree:
             return [strict]
@@ -87,7 +98,7 @@ class Translator:
     def marks(self, text: str, language: str) -> Marks:
         """What snippets of an article in ``language`` mark for this query."""
         marks = Marks()
-        self._collect_marks(read(text, parse_schema(), loose=False).normalize(), language, marks)
+        self._collect_marks(parsed(text)[0], language, marks)
         in_phrases = {word for phrase, _ in marks.phrases for word in phrase}
         marks.phrase_only = in_phrases - marks.words
         return marks
@@ -245,7 +256,7 @@ class Translator:
             self._collect_marks(node.a, language, marks)
             return
         if getattr(node, "fieldname", None) == "body" and node.is_leaf():
-            prose = self._prose.get(language) or analysis.prose(language)
+            prose = analysis.prose(language)
             if isinstance(node, query.Prefix):
                 marks.prefixes.update(self._folded.analyze(node.text)[:1])
             elif isinstance(node, query.FuzzyTerm):
