@@ -5,11 +5,19 @@ import logging
 from .article import Article
 from .errors import IndexExists, IndexLocked, IndexNotFound, NewsearchError, QuerySyntaxError, ReadError
 from .index import ArticleNotFound, CheckReport, Index, IndexStats
-from .indexer import UpdateReport
-from .readers import read_article, read_articles
 from .results import Hit, Results, Snippet
 
 __version__ = "0.1.0"
+_LAZY = {"UpdateReport": "indexer", "read_article": "readers", "read_articles": "readers"}
+
+
+def __getattr__(name: str):
+    """Names whose modules read files, imported on first use: ``newsearch query`` never needs them."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 

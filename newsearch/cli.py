@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, UpdateReport, engines, read_articles
+from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, engines
+
+if TYPE_CHECKING:
+    from .indexer import UpdateReport
 
 DEFAULT_INDEX = "index"
 
@@ -274,6 +278,8 @@ def extract(files, as_json):
         newsearch extract page.html other.html --json
     """
     failed, number = False, 0
+    from .readers import read_articles
+
     for part in (part for name in files for part in read_articles(name)):
         if isinstance(part, ReadError):
             click.echo(f"newsearch: skipped {part}", err=True)

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import generations, spelling, synonyms
 from . import query as query_language
@@ -18,12 +19,14 @@ from .article import Article
 from . import engines
 from .engines.base import Engine, SearchRequest
 from .errors import IndexExists, IndexNotFound, NewsearchError, QuerySyntaxError
-from .indexer import Progress, UpdateReport, resolve_roots, update
 from .lock import WriteLock
 from .manifest import Manifest
-from .readers import article_from_record, parse_bound
+from .dates import parse_bound
 from .results import Results
 from .snippets import SNIPPET_CHARS
+
+if TYPE_CHECKING:  # reading files is imported only by what writes: a query starts faster
+    from .indexer import Progress, UpdateReport
 
 
 
@@ -148,6 +151,8 @@ class Index:
             names = _corpus_names(corpus) or (_live_manifest(folder).sources if generations.is_index(folder) else [])
             if not names:
                 raise NewsearchError("name the corpus folders to index: newsearch index CORPUS")
+            from .indexer import resolve_roots, update
+
             roots = resolve_roots(names)
             generation = generations.new(folder)
             try:
@@ -247,6 +252,8 @@ class Index:
             names = _corpus_names(corpus) or manifest.sources
             if not names:
                 raise NewsearchError("this index has no corpus folders yet; name one: newsearch update CORPUS")
+            from .indexer import resolve_roots, update
+
             report = _writing(self.folder, lambda: update(engine, manifest, resolve_roots(names), progress, dry_run,
                                                           workers))
             if not dry_run:
@@ -266,6 +273,8 @@ class Index:
         manifest = Manifest.load(generations.live(self.folder))
         known = {id for entry in manifest.files.values() for id in entry.records}
         stored = engine.ids()
+        from .indexer import UpdateReport
+
         pending = self.update(dry_run=True) if manifest.sources else UpdateReport(dry_run=True)
         return CheckReport(documents=len(stored), pending=pending, unknown=len(stored - known),
                            missing=len(known - stored))
@@ -390,6 +399,8 @@ def _writing(folder: Path, action):
 def _record_article(record: Mapping) -> Article:
     if not isinstance(record, Mapping) or record.get("id") in (None, ""):
         raise NewsearchError(f"a record to add needs an 'id': {str(record)[:80]}")
+    from .readers import article_from_record
+
     return article_from_record(record, id=str(record["id"]))
 
 

@@ -10,7 +10,7 @@ from .engines.base import SORTS, SearchRequest
 from .errors import QuerySyntaxError
 from .facets import check_facets
 from .snippets import SNIPPET_CHARS
-from .readers.dates import parse_bound
+from .dates import parse_bound
 
 # Field names a query may use (``author`` and ``category`` are aliases of the list fields).
 FIELDS = ("title", "body", "authors", "author", "source", "language", "url", "path", "id",

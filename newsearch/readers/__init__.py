@@ -1,6 +1,6 @@
 """File -> Article: html (lxml: metadata layers and body extraction), text, json/jsonl, encodings; the only parsers."""
 
-from .dates import parse_bound, parse_date
+from ..dates import parse_bound, parse_date
 from .files import FileRead, FileStream, find_files, read_article, read_articles, read_file, stream_file
 from .records import article_from_record
 

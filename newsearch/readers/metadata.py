@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from .dates import parse_date
+from ..dates import parse_date
 from .jsonld import article_object, first_text, names
 from .text import normalize_space
 

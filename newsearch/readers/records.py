@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from ..article import Article
 from ..errors import ReadError
 from ..languages import analysis_language
-from .dates import parse_date
+from ..dates import parse_date
 from .encoding import decode
 from .text import normalize_paragraphs, normalize_space, title_from_body
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import email.utils
 import re
 
-from ..article import to_utc_naive
+from .article import to_utc_naive
 
 _DAY_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RELATIVE = re.compile(r"^(\d+)\s*([dwmy])$")
@@ -51,6 +50,8 @@ def parse_date(value: object) -> dt.date | None:
     if slashed:
         return _checked(dt.date, *map(int, slashed.groups()))
     try:
+        import email.utils  # only for RFC 2822 dates: it costs a CLI start 6 ms
+
         return email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         return None
