@@ -4,7 +4,7 @@ import logging
 
 from .article import Article
 from .errors import IndexExists, IndexLocked, IndexNotFound, NewsearchError, QuerySyntaxError, ReadError
-from .index import ArticleNotFound, CheckReport, Index, IndexStats
+from .index import ArticleNotFound, CheckReport, Index, IndexStats, MarkedArticle
 from .results import Hit, Results, Snippet
 
 __version__ = "0.1.0"
@@ -22,6 +22,6 @@ def __getattr__(name: str):
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "Article", "ArticleNotFound", "CheckReport", "Hit", "Index", "IndexExists", "IndexLocked", "IndexNotFound", "IndexStats",
+    "Article", "ArticleNotFound", "CheckReport", "Hit", "Index", "IndexExists", "IndexLocked", "IndexNotFound", "IndexStats", "MarkedArticle",
     "NewsearchError", "QuerySyntaxError", "ReadError", "Results", "Snippet", "UpdateReport", "read_article", "read_articles",
 ]

@@ -22,7 +22,7 @@ from .errors import IndexExists, IndexNotFound, NewsearchError, QuerySyntaxError
 from .lock import WriteLock
 from .manifest import Manifest
 from .dates import parse_bound
-from .results import Results
+from .results import Results, Snippet
 from .snippets import SNIPPET_CHARS
 
 if TYPE_CHECKING:  # reading files is imported only by what writes: a query starts faster
@@ -80,6 +80,15 @@ class CheckReport:
         verdict = "ok" if self.ok else "out of date" if self.pending.pending else "ok, but some files fail"
         return (f"{verdict}: {self.documents} documents; {self.pending.summary()}"
                 + (f"; {self.unknown} added through the API" if self.unknown else ""))
+
+
+@dataclass(frozen=True)
+class MarkedArticle:
+    """A stored article with its whole title and body marked where a query matches (for an article view)."""
+
+    article: Article
+    title: Snippet
+    body: Snippet
 
 
 class ArticleNotFound(NewsearchError):
@@ -342,6 +351,22 @@ class Index:
         if article is None:
             raise ArticleNotFound(f"no article with id '{id}' in '{self.folder}'")
         return article
+
+    def mark(self, id: str, text: str) -> MarkedArticle:
+        """The article with this id, its whole title and body with the words the query ``text`` finds marked.
+
+        Marks what a snippet of the article would mark (stems, variants, phrases); an
+        empty query marks nothing. QuerySyntaxError for a bad query, ArticleNotFound
+        when no article has this id.
+        """
+        if not text.strip():
+            article = self.get(id)
+            return MarkedArticle(article, Snippet(((article.title, False),)), Snippet(((article.body, False),)))
+        text = query_language.build_request(text).text
+        marked = self._reading(lambda engine: engine.mark(id, synonyms.expand(text, self._synonyms)))
+        if marked is None:
+            raise ArticleNotFound(f"no article with id '{id}' in '{self.folder}'")
+        return MarkedArticle(*marked)
 
     def articles(self) -> list[Article]:
         """Every stored article, in no particular order (for exports and comparisons)."""

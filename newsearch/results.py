@@ -101,6 +101,11 @@ class Results:
     def __getitem__(self, position: int) -> Hit:
         return self.hits[position]
 
+    def to_dict(self) -> dict:
+        """The hits as ``query --json`` prints them, the page and limit, then the summary's keys (HTTP API)."""
+        return {"hits": [hit.to_dict() for hit in self.hits], "page": self.page, "limit": self.limit,
+                **self.summary()}
+
     def summary(self) -> dict:
         """Total, facets (name -> {value: count}) and suggestion as JSON-ready values."""
         return {"total": self.total, "facets": {name: dict(counts) for name, counts in self.facets.items()},

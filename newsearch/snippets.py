@@ -81,6 +81,17 @@ def make_snippet(text: str, spans: list[Span], *, fragments: int = FRAGMENTS, ch
     return Snippet(tuple(_merged(parts)))
 
 
+def mark_all(text: str, spans: list[Span]) -> Snippet:
+    """The whole of ``text``, its line breaks and spaces kept, with every span marked (for an article view)."""
+    parts: list[tuple[str, bool]] = []
+    position = 0
+    for start, end, _ in _outermost(sorted(spans, key=lambda span: (span[0], -span[1]))):
+        parts.extend(((text[position:start], False), (text[start:end], True)))
+        position = end
+    parts.append((text[position:], False))
+    return Snippet(tuple(_merged(parts)))
+
+
 def _outermost(spans: list[Span]) -> list[Span]:
     """Spans not inside an earlier one (a word of a marked phrase is not marked again)."""
     kept: list[Span] = []

@@ -164,3 +164,42 @@ def test_decimal_points_do_not_end_a_sentence():
     text = "Inflation eased to 3.1 percent in August. Nothing else happened."
     snippet = make_snippet(text, [(text.index("percent"), text.index("percent") + 7, "percent")], fragments=1)
     assert str(snippet) == "Inflation eased to 3.1 [percent] in August."
+
+
+# -- whole articles marked (the article view of the web page)
+
+def test_mark_marks_every_match_in_the_whole_title_and_body_keeping_its_text(ix):
+    marked = ix.mark("corridor-shelling", "corridor humanitarian")
+    assert marked.article.id == "corridor-shelling"
+    assert marked.title.render() == "Shelling closes the [corridor]"
+    assert marked.body.matches == ("corridor", "corridor", "humanitarian")
+    assert "".join(text for text, _ in marked.body.parts) == marked.article.body
+
+
+def test_mark_follows_stems_phrases_prefixes_and_synonyms(ix):
+    assert ix.mark("corridor-azovstal", "evacuate").body.matches == ("evacuation",)
+    assert ix.mark("corridor-shelling", '"corridor for humanitarian"').body.matches == ("corridor for humanitarian",)
+    assert ix.mark("corridor-mariupol", "evacuat*").body.matches == ("evacuate",)
+    assert ix.mark("kyiv-cafe", "Kiev").title.matches == ("Kyiv",)
+    assert ix.mark("corridor-mariupol", "corridor -shelling").body.matches == ("corridor",)
+
+
+def test_mark_without_a_query_marks_nothing_and_errors_are_the_query_errors(ix):
+    plain = ix.mark("german", "  ")
+    assert plain.body.matches == () and plain.body.render() == plain.article.body
+    with pytest.raises(ArticleNotFound):
+        ix.mark("no-such-id", "corridor")
+    with pytest.raises(QuerySyntaxError):
+        ix.mark("german", '"unclosed')
+
+
+def test_results_to_dict_is_the_cli_json_hits_and_summary_in_one_object(runner, ix):
+    results = ix.query("corridor", limit=2, page=2, facets=["source"])
+    shape = results.to_dict()
+    assert shape["hits"] == [hit.to_dict() for hit in results]
+    assert (shape["page"], shape["limit"]) == (2, 2)
+    assert {key: shape[key] for key in results.summary()} == results.summary()
+    printed = runner.invoke(cli, ["query", "corridor", "--limit", "2", "--page", "2", "--facet", "source", "--json",
+                                  "--index", str(ix.folder)])
+    lines = [json.loads(line) for line in printed.output.splitlines()]
+    assert lines[:-1] == shape["hits"] and lines[-1] == results.summary()

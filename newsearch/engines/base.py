@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..article import Article
-from ..results import Results
+from ..results import Results, Snippet
 from ..snippets import SNIPPET_CHARS
 
 SORTS = ("relevance", "date")
@@ -52,6 +52,9 @@ class Engine(Protocol):
     def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
         """Articles like this one (None if no such id), searched by its ``terms`` most telling words,
         without itself; paged, filtered and faceted as ``request`` says (its text is not used)."""
+
+    def mark(self, id: str, text: str) -> tuple[Article, Snippet, Snippet] | None:
+        """The article with this id (None if none) and its whole title and body with the query's matches marked."""
 
     def variants(self, word: str, distance: int) -> tuple[str, dict[str, int]]:
         """``word`` as the index holds words (folded, stemmed; "" for a stop word), and the index terms

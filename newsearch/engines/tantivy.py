@@ -22,7 +22,7 @@ from ..article import Article
 from ..errors import IndexLocked, IndexNotFound, NewsearchError
 from ..facets import FACET_VALUES, FIELD_FACETS
 from ..results import Hit, Results, Snippet
-from ..snippets import make_snippet, match_spans
+from ..snippets import make_snippet, mark_all, match_spans
 from ..spelling import edit_distance
 from . import tantivy_analysis as analysis
 from .base import EngineStats, SearchRequest
@@ -164,6 +164,17 @@ class TantivyEngine:
                                                tantivy.Query.term_query(self._schema, "id", id))])
         words = {word for word, _ in telling}
         return self._results(translator, [without], request, lambda _: Marks(words=set(words)))
+
+    def mark(self, id: str, text: str) -> tuple[Article, Snippet, Snippet] | None:
+        translator = self._translator()
+        stored = self._stored(translator.searcher, id)
+        if stored is None:
+            return None
+        language = stored.get("analysis", analysis.DEFAULT_LANGUAGE)
+        marks = translator.marks(text, language)
+        title, body = stored.get("title", ""), stored.get("body", "")
+        return (analysis.article_of(stored), mark_all(title, _spans(title, language, marks)),
+                mark_all(body, _spans(body, language, marks)))
 
     def _word(self, language: str, word: str) -> tantivy.Query:
         """One indexed word in title (weighted) and body."""
@@ -335,12 +346,17 @@ class TantivyEngine:
 
 def _snippet(body: str, language: str, marks: Marks, chars: int) -> Snippet:
     """The body's best sentences with the query's words and phrases marked."""
+    return make_snippet(body, _spans(body, language, marks), chars=chars)
+
+
+def _spans(text: str, language: str, marks: Marks) -> list:
+    """Where the query's words and phrases stand in ``text``, analysed in ``language``."""
     tokens = [(token.char_offset_from, token.char_offset_to, token.text, token.position)
-              for token in analysis.prose(language).pre_tokenize(body).tokens]
+              for token in analysis.prose(language).pre_tokenize(text).tokens]
     present = {text for _, _, text, _ in tokens}
     words = marks.matched(present)
     phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= present]
-    return make_snippet(body, match_spans(tokens, words, phrases), chars=chars)
+    return match_spans(tokens, words, phrases)
 
 
 def _hit(stored: dict, score: float, snippet: Snippet) -> Hit:

@@ -23,7 +23,7 @@ from ..errors import IndexLocked, IndexNotFound, NewsearchError
 from ..results import Hit, Results, Snippet
 from ..facets import count_facets
 from ..languages import analysis_language
-from ..snippets import make_snippet, match_spans
+from ..snippets import make_snippet, mark_all, match_spans
 from .base import EngineStats, SearchRequest
 from .whoosh_analysis import DEFAULT_LANGUAGE, STEMS, UNDATED, InLanguage, build_schema, stemming_language
 from .whoosh_query import AndNot, Marks, parse, similar_query
@@ -156,7 +156,7 @@ class WhooshEngine:
             total += len(results)
         facets = self._facets(searcher, tiers, condition, request.facets) if request.facets else {}
         marks = Marks.of(tiers[0], "body")
-        matched = _body_terms_in(searcher, tiers[-1], [hit.docnum for hit in hits]) if request.snippets else {}
+        matched = _terms_in(searcher, tiers[-1], [hit.docnum for hit in hits], "body") if request.snippets else {}
         return Results(tuple(self._hit(hit, request, marks, matched.get(hit.docnum, set())) for hit in hits),
                        total, request.page, request.limit, facets)
 
@@ -188,13 +188,7 @@ class WhooshEngine:
         snippet = Snippet()
         if request.snippets:
             body = stored.get("body", "")
-            spans = []
-            if matched:
-                phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= matched]
-                tokens = [(token.startchar, token.endchar, token.text, token.pos)
-                          for token in self._schema["body"].analyzer(body, chars=True, positions=True, mode="index",
-                                                                     language=stored.get("analysis", ""))]
-                spans = match_spans(tokens, matched - marks.phrase_only, phrases)
+            spans = self._spans(body, "body", stored.get("analysis", ""), marks, matched)
             snippet = make_snippet(body, spans, chars=request.snippet_chars)
         return Hit(
             id=stored["id"],
@@ -208,6 +202,31 @@ class WhooshEngine:
             language=stored.get("language", ""),
             snippet=snippet,
         )
+
+    def _spans(self, text: str, fieldname: str, language: str, marks: Marks, matched: set[str]) -> list:
+        """Where the matched terms and the phrases made of them stand in ``text``, analysed as ``fieldname``."""
+        if not matched:
+            return []
+        phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= matched]
+        tokens = [(token.startchar, token.endchar, token.text, token.pos)
+                  for token in self._schema[fieldname].analyzer(text, chars=True, positions=True, mode="index",
+                                                                language=language)]
+        return match_spans(tokens, matched - marks.phrase_only, phrases)
+
+    def mark(self, id: str, text: str) -> tuple[Article, Snippet, Snippet] | None:
+        searcher = self._searcher()
+        docnum = searcher.document_number(id=id)
+        if docnum is None:
+            return None
+        stored = searcher.stored_fields(docnum)
+        strict, loose = self._parse(text)
+        marked = []
+        for fieldname in ("title", "body"):
+            matched = _terms_in(searcher, loose, [docnum], fieldname)[docnum]
+            value = stored.get(fieldname, "")
+            marked.append(mark_all(value, self._spans(value, fieldname, stored.get("analysis", ""),
+                                                      Marks.of(strict, fieldname), matched)))
+        return _article(stored), marked[0], marked[1]
 
     def variants(self, word: str, distance: int) -> tuple[str, dict[str, int]]:
         reader = self._searcher().reader()
@@ -384,8 +403,8 @@ def _matching(searcher, node: query.Query) -> set[int]:
     return set(searcher.docs_for_query(node))
 
 
-def _body_terms_in(searcher, tier: query.Query, docnums: list[int]) -> dict[int, set[str]]:
-    """The query's body terms (prefixes and fuzzy words expanded) that each of these documents holds.
+def _terms_in(searcher, tier: query.Query, docnums: list[int], fieldname: str) -> dict[int, set[str]]:
+    """The query's terms in one field (prefixes and fuzzy words expanded) that each of these documents holds.
 
     Asked only for the hits shown: recording matched terms while collecting (whoosh's
     TermsCollector) cost a third of the query time, for every match.
@@ -396,7 +415,7 @@ def _body_terms_in(searcher, tier: query.Query, docnums: list[int]) -> dict[int,
     reader = searcher.reader()
     wanted = sorted(set(docnums))
     for field, term in set(_leaf_terms(tier, reader)):
-        if field != "body":
+        if field != fieldname:
             continue
         postings = reader.postings(field, term)
         for docnum in wanted:
