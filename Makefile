@@ -4,13 +4,13 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 QUERY ?= Mariupol corridor
 
-.PHONY: install demo test bench bench-extraction bench-update clean
+.PHONY: install demo test serve bench bench-extraction bench-update bench-serve clean
 
 install: $(VENV)/.installed
 
 $(VENV)/.installed: setup.cfg setup.py
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,tantivy]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,tantivy,serve]'
 	touch $@
 
 demo: install
@@ -32,6 +32,12 @@ bench: install
 	$(BIN)/pip install -q --disable-pip-version-check 'pip>=24'
 	$(BIN)/pip install -q -e '.[bench]'
 	$(BIN)/python benchmarks/engines.py
+
+serve: install
+	$(BIN)/newsearch serve
+
+bench-serve: install
+	$(BIN)/python benchmarks/serve_load.py
 
 bench-update: install
 	$(BIN)/python benchmarks/update.py

@@ -315,6 +315,34 @@ def stats(as_json, index_dir):
         click.echo(_format_stats(summary))
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0: every interface, reachable from other machines).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@index_option
+def serve(host, port, index_dir):
+    """Serve the search page and the JSON API over HTTP until interrupted.
+
+    The page is at /, the API under /api (search, articles/ID, similar/ID,
+    stats, health) and its interactive documentation at /api/docs. Read-only;
+    a rebuilt or updated index is answered from without a restart. Needs the
+    serve extra: pip install 'newsearch[serve]'.
+
+    Example:
+
+    \b
+        newsearch serve
+        newsearch serve --index /var/lib/newsearch --port 9000 --host 0.0.0.0
+    """
+    try:
+        # Imported here, not at the top: the web stack is an optional extra, and other commands start faster without it.
+        from .web import serve as run_server
+    except ModuleNotFoundError as error:
+        raise click.ClickException(f"serving needs the serve extra ({error.name} is missing): "
+                                   "install newsearch[serve]") from error
+    run_server(index_dir, host=host, port=port)
+
+
 def _report(report: UpdateReport, as_json: bool = False, quiet: bool = False) -> None:
     """Failures on stderr, the summary (text or JSON) on stdout unless quiet; exit 1 when anything failed."""
     for where, reason in report.failed:

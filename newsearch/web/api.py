@@ -1,0 +1,123 @@
+"""The JSON API: search, article, similar, stats and health, in the shapes of the CLI's --json output."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel
+
+from .. import Index
+from .params import MAX_LIMIT, SearchParams, search_params
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+class HitOut(BaseModel):
+    """One hit, as a line of `newsearch query --json`; the snippet is escaped HTML with <b> marks."""
+
+    id: str
+    score: float
+    title: str
+    source: str
+    published: str | None
+    url: str
+    path: str
+    authors: list[str]
+    language: str
+    snippet: str
+
+
+class ResultsOut(BaseModel):
+    """A page of hits, then the summary object of `newsearch query --json` (total, facets, suggestion)."""
+
+    hits: list[HitOut]
+    total: int
+    page: int
+    limit: int
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+    ran_suggestion: bool
+
+
+class ArticleOut(BaseModel):
+    """A stored article, as `newsearch show --json` prints it."""
+
+    id: str
+    title: str
+    authors: list[str]
+    published: str | None
+    source: str
+    url: str
+    language: str
+    categories: list[str]
+    path: str
+    body: str
+    warnings: list[str]
+
+
+class StatsOut(BaseModel):
+    """What the index holds, as `newsearch stats --json` prints it."""
+
+    path: str
+    engine: str
+    documents: int
+    sources: dict[str, int]
+    first_published: str | None
+    last_published: str | None
+    size_bytes: int
+    corpus: list[str]
+
+
+class HealthOut(BaseModel):
+    status: str
+    documents: int
+
+
+class ErrorOut(BaseModel):
+    """Every error: its HTTP status and one line saying what is wrong."""
+
+    status: int
+    message: str
+
+
+ERRORS = {400: {"model": ErrorOut, "description": "Bad query or parameter"},
+          503: {"model": ErrorOut, "description": "No index yet"}}
+ArticleId = Annotated[str, Path(description="The article's id, as in a hit's `id`.")]
+
+
+def served_index(request: Request) -> Index:
+    """The index the application serves (503 while there is none)."""
+    return request.app.state.index.get()
+
+
+@router.get("/search", response_model=ResultsOut, responses=ERRORS)
+def search(params: Annotated[SearchParams, Depends(search_params)],
+           index: Annotated[Index, Depends(served_index)]) -> dict:
+    """Ranked hits with highlighted snippets, facet counts and a spelling suggestion, as `newsearch query`."""
+    return index.query(params.q, facets=params.facets, **params.options()).to_dict()
+
+
+@router.get("/articles/{id:path}", response_model=ArticleOut, responses={**ERRORS, 404: {"model": ErrorOut}})
+def article(id: ArticleId, index: Annotated[Index, Depends(served_index)]) -> dict:
+    """One stored article with all its fields, as `newsearch show`."""
+    return index.get(id).to_dict()
+
+
+@router.get("/similar/{id:path}", response_model=ResultsOut, responses={**ERRORS, 404: {"model": ErrorOut}})
+def similar(id: ArticleId, index: Annotated[Index, Depends(served_index)],
+            limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> dict:
+    """Articles like this one (more like this), without it, as `newsearch similar`."""
+    return index.similar(id, limit=limit).to_dict()
+
+
+@router.get("/stats", response_model=StatsOut, responses=ERRORS)
+def stats(index: Annotated[Index, Depends(served_index)]) -> dict:
+    """Documents, documents per source, date range and size on disk, as `newsearch stats`."""
+    return index.stats().to_dict()
+
+
+@router.get("/health", response_model=HealthOut, responses=ERRORS)
+def health(index: Annotated[Index, Depends(served_index)]) -> dict:
+    """`ok` and the number of documents when the index opens and answers; 503 otherwise."""
+    return {"status": "ok", "documents": index.stats().documents}

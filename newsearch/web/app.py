@@ -1,0 +1,122 @@
+"""The ASGI application: the served index, error responses, static files and the API documentation."""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import swagger_ui_bundle
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from .. import ArticleNotFound, Index, IndexNotFound, NewsearchError, QuerySyntaxError, __version__
+from . import api, pages
+
+HERE = Path(__file__).parent
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+# Pages load nothing but their own stylesheet: even markup that slipped through could run no script.
+CONTENT_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+                  "base-uri 'none'; frame-ancestors 'none'")
+
+
+class ServedIndex:
+    """The index a server answers from: opened on first use, then reused.
+
+    An open Index follows the live generation by itself, so a rebuild or an update by
+    another process is answered from at once; until an index exists, ``get`` raises
+    IndexNotFound and every request answers 503.
+    """
+
+    def __init__(self, folder: str | os.PathLike):
+        self.folder = Path(folder)
+        self._index: Index | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Index:
+        """The open index; IndexNotFound while there is none in the folder."""
+        with self._lock:
+            if self._index is None:
+                self._index = Index.open(self.folder)
+            return self._index
+
+    def close(self) -> None:
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+
+
+def create_app(index_dir: str | os.PathLike) -> FastAPI:
+    """The web application over the index in ``index_dir`` (which need not exist yet)."""
+    served = ServedIndex(index_dir)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        served.close()
+
+    app = FastAPI(title="newsearch", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
+                  description="Full-text search over a news archive. Hits and summaries have the shape of "
+                              "`newsearch query --json`; articles that of `newsearch show --json`.")
+    # Swagger UI 4 (served from the swagger-ui-bundle package, no CDN) reads OpenAPI 3.0 documents.
+    app.openapi_version = "3.0.3"
+    app.state.index = served
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.mount("/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
+    app.include_router(api.router)
+    app.include_router(pages.router)
+
+    @app.get("/api/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(openapi_url=app.openapi_url, title="newsearch API",
+                                   swagger_js_url="/swagger-ui/swagger-ui-bundle.js",
+                                   swagger_css_url="/swagger-ui/swagger-ui.css",
+                                   swagger_favicon_url="/swagger-ui/favicon-32x32.png")
+
+    @app.middleware("http")
+    async def protect(request: Request, call_next):
+        response = await call_next(request)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if request.url.path != "/api/docs":  # Swagger UI starts itself with an inline script
+            response.headers["Content-Security-Policy"] = CONTENT_POLICY
+        return response
+
+    for error_type, status in ((RequestValidationError, 400), (QuerySyntaxError, 400), (ArticleNotFound, 404),
+                               (IndexNotFound, 503), (NewsearchError, 500)):
+        app.add_exception_handler(error_type, _error_handler(status))
+    return app
+
+
+def _error_handler(status: int):
+    def handle(request: Request, error: Exception):
+        message = _message(error)
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"status": status, "message": message}, status_code=status)
+        return pages.error_page(request, status, message)
+    return handle
+
+
+def _message(error: Exception) -> str:
+    """One line for a person; for invalid parameters, which one and why."""
+    if isinstance(error, RequestValidationError):
+        problems = []
+        for problem in error.errors():
+            where = ".".join(str(part) for part in problem.get("loc", ())[1:]) or "request"
+            problems.append(f"{where}: {problem.get('msg', 'invalid')}")
+        return "; ".join(problems) or "invalid request"
+    return str(error)
+
+
+def serve(index_dir: str | os.PathLike, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+    """Run the server until interrupted."""
+    uvicorn.run(create_app(index_dir), host=host, port=port, log_level="info")

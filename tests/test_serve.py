@@ -1,0 +1,228 @@
+"""`newsearch serve` through the framework's test client: every endpoint, error statuses, escaping, live index."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("fastapi", reason="the serve extra is not installed (make install adds it)")
+from fastapi.testclient import TestClient  # noqa: E402
+
+from newsearch import Index  # noqa: E402
+from newsearch.cli import cli  # noqa: E402
+from newsearch.web import create_app  # noqa: E402
+from newsearch.web.params import MAX_DEPTH  # noqa: E402
+from conftest import SEED_ID  # noqa: E402
+
+PAYLOAD = '<script>alert("x")</script><img src=x onerror="alert(1)">'
+EVIL = {"id": "evil-<1>", "title": f"Harbour corridor {PAYLOAD}", "source": f"Wire {PAYLOAD}",
+        "body": f"The corridor reopened. {PAYLOAD} The corridor stays open.", "published": "2022-03-20",
+        "url": "javascript:alert(1)", "authors": [PAYLOAD]}
+RAW = ("<script", "<img", "onerror=\"alert", "javascript:alert")
+
+
+@pytest.fixture(scope="module")
+def index_dir(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("serve") / "index"
+    with Index.create(folder) as ix:
+        assert ix.update(Path(__file__).resolve().parents[1] / "corpus").ok
+        ix.add([EVIL])
+    return folder
+
+
+@pytest.fixture(scope="module")
+def client(index_dir):
+    with TestClient(create_app(index_dir)) as client:
+        yield client
+
+
+def assert_escaped(text: str) -> None:
+    for raw in RAW:
+        assert raw not in text, f"{raw!r} reached the page unescaped"
+
+
+# -- the JSON API
+
+def test_search_has_the_shape_of_query_json(client, index_dir, runner):
+    response = client.get("/api/search", params={"q": "Mariupol corridor", "limit": 3, "facet": ["source", "published:year"]})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["hits"][0]["id"] == SEED_ID
+    assert "<b>Mariupol</b>" in body["hits"][0]["snippet"]
+    printed = runner.invoke(cli, ["query", "Mariupol corridor", "--limit", "3", "--facet", "source", "--facet",
+                                  "published:year", "--json", "--index", str(index_dir)])
+    lines = [json.loads(line) for line in printed.output.splitlines()]
+    assert body["hits"] == lines[:-1]
+    assert {key: body[key] for key in lines[-1]} == lines[-1]
+    assert (body["page"], body["limit"]) == (1, 3)
+
+
+def test_search_takes_every_option_of_the_cli(client, index_dir):
+    params = {"q": "corridor", "limit": 2, "page": 2, "sort": "date", "since": "2021", "until": "2022-12",
+              "source": ["Valdoria Wire", "Northfield Courier"], "facet": "source", "snippet_chars": 80}
+    body = client.get("/api/search", params=params).json()
+    with Index.open(index_dir) as ix:
+        expected = ix.query("corridor", limit=2, page=2, sort="date", since="2021", until="2022-12",
+                            source=["Valdoria Wire", "Northfield Courier"], facets=["source"], snippet_chars=80)
+    assert body == expected.to_dict()
+    assert set(body["facets"]["source"]) <= {"Valdoria Wire", "Northfield Courier"}
+    assert all(len(hit["snippet"]) < 200 for hit in body["hits"])
+    suggested = client.get("/api/search", params={"q": "Mariupl corridr"}).json()
+    assert suggested["suggestion"] == "mariupol corridor" and suggested["ran_suggestion"]
+
+
+def test_article_similar_stats_and_health(client, index_dir):
+    with Index.open(index_dir) as ix:
+        tram = "html/tram-line-extension-eastquay.html"
+        assert client.get(f"/api/articles/{tram}").json() == ix.get(tram).to_dict()
+        assert client.get("/api/articles/evil-%3C1%3E").json()["id"] == "evil-<1>"
+        similar = client.get(f"/api/similar/{SEED_ID}", params={"limit": 3}).json()
+        assert similar == ix.similar(SEED_ID, limit=3).to_dict() and SEED_ID not in {h["id"] for h in similar["hits"]}
+        assert client.get("/api/stats").json() == ix.stats().to_dict()
+        assert client.get("/api/health").json() == {"status": "ok", "documents": ix.stats().documents}
+
+
+@pytest.mark.parametrize("query, problem", [
+    ({"q": '"unclosed'}, "quote"),
+    ({"q": ""}, "empty"),
+    ({"q": "x" * 1001}, "q:"),
+    ({"q": "corridor", "limit": 0}, "limit"),
+    ({"q": "corridor", "limit": 101}, "limit"),
+    ({"q": "corridor", "page": 0}, "page"),
+    ({"q": "corridor", "limit": 100, "page": MAX_DEPTH // 100 + 1}, "too deep"),
+    ({"q": "corridor", "sort": "oldest"}, "sort"),
+    ({"q": "corridor", "facet": "colour"}, "unknown facet"),
+    ({"q": "corridor", "since": "yesterday"}, "since"),
+    ({"q": "corridor", "limit": "many"}, "limit"),
+])
+def test_bad_requests_are_400_with_a_message(client, query, problem):
+    response = client.get("/api/search", params=query)
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert body["status"] == 400 and problem in body["message"]
+
+
+def test_unknown_ids_are_404(client):
+    for path in ("/api/articles/no-such-id", "/api/similar/no-such-id", "/articles/no-such-id"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "no-such-id" in response.text
+    assert client.get("/api/articles/no-such-id").json()["message"].startswith("no article with id 'no-such-id'")
+
+
+def test_no_index_yet_is_503_then_a_new_index_is_served_without_restart(tmp_path):
+    folder = tmp_path / "index"
+    with TestClient(create_app(folder)) as client:
+        for path in ("/api/search?q=corridor", "/api/stats", "/api/health", "/api/articles/x", "/?q=corridor"):
+            response = client.get(path)
+            assert response.status_code == 503, path
+            assert "newsearch index" in response.text
+        assert "No index to search yet" in client.get("/?q=corridor").text
+        with Index.create(folder) as ix:
+            ix.add([{"id": "a", "title": "Ferry timetable", "body": "The ferry sails at noon."}])
+        assert client.get("/api/search?q=ferry").json()["total"] == 1
+
+
+def test_a_rebuilt_or_updated_index_is_answered_from_at_once(tmp_path):
+    folder, corpus = tmp_path / "index", tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "one.txt").write_text("Ferry strike\n\nThe ferry crews walked out.", encoding="utf-8")
+    Index.build(folder, corpus)
+    with TestClient(create_app(folder)) as client:
+        assert client.get("/api/search?q=ferry").json()["total"] == 1
+        assert client.get("/api/search?q=tram").json()["total"] == 0
+        (corpus / "two.txt").write_text("Tram strike\n\nThe tram and ferry crews walked out.", encoding="utf-8")
+        Index.build(folder, corpus)  # a new generation goes live
+        assert client.get("/api/search?q=ferry").json()["total"] == 2
+        (corpus / "one.txt").unlink()
+        with Index.open(folder) as ix:
+            ix.update()
+        assert [hit["id"] for hit in client.get("/api/search?q=ferry").json()["hits"]] == ["two.txt"]
+
+
+def test_openapi_documentation_is_served_without_a_cdn(client):
+    spec = client.get("/openapi.json").json()
+    assert {"/api/search", "/api/articles/{id}", "/api/similar/{id}", "/api/stats", "/api/health"} <= set(spec["paths"])
+    assert {param["name"] for param in spec["paths"]["/api/search"]["get"]["parameters"]} >= {
+        "q", "limit", "page", "sort", "since", "until", "source", "facet", "snippet_chars"}
+    docs = client.get("/api/docs").text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', docs)
+    assert assets and all(asset.startswith("/swagger-ui/") for asset in assets), assets
+    for asset in assets:
+        assert client.get(asset).status_code == 200, asset
+
+
+# -- the page
+
+def test_search_page_lists_hits_facets_chart_and_pages(client):
+    page = client.get("/", params={"q": "Mariupol corridor", "limit": 2})
+    assert page.status_code == 200
+    text = page.text
+    assert "<script" not in text.lower()  # the page needs no JavaScript
+    assert re.search(r'<li class="hit">\s*<h2><a href="/articles/000_fdb48ad2d1f0ca55.txt\?', text)
+    assert "<mark>Mariupol</mark>" in text
+    assert "matching articles" in text and 'aria-current="page"' in text
+    assert "<svg class=\"histogram\"" in text and "<rect" in text
+    assert "content-security-policy" in page.headers and "script-src" not in page.headers["content-security-policy"]
+    source_link = html.unescape(re.search(r'<a href="(/\?[^"]*source=Valdoria\+Wire[^"]*)"', text).group(1))
+    narrowed = client.get(source_link).text
+    assert "Remove filter source Valdoria Wire" in narrowed
+    assert set(re.findall(r'<p class="meta">([^<·]+)', narrowed)) == {"Valdoria Wire "}
+    next_link = html.unescape(re.search(r'<a rel="next" href="([^"]+)"', text).group(1))
+    assert "page=2" in next_link
+    assert '<ol class="hits" start="3">' in client.get(next_link).text
+    by_date = client.get("/", params={"q": "corridor", "sort": "date"}).text
+    dates = re.findall(r'<time datetime="([^"]+)"', by_date)
+    assert dates == sorted(dates, reverse=True) and len(dates) > 2
+
+
+def test_date_facet_links_narrow_to_that_bucket(client):
+    text = client.get("/", params={"q": "corridor"}).text
+    link = html.unescape(re.search(r'<a href="(/\?[^"]*since=2021-10&amp;until=2021-10[^"]*)"', text).group(1))
+    narrowed = client.get(link).text
+    assert set(re.findall(r'<time datetime="(\d{4}-\d\d)', narrowed)) == {"2021-10"}
+
+
+def test_suggestion_line_links_the_respelled_search(client):
+    text = client.get("/", params={"q": "Mariupl corridr"}).text
+    assert 'showing results for\n    <a href="/?q=mariupol+corridor">mariupol corridor</a>' in text
+
+
+def test_article_view_marks_the_query_in_the_full_text(client):
+    text = client.get(f"/articles/{SEED_ID}", params={"q": "Mariupol corridor", "page": 1}).text
+    assert text.count("<mark>Mariupol</mark>") >= 5 and "<mark>corridors</mark>" in text
+    assert 'href="/?q=Mariupol+corridor"' in text
+    assert "Similar articles" in text
+
+
+def test_every_piece_of_text_and_the_query_is_escaped(client):
+    for response in (client.get("/", params={"q": "corridor Harbour"}),
+                     client.get("/", params={"q": PAYLOAD}),
+                     client.get("/articles/evil-%3C1%3E", params={"q": f"corridor {PAYLOAD}"}),
+                     client.get("/articles/evil-%3C1%3E", params={"q": '"unclosed <script>'}),
+                     client.get("/", params={"q": "corridor", "source": PAYLOAD}),
+                     client.get("/api/docs/../../articles/%3Cscript%3E")):
+        assert_escaped(response.text)
+    page = client.get("/", params={"q": "corridor Harbour"}).text
+    assert "Harbour corridor &lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in page
+    view = client.get("/articles/evil-%3C1%3E", params={"q": "corridor"}).text
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;" in view and 'class="original"' not in view
+    hit = client.get("/api/search", params={"q": "corridor Harbour"}).json()["hits"][0]
+    assert hit["id"] == "evil-<1>" and "&lt;script&gt;" in hit["snippet"] and "<script" not in hit["snippet"]
+
+
+def test_serve_command_is_thin_and_the_web_stack_loads_only_for_it(runner):
+    assert "--port" in runner.invoke(cli, ["serve", "--help"]).output
+    code = "import sys, newsearch.cli; print(sorted({'fastapi', 'starlette', 'uvicorn', 'jinja2'} & set(sys.modules)))"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    without = ("import sys; sys.modules['fastapi'] = None\n"
+               "from newsearch.cli import cli; cli(['serve'])")
+    result = subprocess.run([sys.executable, "-c", without], capture_output=True, text=True)
+    assert result.returncode == 1
+    assert "install newsearch[serve]" in result.stderr and "Traceback" not in result.stderr
