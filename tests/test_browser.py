@@ -97,7 +97,7 @@ def test_search_facet_pages_and_article_view(server, page):
     assert "<script>" in evil.locator("h2").inner_text()
     assert "onerror=" in evil.inner_text()
     assert page.locator(".histogram rect").count() >= 2
-    page.screenshot(path=str(SCREENSHOTS / "search.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / "search.png"), clip={"x": 0, "y": 0, "width": 1200, "height": 720})
     total = int(page.locator("#count").inner_text().split()[0])
 
     page.locator(".sources a", has_text="Valdoria Wire").click()

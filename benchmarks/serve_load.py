@@ -1,0 +1,195 @@
+"""Load test of `newsearch serve`: 2,000 search requests from 20 concurrent clients over loopback.
+
+Usage: python benchmarks/serve_load.py [--index DIR] [--requests N] [--clients N] [--port N]
+
+Without --index it builds (once, then reuses) a 20,000-article index in the system's
+temporary folder from ../shared/corpora: all of Reuters-21578 and enough BBC News to
+reach 20,000. It starts `newsearch serve` on 127.0.0.1 in a subprocess, sends the
+requests (queries drawn from the articles' titles; a tenth each also sorted by
+date, faceted, or for page 2) and prints requests/s, latency percentiles and failures.
+Every request is bounded by a timeout, and the run stops after the fixed count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.client
+import itertools
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+from newsearch import Index, IndexNotFound
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = ROOT.parent / "shared" / "corpora"
+SOURCES = (CORPORA / "reuters" / "reuters.jsonl.gz", CORPORA / "bbc" / "bbc.jsonl.gz")
+ARTICLES = 20_000
+DISTINCT_QUERIES = 400
+TIMEOUT = 60.0
+_WORD = re.compile(r"[A-Za-z]{4,}")
+
+
+def main() -> None:
+    options = _arguments()
+    folder = Path(options.index) if options.index else Path(tempfile.gettempdir()) / "newsearch-serve-bench" / "index"
+    if not options.index:
+        _ensure_index(folder)
+    queries = _queries(folder, options.requests)
+    port = options.port or _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "newsearch", "serve", "--index", str(folder), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        documents = _wait_until_healthy(port, server)
+        latencies, failures, seconds = _load(port, queries, options.clients)
+    finally:
+        server.terminate()
+        server.wait(10)
+    _report(documents, options, latencies, failures, seconds)
+
+
+def _arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--index", help="an existing index to serve (default: build one of 20,000 articles in /tmp)")
+    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
+    return parser.parse_args()
+
+
+def _ensure_index(folder: Path) -> None:
+    """Build the 20,000-article index unless it is already there."""
+    try:
+        with Index.open(folder) as ix:
+            if ix.stats().documents == ARTICLES:
+                return
+    except IndexNotFound:
+        pass
+    for source in SOURCES:
+        if not source.exists():
+            sys.exit(f"{source} not found: the load test reads the shared corpora beside the repository, "
+                     "or pass --index DIR")
+    started = time.perf_counter()
+    records = itertools.islice((json.loads(line) for source in SOURCES
+                                for line in gzip.open(source, "rt", encoding="utf-8")), ARTICLES)
+    with Index.create(folder, overwrite=True) as ix:
+        ix.add(records)
+        documents = ix.stats().documents
+    print(f"built {documents} articles into {folder} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+
+
+def _queries(folder: Path, count: int) -> list[str]:
+    """``count`` request paths: 1 to 3 title words of random articles; a tenth each sorted, faceted, paged."""
+    rng = random.Random(7)
+    with Index.open(folder) as ix:
+        titles = [article.title for article in ix.articles()]
+    distinct = []
+    while len(distinct) < DISTINCT_QUERIES:
+        words = _WORD.findall(rng.choice(titles))
+        if words:
+            start = rng.randrange(len(words))
+            distinct.append(" ".join(words[start:start + rng.randint(1, 3)]).lower())
+    paths = []
+    for number in range(count):
+        params = {"q": rng.choice(distinct)}
+        extra = number % 10
+        if extra == 1:
+            params["sort"] = "date"
+        elif extra == 2:
+            params["facet"] = "source"
+        elif extra == 3:
+            params["page"] = 2
+        paths.append("/api/search?" + urlencode(params))
+    return paths
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_healthy(port: int, server: subprocess.Popen) -> int:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"newsearch serve exited with code {server.returncode}")
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/api/health")
+            response = connection.getresponse()
+            if response.status == 200:
+                return json.loads(response.read())["documents"]
+        except OSError:
+            time.sleep(0.1)
+    sys.exit("newsearch serve did not answer /api/health within 60 s")
+
+
+def _load(port: int, paths: list[str], clients: int) -> tuple[list[float], list[str], float]:
+    """Send every path once from ``clients`` threads, each on its own kept-alive connection."""
+    pending = iter(paths)
+    lock = threading.Lock()
+    latencies: list[float] = []
+    failures: list[str] = []
+
+    def client() -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        while True:
+            with lock:
+                path = next(pending, None)
+            if path is None:
+                break
+            started = time.perf_counter()
+            try:
+                connection.request("GET", path)
+                response = connection.getresponse()
+                body = response.read()
+                ok = response.status == 200 and "total" in json.loads(body)
+                problem = "" if ok else f"{response.status} {path}: {body[:200]!r}"
+            except (OSError, http.client.HTTPException, ValueError) as error:
+                problem = f"{path}: {error!r}"
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                if problem:
+                    failures.append(problem)
+        connection.close()
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies, failures, time.perf_counter() - started
+
+
+def _report(documents: int, options, latencies: list[float], failures: list[str], seconds: float) -> None:
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+    print(f"newsearch serve: {len(latencies)} search requests, {options.clients} concurrent clients, "
+          f"{documents} articles, {os.cpu_count()} cores (server and clients share them)")
+    print("| requests/s | p50 ms | p95 ms | p99 ms | max ms | failures |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
+    print(f"| {len(latencies) / seconds:.1f} | {cuts[49] * 1000:.0f} | {cuts[94] * 1000:.0f} | {cuts[98] * 1000:.0f} "
+          f"| {max(latencies) * 1000:.0f} | {len(failures)} |")
+    for failure in failures[:10]:
+        print(f"failed: {failure}", file=sys.stderr)
+    if failures:
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
