@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -146,11 +147,38 @@ def test_a_rebuilt_or_updated_index_is_answered_from_at_once(tmp_path):
         assert [hit["id"] for hit in client.get("/api/search?q=ferry").json()["hits"]] == ["two.txt"]
 
 
+def test_a_slow_query_does_not_hold_up_other_requests(client, monkeypatch):
+    index = client.app.state.index.get()
+    started, release, answers = threading.Event(), threading.Event(), []
+    query = index.query
+
+    def slow_for_one_text(text, **options):
+        if text == "slow":
+            started.set()
+            release.wait(10)
+        return query(text, **options)
+
+    monkeypatch.setattr(index, "query", slow_for_one_text)
+    slow = threading.Thread(target=lambda: answers.append(client.get("/api/search", params={"q": "slow"})))
+    slow.start()
+    try:
+        assert started.wait(5)
+        assert client.get("/api/search", params={"q": "corridor"}).status_code == 200
+        assert client.get("/", params={"q": "corridor"}).status_code == 200
+        assert slow.is_alive(), "the fast requests waited for the slow one"
+    finally:
+        release.set()
+        slow.join(10)
+    assert answers[0].status_code == 200
+
+
 def test_openapi_documentation_is_served_without_a_cdn(client):
     spec = client.get("/openapi.json").json()
     assert {"/api/search", "/api/articles/{id}", "/api/similar/{id}", "/api/stats", "/api/health"} <= set(spec["paths"])
     assert {param["name"] for param in spec["paths"]["/api/search"]["get"]["parameters"]} >= {
         "q", "limit", "page", "sort", "since", "until", "source", "facet", "snippet_chars"}
+    responses = spec["paths"]["/api/search"]["get"]["responses"]
+    assert set(responses) == {"200", "400", "503"} and "ValidationError" not in json.dumps(spec)
     docs = client.get("/api/docs").text
     assets = re.findall(r'(?:src|href)="([^"]+)"', docs)
     assert assets and all(asset.startswith("/swagger-ui/") for asset in assets), assets

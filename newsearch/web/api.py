@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
 from .. import Index
 from .params import MAX_LIMIT, SearchParams, search_params
+from .served import served_index
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -84,11 +85,6 @@ class ErrorOut(BaseModel):
 ERRORS = {400: {"model": ErrorOut, "description": "Bad query or parameter"},
           503: {"model": ErrorOut, "description": "No index yet"}}
 ArticleId = Annotated[str, Path(description="The article's id, as in a hit's `id`.")]
-
-
-def served_index(request: Request) -> Index:
-    """The index the application serves (503 while there is none)."""
-    return request.app.state.index.get()
 
 
 @router.get("/search", response_model=ResultsOut, responses=ERRORS)

@@ -1,9 +1,8 @@
-"""The ASGI application: the served index, error responses, static files and the API documentation."""
+"""The ASGI application: routes, error responses, security headers, static files and the API documentation."""
 
 from __future__ import annotations
 
 import os
-import threading
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -16,8 +15,9 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .. import ArticleNotFound, Index, IndexNotFound, NewsearchError, QuerySyntaxError, __version__
+from .. import ArticleNotFound, IndexNotFound, NewsearchError, QuerySyntaxError, __version__
 from . import api, pages
+from .served import ServedIndex
 
 HERE = Path(__file__).parent
 DEFAULT_HOST = "127.0.0.1"
@@ -25,33 +25,6 @@ DEFAULT_PORT = 8080
 # Pages load nothing but their own stylesheet: even markup that slipped through could run no script.
 CONTENT_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
                   "base-uri 'none'; frame-ancestors 'none'")
-
-
-class ServedIndex:
-    """The index a server answers from: opened on first use, then reused.
-
-    An open Index follows the live generation by itself, so a rebuild or an update by
-    another process is answered from at once; until an index exists, ``get`` raises
-    IndexNotFound and every request answers 503.
-    """
-
-    def __init__(self, folder: str | os.PathLike):
-        self.folder = Path(folder)
-        self._index: Index | None = None
-        self._lock = threading.Lock()
-
-    def get(self) -> Index:
-        """The open index; IndexNotFound while there is none in the folder."""
-        with self._lock:
-            if self._index is None:
-                self._index = Index.open(self.folder)
-            return self._index
-
-    def close(self) -> None:
-        with self._lock:
-            if self._index is not None:
-                self._index.close()
-                self._index = None
 
 
 def create_app(index_dir: str | os.PathLike) -> FastAPI:
@@ -90,6 +63,19 @@ def create_app(index_dir: str | os.PathLike) -> FastAPI:
         if request.url.path != "/api/docs":  # Swagger UI starts itself with an inline script
             response.headers["Content-Security-Policy"] = CONTENT_POLICY
         return response
+
+    def openapi() -> dict:
+        """FastAPI's document, less the 422 answers it lists by default: invalid parameters get 400 here."""
+        if app.openapi_schema is None:
+            schema = FastAPI.openapi(app)
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    operation.get("responses", {}).pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(name, None)
+        return app.openapi_schema
+
+    app.openapi = openapi
 
     for error_type, status in ((RequestValidationError, 400), (QuerySyntaxError, 400), (ArticleNotFound, 404),
                                (IndexNotFound, 503), (NewsearchError, 500)):

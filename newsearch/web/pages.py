@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from typing import Annotated
 from urllib.parse import quote, urlencode
@@ -9,8 +10,10 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
+from .. import Index
 from . import chart
 from .params import MAX_DEPTH, SearchParams, search_params
+from .served import served_index
 
 router = APIRouter(include_in_schema=False)
 PAGE_FACETS = ("source", "published:month", "published:year")
@@ -23,7 +26,8 @@ def search_page(request: Request, params: Annotated[SearchParams, Depends(search
     """The search box; with a query, its hits, facets, date chart, suggestion and pages."""
     context = {"params": params, "results": None, "url": _search_url(params)}
     if params.q.strip():
-        results = request.app.state.index.get().query(params.q, facets=PAGE_FACETS, **params.options())
+        # The index is opened only for a search: the bare search box works before one exists.
+        results = served_index(request).query(params.q, facets=PAGE_FACETS, **params.options())
         counts = chart.date_counts(results)
         last_page = max(1, min(math.ceil(results.total / params.limit), MAX_DEPTH // params.limit))
         context.update(
@@ -36,9 +40,9 @@ def search_page(request: Request, params: Annotated[SearchParams, Depends(search
 
 
 @router.get("/articles/{id:path}", response_class=HTMLResponse)
-def article_page(request: Request, id: str, params: Annotated[SearchParams, Depends(search_params)]):
+def article_page(request: Request, id: str, params: Annotated[SearchParams, Depends(search_params)],
+                 index: Annotated[Index, Depends(served_index)]):
     """One article in full, the query's words marked, with a way back to the search and similar articles."""
-    index = request.app.state.index.get()
     marked = index.mark(id, params.q)
     similar = index.similar(id, limit=SIMILAR_SHOWN, snippets=False)
     return _render(request, "article.html", {
@@ -72,7 +76,7 @@ def _query_pairs(params: SearchParams) -> list[tuple[str, str | int]]:
 def _search_url(params: SearchParams):
     """A function giving the search page's URL for ``params`` with some changed (``page=2``, ``sources=()``)."""
     def url(**changes) -> str:
-        changed = SearchParams(**{**params.__dict__, "page": 1, **changes}) if changes else params
+        changed = dataclasses.replace(params, **{"page": 1, **changes}) if changes else params
         return "/?" + urlencode(_query_pairs(changed))
     return url
 
