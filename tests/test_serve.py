@@ -101,6 +101,7 @@ def test_article_similar_stats_and_health(client, index_dir):
     ({"q": "corridor", "facet": "colour"}, "unknown facet"),
     ({"q": "corridor", "since": "yesterday"}, "since"),
     ({"q": "corridor", "limit": "many"}, "limit"),
+    ({"q": "corridor", "source": ["Reuters"] * 21}, "at most 20 source"),
 ])
 def test_bad_requests_are_400_with_a_message(client, query, problem):
     response = client.get("/api/search", params=query)

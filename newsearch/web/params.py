@@ -13,6 +13,7 @@ MAX_QUERY_CHARS = 1000
 MAX_LIMIT = 100
 MAX_DEPTH = 1000  # the deepest hit a page may reach (page × limit): deep paging costs as much as it shows
 MAX_SNIPPET_CHARS = 2000
+MAX_SOURCES, MAX_SOURCE_CHARS, MAX_FACETS = 20, 200, 10
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ def search_params(
     """The search parameters of a request, within the server's bounds (QuerySyntaxError: 400 otherwise)."""
     if page * limit > MAX_DEPTH:
         raise QuerySyntaxError(f"page {page} of {limit} hits is too deep: page × limit may be at most {MAX_DEPTH}")
-    if len(source or ()) > 20 or len(facet or ()) > 10 or any(len(value) > 200 for value in (source or ())):
-        raise QuerySyntaxError("at most 20 source parameters of at most 200 characters, and 10 facet parameters")
+    sources, facets = tuple(source or ()), tuple(facet or ())
+    if len(sources) > MAX_SOURCES or len(facets) > MAX_FACETS or any(len(s) > MAX_SOURCE_CHARS for s in sources):
+        raise QuerySyntaxError(f"at most {MAX_SOURCES} source parameters of at most {MAX_SOURCE_CHARS} characters, "
+                               f"and {MAX_FACETS} facet parameters")
     return SearchParams(q=q, limit=limit, page=page, sort=sort, since=since, until=until,
-                        sources=tuple(source or ()), facets=tuple(facet or ()), snippet_chars=snippet_chars)
+                        sources=sources, facets=facets, snippet_chars=snippet_chars)
