@@ -1,9 +1,9 @@
 """Load test of `newsearch serve`: 2,000 search requests from 20 concurrent clients over loopback.
 
-Usage: python benchmarks/serve_load.py [--index DIR] [--requests N] [--clients N] [--port N]
+Usage: python benchmarks/serve_load.py [--index DIR | --engine NAME] [--requests N] [--clients N] [--port N]
 
-Without --index it builds (once, then reuses) a 20,000-article index in the system's
-temporary folder from ../shared/corpora: all of Reuters-21578 and enough BBC News to
+Without --index it builds (once per engine, then reuses) a 20,000-article index in the
+system's temporary folder from ../shared/corpora: all of Reuters-21578 and enough BBC News to
 reach 20,000. It starts `newsearch serve` on 127.0.0.1 in a subprocess, sends the
 requests (queries drawn from the articles' titles; a tenth each also sorted by
 date, faceted, or for page 2) and prints requests/s, latency percentiles and failures.
@@ -43,36 +43,38 @@ _WORD = re.compile(r"[A-Za-z]{4,}")
 
 def main() -> None:
     options = _arguments()
-    folder = Path(options.index) if options.index else Path(tempfile.gettempdir()) / "newsearch-serve-bench" / "index"
+    folder = Path(options.index or Path(tempfile.gettempdir()) / "newsearch-serve-bench" / options.engine / "index")
     if not options.index:
-        _ensure_index(folder)
+        _ensure_index(folder, options.engine)
     queries = _queries(folder, options.requests)
     port = options.port or _free_port()
     server = subprocess.Popen([sys.executable, "-m", "newsearch", "serve", "--index", str(folder), "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        documents = _wait_until_healthy(port, server)
+        documents, engine = _wait_until_healthy(port, server)
         latencies, failures, seconds = _load(port, queries, options.clients)
     finally:
         server.terminate()
         server.wait(10)
-    _report(documents, options, latencies, failures, seconds)
+    _report(f"{documents} articles ({engine})", options, latencies, failures, seconds)
 
 
 def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--index", help="an existing index to serve (default: build one of 20,000 articles in /tmp)")
+    parser.add_argument("--engine", default="whoosh", help="engine of the index built when no --index is given")
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
     return parser.parse_args()
 
 
-def _ensure_index(folder: Path) -> None:
-    """Build the 20,000-article index unless it is already there."""
+def _ensure_index(folder: Path, engine: str) -> None:
+    """Build the 20,000-article index in ``engine`` unless it is already there."""
     try:
         with Index.open(folder) as ix:
-            if ix.stats().documents == ARTICLES:
+            stats = ix.stats()
+            if (stats.documents, stats.engine) == (ARTICLES, engine):
                 return
     except IndexNotFound:
         pass
@@ -83,7 +85,7 @@ def _ensure_index(folder: Path) -> None:
     started = time.perf_counter()
     records = itertools.islice((json.loads(line) for source in SOURCES
                                 for line in gzip.open(source, "rt", encoding="utf-8")), ARTICLES)
-    with Index.create(folder, overwrite=True) as ix:
+    with Index.create(folder, overwrite=True, engine=engine) as ix:
         ix.add(records)
         documents = ix.stats().documents
     print(f"built {documents} articles into {folder} in {time.perf_counter() - started:.0f} s", file=sys.stderr)
@@ -120,20 +122,22 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_until_healthy(port: int, server: subprocess.Popen) -> int:
+def _wait_until_healthy(port: int, server: subprocess.Popen) -> tuple[int, str]:
+    """The served index's document count and engine, once the server answers."""
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if server.poll() is not None:
             sys.exit(f"newsearch serve exited with code {server.returncode}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            connection.request("GET", "/api/health")
+            connection.request("GET", "/api/stats")
             response = connection.getresponse()
             if response.status == 200:
-                return json.loads(response.read())["documents"]
+                stats = json.loads(response.read())
+                return stats["documents"], stats["engine"]
         except OSError:
             time.sleep(0.1)
-    sys.exit("newsearch serve did not answer /api/health within 60 s")
+    sys.exit("newsearch serve did not answer /api/stats within 60 s")
 
 
 def _load(port: int, paths: list[str], clients: int) -> tuple[list[float], list[str], float]:
@@ -177,10 +181,10 @@ def _load(port: int, paths: list[str], clients: int) -> tuple[list[float], list[
     return latencies, failures, time.perf_counter() - started
 
 
-def _report(documents: int, options, latencies: list[float], failures: list[str], seconds: float) -> None:
+def _report(index: str, options, latencies: list[float], failures: list[str], seconds: float) -> None:
     cuts = statistics.quantiles(latencies, n=100, method="inclusive")
     print(f"newsearch serve: {len(latencies)} search requests, {options.clients} concurrent clients, "
-          f"{documents} articles, {os.cpu_count()} cores (server and clients share them)")
+          f"{index}, {os.cpu_count()} cores (server and clients share them)")
     print("| requests/s | p50 ms | p95 ms | p99 ms | max ms | failures |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     print(f"| {len(latencies) / seconds:.1f} | {cuts[49] * 1000:.0f} | {cuts[94] * 1000:.0f} | {cuts[98] * 1000:.0f} "
