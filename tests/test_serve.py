@@ -218,6 +218,13 @@ def test_date_facet_links_narrow_to_that_bucket(client):
     assert set(re.findall(r'<time datetime="(\d{4}-\d\d)', narrowed)) == {"2021-10"}
 
 
+def test_a_bad_search_shows_why_with_the_query_kept_to_correct(client):
+    page = client.get("/", params={"q": 'corridor AND "Mariupol'})
+    assert page.status_code == 400
+    assert "That search cannot be run" in page.text and "has no closing quote" in page.text
+    assert 'value="corridor AND &#34;Mariupol"' in page.text
+
+
 def test_suggestion_line_links_the_respelled_search(client):
     text = client.get("/", params={"q": "Mariupl corridr"}).text
     assert 'showing results for\n    <a href="/?q=mariupol+corridor">mariupol corridor</a>' in text

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from .. import Index
 from . import chart
-from .params import MAX_DEPTH, SearchParams, search_params
+from .params import MAX_DEPTH, MAX_QUERY_CHARS, SearchParams, search_params
 from .served import served_index
 
 router = APIRouter(include_in_schema=False)
@@ -53,9 +53,9 @@ def article_page(request: Request, id: str, params: Annotated[SearchParams, Depe
 
 
 def error_page(request: Request, status: int, message: str) -> HTMLResponse:
-    """An error as a page with the search box, so a reader can go on."""
-    return _render(request, "error.html", {"status": status, "message": message, "params": SearchParams()},
-                   status)
+    """An error as a page with the search box (holding the query, to correct it), so a reader can go on."""
+    params = SearchParams(q=request.query_params.get("q", "")[:MAX_QUERY_CHARS])
+    return _render(request, "error.html", {"status": status, "message": message, "params": params}, status)
 
 
 def _render(request: Request, template: str, context: dict, status: int = 200) -> HTMLResponse:
