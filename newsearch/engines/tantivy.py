@@ -127,7 +127,7 @@ class TantivyEngine:
             return self._searcher
 
     def _present_languages(self, searcher: tantivy.Searcher) -> tuple[str, ...]:
-        buckets = searcher.aggregate(tantivy.Query.all_query(), {"languages": {"terms": {"field": "analysis"}}})
+        buckets = searcher.aggregate(tantivy.Query.all_query(), {"languages": {"terms": {"field": "analysis", "size": ALL}}})
         present = {bucket["key"] for bucket in buckets["languages"]["buckets"]}
         return tuple(sorted(present | {analysis.DEFAULT_LANGUAGE},
                             key=lambda code: (code != analysis.DEFAULT_LANGUAGE, code)))
@@ -277,9 +277,9 @@ class TantivyEngine:
         near: dict[str, int] = {}
         for language, stem in zip(self._languages, stems):
             body = analysis.text_field("body", language)
-            for term, count in searcher.terms_with_prefix(body, stem[:2]):
+            for term, documents in searcher.terms_with_prefix(body, stem[:2]):
                 if abs(len(term) - len(stem)) <= distance and edit_distance(term, stem) <= distance:
-                    near[term] = near.get(term, 0) + searcher.doc_freq(body, term)
+                    near[term] = near.get(term, 0) + documents
             near.setdefault(stem, 0)
         return stems[0], near
 
