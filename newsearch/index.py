@@ -20,7 +20,7 @@ from . import engines
 from .engines.base import Engine, SearchRequest
 from .errors import IndexExists, IndexNotFound, NewsearchError, QuerySyntaxError
 from .lock import WriteLock
-from .manifest import Manifest
+from .manifest import FileEntry, Manifest
 from .dates import parse_bound
 from .results import Results, Snippet
 from .snippets import SNIPPET_CHARS
@@ -184,6 +184,7 @@ class Index:
                 manifest = Manifest()
                 report = _writing(folder, lambda: update(writer, manifest, roots, progress, workers=workers))
                 manifest.save(generation)
+                _settled(writer)
                 writer.activate()
                 writer.close()
                 generations.switch(folder, generation, engine, stored)
@@ -250,6 +251,7 @@ class Index:
         with WriteLock(self.folder, wait):
             engine = self._engine_for_live()
             _writing(self.folder, lambda: engine.write(articles, ()))
+            _settled(engine)
         return len(articles)
 
     def delete(self, ids: Iterable[str], wait: float = 0.0) -> None:
@@ -258,6 +260,7 @@ class Index:
         with WriteLock(self.folder, wait):
             engine = self._engine_for_live()
             _writing(self.folder, lambda: engine.write((), ids))
+            _settled(engine)
 
     def update(self, corpus=None, progress: Progress | None = None, dry_run: bool = False,
                wait: float = 0.0, workers: int = 1) -> UpdateReport:
@@ -282,10 +285,13 @@ class Index:
                 raise NewsearchError("this index has no corpus folders yet; name one: newsearch update CORPUS")
             from .indexer import resolve_roots, update
 
-            report = _writing(self.folder, lambda: update(engine, manifest, resolve_roots(names), progress, dry_run,
-                                                          workers))
+            roots = resolve_roots(names)
+            if not dry_run:
+                _redo_unfinished(engine, manifest, roots)
+            report = _writing(self.folder, lambda: update(engine, manifest, roots, progress, dry_run, workers))
             if not dry_run:
                 _writing(self.folder, lambda: manifest.save(generation))
+                _settled(engine)
         return report
 
     def optimize(self, wait: float = 0.0) -> None:
@@ -430,6 +436,32 @@ def _remove_stale(folder: Path, runtime_options: Mapping | None) -> None:
     _, options = _live_engine(folder)
     options = {**options, **(runtime_options or {})}
     generations.remove_stale(folder, lambda generation: engines.discard(generation, options))
+
+
+def _redo_unfinished(engine: Engine, manifest: Manifest, roots: list[Path]) -> None:
+    """Make this update redo what a killed write may have left half-done (engines without transactions).
+
+    Files that gave a document of that write count as changed, every document of theirs as
+    changed too (so all are written again, and those they no longer give deleted); its
+    documents that no file gives are listed under a file that no longer exists, so the
+    update deletes them.
+    """
+    unfinished = getattr(engine, "unfinished", lambda: set())()
+    if not unfinished or not roots:
+        return
+    for entry in manifest.files.values():
+        if unfinished & set(entry.records):
+            entry.size, entry.mtime_ns, entry.content_hash = -1, -1, ""
+            entry.records = dict.fromkeys(entry.records, "")
+    orphans = unfinished - {id for entry in manifest.files.values() for id in entry.records}
+    if orphans:
+        manifest.files[str(roots[0] / ".newsearch-unfinished-write")] = FileEntry(
+            size=-1, mtime_ns=-1, content_hash="", records={id: "" for id in sorted(orphans)})
+
+
+def _settled(engine: Engine) -> None:
+    """Tell an engine without transactions that its writes are complete and recorded."""
+    getattr(engine, "settle", lambda: None)()
 
 
 def _corpus_names(corpus) -> list:

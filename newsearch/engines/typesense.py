@@ -40,11 +40,13 @@ from ..snippets import make_snippet, match_spans
 from ..spelling import edit_distance
 from . import EXTERNAL_FILE as ENGINE_FILE
 from .base import EngineStats, SearchRequest
-from .typesense_query import Marks, Plan, Translator, all_of, any_of, date_range, query_schema, seconds, words_clause
+from .typesense_query import (Marks, Plan, Translator, all_of, any_of, date_range, pairs, query_schema, seconds,
+                              words_clause)
 from .whoosh_analysis import DEFAULT_LANGUAGE, STEMS, build_schema, stemming_language
 from .whoosh_ranking import TITLE_WEIGHT
 
 NAME = "typesense"
+UNFINISHED_FILE = "unfinished.jsonl"  # in the generation folder: ids of writes that may not have completed
 NODES_ENVIRONMENT = "NEWSEARCH_TYPESENSE_NODES"  # nodes of new indexes when none are given: comma-separated URLs
 KEY_ENVIRONMENT = "TYPESENSE_API_KEY"  # the default variable holding the API key
 BATCH = 500  # documents per import request
@@ -53,7 +55,7 @@ ATTEMPTS = 6  # tries of one request while nodes fail or elect a leader (waits 0
 PAGE_MAX = 250  # Typesense's largest page
 LEXICON_MAX = 50_000  # most index words one prefix lookup returns
 UNDATED = 2**62  # the recency of an article with no date: after every dated one
-HIDDEN = "key,title_text,body_text,words,title_words,body_words,authors_names,source_names,language_names," \
+HIDDEN = "key,title_text,body_text,words,title_words,body_words,title_pairs,body_pairs,authors_names,source_names,language_names," \
          "categories_names"
 FACET_FIELDS = {"source": "f_source", "author": "f_authors", "language": "f_language", "category": "f_categories",
                 "published:day": "f_day", "published:week": "f_week", "published:month": "f_month",
@@ -73,7 +75,7 @@ def _schema(name: str) -> dict:
         "fields": [
             text("title_text"), text("body_text"),  # stems in text order: q ranks by them and finds phrases
             texts("words", facet=True),  # title and body words; faceted, so prefixes can be looked up
-            texts("title_words"), texts("body_words"),
+            texts("title_words"), texts("body_words"), texts("title_pairs"), texts("body_pairs"),
             texts("authors_names"), texts("source_names"), texts("language_names"), texts("categories_names"),
             text("key"), text("analysis", facet=True), text("url"), text("path"),  # key: the id, for filters
             text("f_source", facet=True), texts("f_authors", facet=True), text("f_language", facet=True),
@@ -84,6 +86,18 @@ def _schema(name: str) -> dict:
         ],
         "default_sorting_field": "recency",
     }
+
+
+def _lexicon_schema(name: str) -> dict:
+    """The collection of every word the index has held: each with all its prefixes, for prefix lookups
+    (Typesense's own prefix search stops after a few words)."""
+    return {"name": name, "fields": [{"name": "word", "type": "string"},
+                                     {"name": "prefixes", "type": "string[]"}]}
+
+
+def _lexicon_entry(word: str) -> dict:
+    return {"id": hashlib.sha1(word.encode("utf-8")).hexdigest()[:20], "word": word,
+            "prefixes": [word[:length] for length in range(1, len(word) + 1)]}
 
 
 class Settings:
@@ -198,6 +212,7 @@ class TypesenseEngine:
         self._client = settings.client()
         self.collection = collection
         self.alias = alias
+        self.words = f"{collection}_words"  # the collection of the index's words (see _lexicon_schema)
         self._schema = build_schema()
         self._local = threading.local()
 
@@ -215,7 +230,11 @@ class TypesenseEngine:
         engine = cls(folder, settings, collection, alias)
         engine._call(lambda: engine._client.collections[collection].delete(), "replacing a leftover collection",
                      missing_ok=True)
+        engine._call(lambda: engine._client.collections[engine.words].delete(), "replacing a leftover collection",
+                     missing_ok=True)
         engine._call(lambda: engine._client.collections.create(_schema(collection)), "creating the collection")
+        engine._call(lambda: engine._client.collections.create(_lexicon_schema(engine.words)),
+                     "creating the word list")
         (folder / ENGINE_FILE).write_text(json.dumps({"engine": NAME, "collection": collection, "alias": alias})
                                           + "\n", encoding="utf-8")
         return engine
@@ -249,8 +268,9 @@ class TypesenseEngine:
             return  # the cluster is away: the collection stays, and is dropped by a later run
         if target and target.get("collection_name") == engine.collection:
             return
-        engine._call(lambda: engine._client.collections[engine.collection].delete(), "dropping an old collection",
-                     missing_ok=True)
+        for name in (engine.collection, engine.words):
+            engine._call(lambda: engine._client.collections[name].delete(), "dropping an old collection",
+                         missing_ok=True)
 
     def _call(self, action: Callable, what: str, missing_ok: bool = False):
         """One request with retries; a missing collection is IndexNotFound (or None with ``missing_ok``)."""
@@ -274,7 +294,9 @@ class TypesenseEngine:
         """Upsert in batches, then delete; each batch is retried on node failures.
 
         Typesense has no transactions: a run killed halfway leaves some batches written.
-        Every batch is an upsert or a delete by id, so running the same write again converges.
+        The ids being written are listed in UNFINISHED_FILE first, and stay listed until
+        ``settle`` (called once the write is recorded in the manifest), so the next update
+        redoes them (see ``unfinished``): the collection converges.
         """
         replaced: set[str] = set()
         batch: list[dict] = []
@@ -286,13 +308,43 @@ class TypesenseEngine:
                 batch = []
         if batch:
             self._import(batch)
+        # deletes are read after every upsert (an id that moved to another file is not deleted)
         removed = [id for id in dict.fromkeys(deletes) if id not in replaced]
+        self._note_unfinished(set(removed))
         for start in range(0, len(removed), DELETE_BATCH):
             ids = removed[start:start + DELETE_BATCH]
             values = ",".join(f"`{id}`" for id in ids if "`" not in id)
             self._call(lambda: self._documents.delete({"filter_by": f"id:=[{values}]"}), "deleting documents")
 
+    def unfinished(self) -> set[str]:
+        """The ids of writes not yet settled: a run writing them may have died halfway."""
+        try:
+            text = (self._folder / UNFINISHED_FILE).read_text(encoding="utf-8")
+        except OSError:
+            return set()
+        return {json.loads(line) for line in text.splitlines() if line.endswith('"')}  # a cut last line is skipped
+
+    def _note_unfinished(self, ids: set[str]) -> None:
+        """List ``ids`` as being written (appended, one JSON string a line, flushed before the write)."""
+        if ids:
+            with open(self._folder / UNFINISHED_FILE, "a", encoding="utf-8") as journal:
+                journal.write("".join(json.dumps(id) + "\n" for id in sorted(ids)))
+                journal.flush()
+                os.fsync(journal.fileno())
+
+    def settle(self) -> None:
+        """The writes so far are complete and recorded: forget them."""
+        (self._folder / UNFINISHED_FILE).unlink(missing_ok=True)
+
     def _import(self, batch: list[dict]) -> None:
+        """Upsert a batch of documents, their words first (a word listed that no document holds is harmless)."""
+        self._note_unfinished({doc["id"] for doc in batch})
+        words = {word for doc in batch for word in doc["words"]}
+        entries = [_lexicon_entry(word) for word in words]
+        for start in range(0, len(entries), BATCH * 10):
+            chunk = entries[start:start + BATCH * 10]
+            self._call(lambda: self._client.collections[self.words].documents.import_(
+                chunk, {"action": "upsert", "batch_size": BATCH * 10}), "importing words")
         results = self._call(lambda: self._documents.import_(batch, {"action": "upsert", "batch_size": BATCH}),
                              "importing documents")
         failed = [(doc["id"], result.get("error")) for doc, result in zip(batch, results) if not result.get("success")]
@@ -316,17 +368,35 @@ class TypesenseEngine:
         present = {count["value"] for facet in found.get("facet_counts", ()) for count in facet["counts"]}
         return tuple(sorted(present | {DEFAULT_LANGUAGE}, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
 
-    def lexicon(self, prefix: str, most: int) -> dict[str, int]:
-        """Index words starting with ``prefix`` (up to ``most``), with the number of documents holding each."""
-        if "`" in prefix or "," in prefix:
-            return {}
-        found = self._search({"q": "*", "per_page": 0, "facet_by": "words", "facet_query": f"words:{prefix}",
-                              "max_facet_values": min(most, LEXICON_MAX)})
-        return {count["value"]: count["count"] for facet in found.get("facet_counts", ()) for count in facet["counts"]
-                if count["value"].startswith(prefix)}
+    def lexicon(self, prefix: str, most: int) -> list[str]:
+        """Words the index has held that start with ``prefix`` (up to ``most``, in no particular order)."""
+        if "`" in prefix or not prefix:
+            return []
+        found: list[str] = []
+        page = 1
+        while len(found) < most:
+            answer = self._call(lambda: self._client.collections[self.words].documents.search({
+                "q": "*", "query_by": "word", "filter_by": f"prefixes:=`{prefix}`", "per_page": PAGE_MAX,
+                "page": page, "include_fields": "word"}), "looking words up")
+            found += [hit["document"]["word"] for hit in answer["hits"]]
+            if len(answer["hits"]) < PAGE_MAX:
+                break
+            page += 1
+        return found[:most]
+
+    def close_words(self, word: str, distance: int) -> list[str]:
+        """Words the index has held within ``distance`` typos of ``word`` (Typesense's typo search, up to
+        a page of them; the caller checks the distance itself)."""
+        if "`" in word or not word:
+            return []
+        answer = self._call(lambda: self._client.collections[self.words].documents.search({
+            "q": word, "query_by": "word", "num_typos": min(distance, 2), "prefix": False, "per_page": PAGE_MAX,
+            "typo_tokens_threshold": PAGE_MAX, "max_candidates": PAGE_MAX, "drop_tokens_threshold": 0,
+            "include_fields": "word", "highlight_fields": "none"}), "looking words up")
+        return [hit["document"]["word"] for hit in answer["hits"]]
 
     def _translator(self) -> Translator:
-        return Translator(self.lexicon, self.languages())
+        return Translator(self.lexicon, self.close_words, self.languages())
 
     def search(self, request: SearchRequest) -> Results:
         translator = self._translator()
@@ -372,19 +442,20 @@ class TypesenseEngine:
             plan.filter = _joined(plan.filter, condition)
         rounds = [round for plan in plans if plan.filter is not False for round in self._rounds(plan, request)]
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
-        hits: list[dict] = []
+        hits: list[tuple[int, dict]] = []  # (rounds after the hit's own, hit)
         total = 0
-        for params, count in rounds:
+        for number, (params, count) in enumerate(rounds):
             wanted_from, wanted_to = max(first - total, 0), min(stop - total, count)
             if wanted_from < wanted_to:
-                hits.extend(self._slice(params, wanted_from, wanted_to))
+                hits.extend((len(rounds) - 1 - number, hit) for hit in self._slice(params, wanted_from, wanted_to))
             total += count
         facets = self._facets(plans, request.facets) if request.facets else {}
         shown = []
-        for hit in hits:
+        for later, hit in hits:
             stored = json.loads(hit["document"]["article"])
             snippet = _snippet(self._schema, stored, marks, request.snippet_chars) if request.snippets else Snippet()
-            score = 0.0 if request.sort == "date" else float(hit.get("text_match") or 0) / 1e18
+            # Typesense's text match (below 2**64), each round of a search above the ones after it
+            score = 0.0 if request.sort == "date" else later + float(hit.get("text_match") or 0) / 2**64
             shown.append(_hit(stored, score, snippet))
         return Results(tuple(shown), total, request.page, request.limit, facets)
 
@@ -465,9 +536,9 @@ class TypesenseEngine:
         stems = list(dict.fromkeys(analysed[0].split(STEMS)))
         near: dict[str, int] = {}
         for stem in stems:
-            for term, count in self.lexicon(stem[:2], LEXICON_MAX).items():
-                if abs(len(term) - len(stem)) <= distance and edit_distance(term, stem) <= distance:
-                    near[term] = count
+            close = [term for term in self.close_words(stem, distance)
+                     if abs(len(term) - len(stem)) <= distance and edit_distance(term, stem) <= distance]
+            near.update(self._frequencies(close))
             near.setdefault(stem, 0)
         return stems[0], near
 
@@ -486,8 +557,11 @@ class TypesenseEngine:
         return min(forms, key=lambda form: (form != term, len(form), form)) if forms else term
 
     def _stored(self, id: str) -> dict | None:
-        found = self._call(lambda: self._documents[id].retrieve(), "reading a document", missing_ok=True)
-        return json.loads(found["article"]) if found else None
+        """The stored article with this id (found by filter: an id may hold characters a URL path cannot)."""
+        if "`" in id:
+            return None
+        found = self._search({"q": "*", "filter_by": f"key:=`{id}`", "per_page": 1})["hits"]
+        return json.loads(found[0]["document"]["article"]) if found else None
 
     def get(self, id: str) -> Article | None:
         stored = self._stored(id)
@@ -577,6 +651,7 @@ def document(article: Article, schema=None) -> dict:
         "id": article.id, "key": article.id, "title_text": " ".join(title), "body_text": " ".join(body),
         "words": list(dict.fromkeys(title + body)), "title_words": list(dict.fromkeys(title)),
         "body_words": list(dict.fromkeys(body)),
+        "title_pairs": list(dict.fromkeys(pairs(title))), "body_pairs": list(dict.fromkeys(pairs(body))),
         "authors_names": _names(schema, article.authors), "source_names": _names(schema, [article.source]),
         "language_names": _names(schema, [article.language]), "categories_names": _names(schema, article.categories),
         "analysis": language, "url": article.url or "", "path": article.path or "",

@@ -29,6 +29,9 @@ from .whoosh_ranking import TEXT_FIELDS
 
 # Query field -> the Typesense field of its indexed words (``words`` holds title and body together).
 WORD_FIELDS = {"title": "title_words", "body": "body_words"}
+# Query field -> the Typesense field of its pairs of adjacent indexed words ("humanitarian corridor"):
+# a phrase of two words is one pair, exactly; a longer one is all its pairs, each somewhere.
+PAIR_FIELDS = {"title": "title_pairs", "body": "body_pairs"}
 NAME_FIELDS = {"authors": "authors_names", "source": "source_names", "language": "language_names",
                "categories": "categories_names"}
 EXACT_FIELDS = {"id": "key", "url": "url", "path": "path"}
@@ -61,7 +64,6 @@ class Plan:
     words: list[str] = field(default_factory=list)  # indexed words every match holds, in query order
     optional: list[str] = field(default_factory=list)  # indexed words some matches hold
     phrases: list[tuple[str, ...]] = field(default_factory=list)  # phrases every match holds
-    excluded_phrases: list[tuple[str, ...]] = field(default_factory=list)
 
     @property
     def required(self) -> bool:
@@ -74,10 +76,9 @@ class Plan:
         return self.words if self.required else self.optional
 
     def q(self, words: list[str] | None = None) -> str:
-        """The q parameter: words, "phrases" and -"excluded phrases"; ``*`` when there is nothing to rank by."""
+        """The q parameter: words and "phrases"; ``*`` when there is nothing to rank by."""
         parts = list(self.ranking_words if words is None else words)
         parts += [f'"{" ".join(phrase)}"' for phrase in self.phrases]
-        parts += [f'-"{" ".join(phrase)}"' for phrase in self.excluded_phrases]
         return " ".join(parts) or "*"
 
 
@@ -103,15 +104,16 @@ class Marks:
         return found - self.phrase_only
 
 
-# Lexicon: (prefix, at most how many) -> {index word starting with prefix: documents holding it}
-Lexicon = Callable[[str, int], dict[str, int]]
+# Lexicon: (prefix, at most how many) -> index words starting with prefix
+Lexicon = Callable[[str, int], list[str]]
 
 
 class Translator:
     """Turns parser trees into Plans, looking words up in the index through ``lexicon``."""
 
-    def __init__(self, lexicon: Lexicon, languages: tuple[str, ...]):
+    def __init__(self, lexicon: Lexicon, close_words: Callable[[str, int], list[str]], languages: tuple[str, ...]):
         self.lexicon = lexicon
+        self.close_words = close_words
         self.languages = languages
 
     def tiers(self, text: str) -> list[Plan]:
@@ -122,8 +124,7 @@ class Translator:
         if loose_tree == strict_tree:
             return [strict]
         loose = self.plan(loose_tree, loose=True)
-        # A phrase counts as its words here (filter_by has no phrases): an approximation, see docs/scale-out.md.
-        loose.filter = all_of([loose.filter, self.condition(strict_tree, positive=False, phrase_words=True)])
+        loose.filter = all_of([loose.filter, self.condition(strict_tree, positive=False)])
         return [strict, loose]
 
     def plan(self, tree: query.Query, *, loose: bool = False) -> Plan:
@@ -133,7 +134,7 @@ class Translator:
         """
         plan = Plan(filter=True)
         self._ranking(tree, plan, required=True, loose=loose)
-        plan.filter = self.condition(tree, phrase_words=loose)
+        plan.filter = self.condition(tree)
         plan.words = list(dict.fromkeys(plan.words))
         plan.optional = [word for word in dict.fromkeys(plan.optional) if word not in plan.words]
         return plan
@@ -148,14 +149,13 @@ class Translator:
 
     # -- matching
 
-    def condition(self, node: query.Query, positive: bool = True, phrase_words: bool = False) -> str | bool:
+    def condition(self, node: query.Query, positive: bool = True) -> str | bool:
         """The filter_by expression matching what ``node`` matches (or, not ``positive``, what it does not).
 
-        A phrase stands for its words, all required (q ranks by the phrase itself); excluded, it
-        adds nothing here (q excludes it), unless ``phrase_words``: then its words are excluded.
+        A phrase is its pairs of adjacent words, all present (see PAIR_FIELDS).
         """
         def each(child, sign=positive):
-            return self.condition(child, sign, phrase_words)
+            return self.condition(child, sign)
 
         if node is query.NullQuery:
             return not positive
@@ -175,13 +175,13 @@ class Translator:
             parts = [words_clause(name, words, positive) for name, words in grouped.items()]
             parts += [each(child) for child in children if not _is_word(child)]
             return self._joined(parts, not positive)
-        return self._leaf(node, positive, phrase_words)
+        return self._leaf(node, positive)
 
     @staticmethod
     def _joined(parts: list, conjunction: bool):
         return all_of(parts) if conjunction else any_of(parts)
 
-    def _leaf(self, node: query.Query, positive: bool, phrase_words: bool) -> str | bool:
+    def _leaf(self, node: query.Query, positive: bool) -> str | bool:
         name = getattr(node, "fieldname", None)
         if name == "published":
             if isinstance(node, (query.DateRange, query.NumericRange)):
@@ -195,12 +195,10 @@ class Translator:
                 if node.slop > 1:
                     raise QuerySyntaxError(f"{UNSUPPORTED} words near each other (\"...\"~{node.slop}); "
                                            "search the exact phrase, or use another engine")
-                # the phrase itself is in q (see _ranking); here its words, which every match holds
-                words = all_of([words_clause(WORD_FIELDS[name], [word], True) for word in node.words])
-                if positive:
-                    return words
-                return any_of([words_clause(WORD_FIELDS[name], [word], False) for word in node.words]) \
-                    if phrase_words else True
+                if len(node.words) == 1:
+                    return words_clause(WORD_FIELDS[name], list(node.words), positive)
+                joined = all_of if positive else any_of
+                return joined([words_clause(PAIR_FIELDS[name], [pair], positive) for pair in pairs(node.words)])
             if isinstance(node, query.Prefix):
                 return words_clause(WORD_FIELDS[name], self.prefixed(node.text), positive)
             if isinstance(node, query.FuzzyTerm):
@@ -221,16 +219,14 @@ class Translator:
         if len(found) > MAX_EXPANSIONS:
             raise QuerySyntaxError(f"'{prefix}*' matches more than {MAX_EXPANSIONS} words in the index; "
                                    "give more letters")
-        shortest = max(3, len(prefix) - STEM_SLACK)
-        if shortest < len(prefix):
-            stems = self.lexicon(prefix[:shortest], MAX_EXPANSIONS * 10)
-            found.update({stem: count for stem, count in stems.items() if len(stem) < len(prefix)
-                          and prefix.startswith(stem)})
-        return sorted(found)
+        for length in range(max(3, len(prefix) - STEM_SLACK), len(prefix)):
+            found += [word for word in self.lexicon(prefix[:length], MAX_EXPANSIONS) if word == prefix[:length]]
+        return sorted(set(found))
 
     def near(self, word: str, distance: int, kept: int) -> list[str]:
-        """The index words within ``distance`` edits of ``word`` sharing its first ``kept`` letters (at least one)."""
-        found = self.lexicon(word[:max(kept, 1)], MAX_EXPANSIONS * 50)
+        """The index words within ``distance`` edits of ``word`` sharing its first ``kept`` letters, as far as
+        Typesense's typo search finds them (a page of candidates: an approximation on large indexes)."""
+        found = [term for term in self.close_words(word, distance) if term.startswith(word[:kept])]
         near = [term for term in found if abs(len(term) - len(word)) <= distance
                 and edit_distance(term, word) <= distance]
         if len(near) > MAX_EXPANSIONS:
@@ -243,10 +239,6 @@ class Translator:
     def _ranking(self, node: query.Query, plan: Plan, *, required: bool, loose: bool) -> None:
         """Collect the words and phrases q ranks by: in the strict tier the ones every match must hold."""
         if isinstance(node, query.Not):
-            if required and _phrase(node.query):
-                plan.excluded_phrases.append(_phrase(node.query))
-            elif _has_phrase(node.query):
-                raise _phrase_refused()
             return
         if isinstance(node, query.AndNot):
             self._ranking(node.a, plan, required=required, loose=loose)
@@ -262,8 +254,6 @@ class Translator:
                 plan.optional.extend(phrase)
             elif required:
                 plan.phrases.append(phrase)
-            else:
-                raise _phrase_refused()
             return
         word = _word(node)
         if word:
@@ -275,8 +265,6 @@ class Translator:
         elif isinstance(node, (query.Or, query.DisjunctionMax)):
             for child in node.children():
                 self._ranking(child, plan, required=False, loose=loose)
-        elif _has_phrase(node):
-            raise _phrase_refused()
 
     # -- marks
 
@@ -298,11 +286,6 @@ class Translator:
             return
         for child in node.children():
             self._collect_marks(child, marks)
-
-
-def _phrase_refused() -> QuerySyntaxError:
-    return QuerySyntaxError(f"{UNSUPPORTED} a phrase inside OR, NOT or a group; "
-                            "search the phrase on its own (\"...\" other words), or use another engine")
 
 
 def _meaningful(node: query.Query) -> list[query.Query]:
@@ -338,26 +321,20 @@ def _word(node: query.Query) -> str | None:
 
 
 def _phrase(node: query.Query) -> tuple[str, ...] | None:
-    """The words of a phrase searched in title and body, if ``node`` is one; refused when searched in one
-    field only or when its words stem differently in the index's languages."""
-    if isinstance(node, query.Phrase):
-        if node.slop > 1:
-            return None  # condition() refuses it with its own message
-        raise QuerySyntaxError(f"{UNSUPPORTED} a phrase in {node.fieldname} alone; search it in title and body")
+    """The words of a phrase searched in title and body alike, if ``node`` is one that q can rank by:
+    not a phrase of one field alone, nor one whose words stem differently in the index's languages."""
     if isinstance(node, (query.Or, query.DisjunctionMax)) and node.children() and all(
-            isinstance(child, query.Phrase) for child in node.children()):
+            isinstance(child, query.Phrase) and child.slop <= 1 for child in node.children()):
         variants = {tuple(child.words) for child in node.children()}
-        if any(child.slop > 1 for child in node.children()):
-            return None
-        if len(variants) > 1:
-            raise QuerySyntaxError(f"{UNSUPPORTED} this phrase: its words stem differently in the index's "
-                                   "languages; search the words without quotes, or use another engine")
-        return variants.pop()
+        fields = {child.fieldname for child in node.children()}
+        if len(variants) == 1 and fields == set(TEXT_FIELDS):
+            return variants.pop()
     return None
 
 
-def _has_phrase(node: query.Query) -> bool:
-    return isinstance(node, query.Phrase) or any(_has_phrase(child) for child in node.children())
+def pairs(words) -> list[str]:
+    """The adjacent pairs of a phrase's indexed words, as PAIR_FIELDS hold them."""
+    return [f"{first} {second}" for first, second in zip(words, words[1:])]
 
 
 def _quoted(value: str) -> str:
