@@ -134,10 +134,16 @@ class Index:
         _check_can_create(folder, overwrite)
         with WriteLock(folder):
             generation = generations.new(folder)
-            created = engine_class.create(generation, engine_options)
-            created.activate()
-            created.close()
-            generations.switch(folder, generation, engine, stored)
+            try:
+                created = engine_class.create(generation, engine_options)
+                created.activate()
+                created.close()
+                generations.switch(folder, generation, engine, stored)
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    engines.discard(generation, engine_options)
+                shutil.rmtree(generation, ignore_errors=True)
+                raise
             _remove_stale(folder, engine_options)
             synonyms.write_defaults(folder)
         return cls(folder, engine_options)

@@ -125,7 +125,7 @@ class Settings:
             if not re.fullmatch(r"https?://[^\s/:]+(:\d+)?/?", node):
                 raise NewsearchError(f"not a Typesense node URL: {node!r} (use http://host:8108)")
         self.nodes = [node.rstrip("/") for node in nodes]
-        self.api_key_file = options.get("api_key_file") or None
+        self.api_key_file = str(Path(options["api_key_file"]).resolve()) if options.get("api_key_file") else None
         self.api_key_env = None if self.api_key_file else (options.get("api_key_env") or KEY_ENVIRONMENT)
         self._key = options.get("api_key") or None
 
