@@ -33,7 +33,7 @@ from typesense import exceptions as ts_errors
 
 from ..article import Article, to_utc_naive
 from ..errors import IndexNotFound, NewsearchError
-from ..facets import FACET_VALUES, FIELD_FACETS, date_bucket
+from ..facets import FACET_VALUES, date_bucket
 from ..languages import analysis_language
 from ..results import Hit, Results, Snippet
 from ..snippets import make_snippet, match_spans
@@ -53,10 +53,9 @@ BATCH = 500  # documents per import request
 DELETE_BATCH = 200  # ids per delete-by-filter request
 ATTEMPTS = 6  # tries of one request while nodes fail or elect a leader (waits 0.5, 1, 2, 4, 8 s)
 PAGE_MAX = 250  # Typesense's largest page
-LEXICON_MAX = 50_000  # most index words one prefix lookup returns
 UNDATED = 2**62  # the recency of an article with no date: after every dated one
-HIDDEN = "key,title_text,body_text,words,title_words,body_words,title_pairs,body_pairs,authors_names,source_names,language_names," \
-         "categories_names"
+HIDDEN = ("key,title_text,body_text,words,title_words,body_words,title_pairs,body_pairs,authors_names,source_names,"
+          "language_names,categories_names")  # fields a hit need not carry back
 FACET_FIELDS = {"source": "f_source", "author": "f_authors", "language": "f_language", "category": "f_categories",
                 "published:day": "f_day", "published:week": "f_week", "published:month": "f_month",
                 "published:year": "f_year"}
@@ -622,7 +621,7 @@ def _request_filter(request: SearchRequest):
 
 def _whole(value: str) -> str:
     """A name as its whole indexed value: lower-cased, accents folded (as the Whoosh engine's names analyzer)."""
-    tokens = [token.text for token in build_schema()["source"].analyzer(value, mode="query")]
+    tokens = [token.text for token in query_schema(())["source"].analyzer(value, mode="query")]
     return tokens[0] if tokens else ""
 
 
