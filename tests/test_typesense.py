@@ -106,3 +106,19 @@ def test_nodes_are_required_and_checked(tmp_path, monkeypatch):
         Index.create(tmp_path / "b", engine="typesense", nodes=["ts1:8108"], api_key="x")
     with pytest.raises(NewsearchError, match="the whoosh engine takes no options"):
         Index.create(tmp_path / "c", engine="whoosh", nodes=["http://ts1:8108"])
+
+
+def test_a_search_only_key_serves_queries_and_cannot_write(tmp_path, node, monkeypatch):
+    key = _client(node).keys.create({"description": "newsearch serve", "actions": ["documents:search"],
+                                     "collections": ["newsearch_.*"]})["value"]
+    monkeypatch.setenv("NEWS_SEARCH_KEY", key)
+    folder = tmp_path / "index"
+    with Index.create(folder, engine="typesense", nodes=node.urls, api_key=node.api_key,
+                      search_key_env="NEWS_SEARCH_KEY") as ix:
+        ix.add([{"id": "a", "title": "Harbour ferry", "source": "Gazette"}])
+    assert key not in (folder / "newsearch.json").read_text()
+    with Index.open(folder, search_only=True) as searching:  # as newsearch serve opens it
+        results = searching.query("ferry", facets=["source"])
+        assert [hit.id for hit in results] == ["a"] and results.facets["source"] == (("Gazette", 1),)
+        with pytest.raises(NewsearchError, match="refused the API key|did not answer|refused"):
+            searching.add([{"id": "b", "title": "Written with a search key"}])

@@ -36,7 +36,7 @@ from ..errors import IndexNotFound, NewsearchError
 from ..facets import FACET_VALUES, date_bucket
 from ..languages import analysis_language
 from ..results import Hit, Results, Snippet
-from ..snippets import make_snippet, match_spans
+from ..snippets import make_snippet, mark_all, match_spans
 from ..spelling import edit_distance
 from . import EXTERNAL_FILE as ENGINE_FILE
 from .base import EngineStats, SearchRequest
@@ -104,14 +104,16 @@ class Settings:
 
     ``nodes``: URLs (``http://host:8108``); ``api_key_env``: the variable holding the key
     (default TYPESENSE_API_KEY); ``api_key_file``: a file holding it, readable by its owner
-    only; ``api_key``: the key itself, used by this process and never stored.
+    only; ``api_key``: the key itself, used by this process and never stored;
+    ``search_key_env``: the variable holding a search-only key, which a process that only
+    searches (``search_only=True``, as ``newsearch serve``) uses instead of the admin key.
     """
 
-    STORED = ("nodes", "api_key_env", "api_key_file")
+    STORED = ("nodes", "api_key_env", "api_key_file", "search_key_env")
 
     def __init__(self, options: Mapping | None):
         options = dict(options or {})
-        unknown = set(options) - {*self.STORED, "api_key"}
+        unknown = set(options) - {*self.STORED, "api_key", "search_only"}
         if unknown:
             raise NewsearchError(f"unknown typesense engine options: {', '.join(sorted(unknown))}")
         nodes = options.get("nodes") or os.environ.get(NODES_ENVIRONMENT, "")
@@ -127,6 +129,8 @@ class Settings:
         self.api_key_file = str(Path(options["api_key_file"]).resolve()) if options.get("api_key_file") else None
         self.api_key_env = None if self.api_key_file else (options.get("api_key_env") or KEY_ENVIRONMENT)
         self._key = options.get("api_key") or None
+        self.search_key_env = options.get("search_key_env") or None
+        self.search_only = bool(options.get("search_only"))
 
     def stored(self) -> dict:
         """The options to keep with the index: never the key."""
@@ -135,10 +139,20 @@ class Settings:
             kept["api_key_file"] = str(self.api_key_file)
         else:
             kept["api_key_env"] = self.api_key_env
+        if self.search_key_env:
+            kept["search_key_env"] = self.search_key_env
         return kept
 
     def api_key(self) -> str:
-        """The API key, from the option, the file or the environment; NewsearchError saying where it was sought."""
+        """The API key, from the option, the file or the environment; NewsearchError saying where it was sought.
+
+        Searching only, the search-only key when the index names one (else the admin key).
+        """
+        if self.search_only and self.search_key_env:
+            key = os.environ.get(self.search_key_env, "").strip()
+            if not key:
+                raise NewsearchError(f"the typesense index needs its search-only API key in ${self.search_key_env}")
+            return key
         if self._key:
             return self._key
         if self.api_key_file:
@@ -423,6 +437,16 @@ class TypesenseEngine:
                     optional=telling)
         return self._results([plan], request, Marks(words=set(telling)))
 
+    def mark(self, id: str, text: str) -> tuple[Article, Snippet, Snippet] | None:
+        stored = self._stored(id)
+        if stored is None:
+            return None
+        marks = self._translator().marks(text)
+        title, body = stored.get("title", ""), stored.get("body", "")
+        language = stored.get("analysis", "")
+        return (article_of(stored), mark_all(title, _spans(self._schema, title, language, marks)),
+                mark_all(body, _spans(self._schema, body, language, marks)))
+
     def _frequencies(self, words: list[str]) -> dict[str, int]:
         """How many documents hold each word (one multi-search request)."""
         found: dict[str, int] = {}
@@ -445,9 +469,12 @@ class TypesenseEngine:
         hits: list[tuple[int, dict]] = []  # (rounds after the hit's own, hit)
         total = 0
         for number, (params, count) in enumerate(rounds):
-            wanted_from, wanted_to = max(first - total, 0), min(stop - total, count)
+            wanted_from, wanted_to = max(first - total, 0), stop - total if count is None else min(stop - total, count)
             if wanted_from < wanted_to:
-                hits.extend((len(rounds) - 1 - number, hit) for hit in self._slice(params, wanted_from, wanted_to))
+                found, count = self._slice(params, wanted_from, wanted_to)  # the count comes with the hits
+                hits.extend((len(rounds) - 1 - number, hit) for hit in found)
+            elif count is None:
+                count = self._search({**params, "per_page": 0})["found"]
             total += count
         facets = self._facets(plans, request.facets) if request.facets else {}
         shown = []
@@ -459,8 +486,9 @@ class TypesenseEngine:
             shown.append(_hit(stored, score, snippet))
         return Results(tuple(shown), total, request.page, request.limit, facets)
 
-    def _rounds(self, plan: Plan, request: SearchRequest) -> list[tuple[dict, int]]:
-        """The searches that together return a tier's matches, each with how many it finds.
+    def _rounds(self, plan: Plan, request: SearchRequest) -> list[tuple[dict, int | None]]:
+        """The searches that together return a tier's matches, each with how many it finds (None: not
+        counted yet, the search that fetches its hits will say).
 
         A tier whose q holds only optional words lets Typesense drop words from q; it drops
         them from the right, then from the left, so articles holding none of the first and
@@ -469,8 +497,7 @@ class TypesenseEngine:
         sort = {"sort_by": "recency:asc"} if request.sort == "date" else {}
         base = {**sort, **({"filter_by": plan.filter} if plan.filter is not True else {})}
         if plan.required or not plan.optional:
-            params = {**base, "q": plan.q(), "drop_tokens_threshold": 0}
-            return [(params, self._search({**params, "per_page": 0})["found"])]
+            return [({**base, "q": plan.q(), "drop_tokens_threshold": 0}, None)]
         exact = self._search({**base, "q": plan.q([]), "per_page": 0})["found"]
         rounds, found, words, excluded = [], 0, list(plan.optional), []
         while found < exact:
@@ -489,19 +516,20 @@ class TypesenseEngine:
             words = words[1:-1]
         return rounds
 
-    def _slice(self, params: dict, start: int, stop: int) -> list[dict]:
-        """Hits ``start`` to ``stop`` of one search, fetched in as few pages as Typesense allows."""
+    def _slice(self, params: dict, start: int, stop: int) -> tuple[list[dict], int]:
+        """Hits ``start`` to ``stop`` of one search, fetched in as few pages as Typesense allows, and how
+        many the search finds in all."""
         size = min(stop - start, PAGE_MAX)
         page = start // size + 1
         offset = start - (page - 1) * size
         hits: list[dict] = []
-        while len(hits) < offset + stop - start:
-            found = self._search({**params, "per_page": size, "page": page})["hits"]
-            hits.extend(found)
-            if len(found) < size:
+        while True:
+            answer = self._search({**params, "per_page": size, "page": page})
+            hits.extend(answer["hits"])
+            if len(answer["hits"]) < size or len(hits) >= offset + stop - start:
                 break
             page += 1
-        return hits[offset:offset + stop - start]
+        return hits[offset:offset + stop - start], answer["found"]
 
     def _facets(self, plans: list[Plan], names: tuple[str, ...]) -> dict:
         """Facet counts over every article the tiers match (a single tier's phrases included)."""
@@ -578,8 +606,7 @@ class TypesenseEngine:
         return {document["id"] for document in self._export("id")}
 
     def count(self) -> int:
-        return self._call(self._collection.retrieve,
-                          "reading the collection")["num_documents"]
+        return self._search({"q": "*", "per_page": 0})["found"]  # a search-only key may not read the collection
 
     def stats(self) -> EngineStats:
         found = self._search({"q": "*", "per_page": 0, "facet_by": "f_source", "max_facet_values": 10_000})
@@ -689,15 +716,19 @@ def _moment(value: int) -> dt.datetime:
     return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=value)
 
 
+def _spans(schema, text: str, language: str, marks: Marks) -> list:
+    """Where the query's words and phrases stand in ``text``, analysed in ``language``."""
+    tokens = [(token.startchar, token.endchar, token.text, token.pos)
+              for token in schema["body"].analyzer(text, chars=True, positions=True, mode="index", language=language)]
+    present = {term for _, _, term, _ in tokens}
+    phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= present]
+    return match_spans(tokens, marks.matched(present), phrases)
+
+
 def _snippet(schema, stored: dict, marks: Marks, chars: int) -> Snippet:
     """The body's best sentences with the query's words and phrases marked."""
     body = stored.get("body", "")
-    tokens = [(token.startchar, token.endchar, token.text, token.pos)
-              for token in schema["body"].analyzer(body, chars=True, positions=True, mode="index",
-                                                   language=stored.get("analysis", ""))]
-    present = {text for _, _, text, _ in tokens}
-    phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= present]
-    return make_snippet(body, match_spans(tokens, marks.matched(present), phrases), chars=chars)
+    return make_snippet(body, _spans(schema, body, stored.get("analysis", ""), marks), chars=chars)
 
 
 def _hit(stored: dict, score: float, snippet: Snippet) -> Hit:
