@@ -22,7 +22,6 @@ import math
 import os
 import re
 import stat
-import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -73,7 +72,7 @@ def _schema(name: str) -> dict:
         "name": name,
         "fields": [
             text("title_text"), text("body_text"),  # stems in text order: q ranks by them and finds phrases
-            texts("words", facet=True),  # title and body words; faceted, so prefixes can be looked up
+            texts("words"),  # the words of title and body together
             texts("title_words"), texts("body_words"), texts("title_pairs"), texts("body_pairs"),
             texts("authors_names"), texts("source_names"), texts("language_names"), texts("categories_names"),
             text("key"), text("analysis", facet=True), text("url"), text("path"),  # key: the id, for filters
@@ -231,7 +230,7 @@ class TypesenseEngine:
             self._collection = self._client.collections[collection]
             self._word_list = self._client.collections[self.words]
         self._schema = build_schema()
-        self._local = threading.local()
+        self._listed: set[str] = set()  # words this process has put in the word list already
 
     @staticmethod
     def stored_options(options: Mapping | None) -> dict:
@@ -353,12 +352,13 @@ class TypesenseEngine:
     def _import(self, batch: list[dict]) -> None:
         """Upsert a batch of documents, their words first (a word listed that no document holds is harmless)."""
         self._note_unfinished({doc["id"] for doc in batch})
-        words = {word for doc in batch for word in doc["words"]}
+        words = {word for doc in batch for word in doc["words"]} - self._listed
         entries = [_lexicon_entry(word) for word in words]
         for start in range(0, len(entries), BATCH * 10):
             chunk = entries[start:start + BATCH * 10]
             self._call(lambda: self._word_list.documents.import_(
                 chunk, {"action": "upsert", "batch_size": BATCH * 10}), "importing words")
+        self._listed |= words
         results = self._call(lambda: self._documents.import_(batch, {"action": "upsert", "batch_size": BATCH}),
                              "importing documents")
         failed = [(doc["id"], result.get("error")) for doc, result in zip(batch, results) if not result.get("success")]
