@@ -4,10 +4,12 @@ the words and phrases ``q`` ranks by.
 Which articles match is decided by ``filter_by`` alone, over fields holding each
 article's indexed words (stems, in its language, as the Whoosh engine makes them):
 AND, OR, NOT and parentheses nest freely there (a NOT is pushed down to the words,
-``words:!=...``), so matching is exact. ``q`` only ranks: it holds the words every
-match must contain (and the phrases, which ``filter_by`` cannot express), so it
-never narrows the matches further. Features Typesense cannot express exactly are
-refused with a QuerySyntaxError naming them (see UNSUPPORTED).
+``words:!=...``), so matching is exact; a phrase is its pairs of adjacent words
+(exact for two words). ``q`` only ranks: it holds the words and phrases every
+match must contain, so it never narrows the matches further (and makes a longer
+phrase exact). Features Typesense cannot express are refused with a
+QuerySyntaxError naming them (see UNSUPPORTED); docs/scale-out.md lists the
+approximations.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ EXACT_FIELDS = {"id": "key", "url": "url", "path": "path"}
 STEM_SLACK = 3  # a prefix also finds stems up to this many letters shorter ("evacuat*" finds the stem "evacu")
 UNSUPPORTED = "the typesense engine cannot search"
 
-Expr = "str | bool"  # a filter_by expression; True matches everything, False nothing
+# A filter_by expression is a str, or True (matches everything) or False (matches nothing).
 
 
 @lru_cache(maxsize=16)
