@@ -140,9 +140,7 @@ class Index:
                 created.close()
                 generations.switch(folder, generation, engine, stored)
             except BaseException:
-                with contextlib.suppress(Exception):
-                    engines.discard(generation, engine_options)
-                shutil.rmtree(generation, ignore_errors=True)
+                _abandon(generation, engine_options)
                 raise
             _remove_stale(folder, engine_options)
             synonyms.write_defaults(folder)
@@ -196,9 +194,7 @@ class Index:
                 writer.close()
                 generations.switch(folder, generation, engine, stored)
             except BaseException:
-                with contextlib.suppress(Exception):
-                    engines.discard(generation, engine_options)
-                shutil.rmtree(generation, ignore_errors=True)
+                _abandon(generation, engine_options)
                 raise
             _remove_stale(folder, engine_options)
             synonyms.write_defaults(folder)
@@ -436,6 +432,13 @@ def _live_engine(folder: Path) -> tuple[str, dict]:
     except IndexNotFound:
         return engines.default(), {}
     return metadata.get("engine", engines.DEFAULT), dict(metadata.get("engine_options") or {})
+
+
+def _abandon(generation: Path, options: Mapping | None) -> None:
+    """Remove a generation that never went live, and what its engine made for it elsewhere (best effort)."""
+    with contextlib.suppress(Exception):
+        engines.discard(generation, options)
+    shutil.rmtree(generation, ignore_errors=True)
 
 
 def _remove_stale(folder: Path, runtime_options: Mapping | None) -> None:

@@ -52,6 +52,7 @@ BATCH = 500  # documents per import request
 DELETE_BATCH = 200  # ids per delete-by-filter request
 ATTEMPTS = 6  # tries of one request while nodes fail or elect a leader (waits 0.5, 1, 2, 4, 8 s)
 PAGE_MAX = 250  # Typesense's largest page
+MULTI_SEARCHES = 50  # Typesense's most searches in one multi-search request (limit_multi_searches)
 UNDATED = 2**62  # the recency of an article with no date: after every dated one
 HIDDEN = ("key,title_text,body_text,words,title_words,body_words,title_pairs,body_pairs,authors_names,source_names,"
           "language_names,categories_names")  # fields a hit need not carry back
@@ -448,10 +449,10 @@ class TypesenseEngine:
                 mark_all(body, _spans(self._schema, body, language, marks)))
 
     def _frequencies(self, words: list[str]) -> dict[str, int]:
-        """How many documents hold each word (one multi-search request)."""
+        """How many documents hold each word (a multi-search request per MULTI_SEARCHES words)."""
         found: dict[str, int] = {}
-        for start in range(0, len(words), 100):
-            chunk = [word for word in words[start:start + 100] if "`" not in word]
+        for start in range(0, len(words), MULTI_SEARCHES):
+            chunk = [word for word in words[start:start + MULTI_SEARCHES] if "`" not in word]
             searches = [{"collection": self.collection, "q": "*", "query_by": "title_text", "per_page": 0,
                          "filter_by": f"words:=`{word}`"} for word in chunk]
             answer = self._call(lambda: self._client.multi_search.perform({"searches": searches}, {}),
@@ -701,15 +702,7 @@ def document(article: Article, schema=None) -> dict:
 
 def article_of(values: dict) -> Article:
     """The Article back from its stored JSON."""
-    published = values.get("published")
-    if published:
-        published = dt.date.fromisoformat(published) if len(published) == 10 else dt.datetime.fromisoformat(published)
-    return Article(
-        id=values["id"], title=values.get("title", ""), body=values.get("body", ""), published=published or None,
-        authors=tuple(values.get("authors") or ()), source=values.get("source", ""), url=values.get("url", ""),
-        language=values.get("language", ""), categories=tuple(values.get("categories") or ()),
-        path=values.get("path", ""), warnings=tuple(values.get("warnings") or ()),
-    )
+    return Article.from_dict(values)
 
 
 def _moment(value: int) -> dt.datetime:

@@ -20,13 +20,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from whoosh import query
-from whoosh.util.times import long_to_datetime
 
 from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS
 from ..spelling import edit_distance
 from .whoosh_analysis import build_schema
-from .whoosh_query import _folded, loosened, read, split_stems
+from .whoosh_query import _folded, bound_moment, loosened, read, split_stems
 from .whoosh_ranking import TEXT_FIELDS
 
 # Query field -> the Typesense field of its indexed words (``words`` holds title and body together).
@@ -391,22 +390,9 @@ def date_range(start: dt.datetime | None, end: dt.datetime | None, positive: boo
 
 
 def _dates(start, end, start_excluded: bool, end_excluded: bool, positive: bool) -> str | bool:
-    first, last = _moment(start), _moment(end)
+    first, last = bound_moment(start), bound_moment(end)
     if first is not None and start_excluded:
         first += dt.timedelta(seconds=1)
     if last is not None and end_excluded:
         last -= dt.timedelta(seconds=1)
     return date_range(first, last, positive)
-
-
-def _moment(value) -> dt.datetime | None:
-    """A parser date bound as a naive datetime (a normalised tree holds whoosh's microsecond counts)."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    if isinstance(value, int):
-        return long_to_datetime(value)
-    raise QuerySyntaxError(f"cannot read {value!r} as a date")
