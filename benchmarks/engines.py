@@ -5,7 +5,9 @@ Usage:
                                  [--queries 200] [--workdir DIR] [--json OUT.json]
 
 Rows: newsearch on each of its engines (built as `newsearch index` does, reading files in one
-process per core), a plain Whoosh script, SQLite FTS5 and raw tantivy. Each runs in its own
+process per core; newsearch-typesense against one Typesense 0.24.1 node this script starts on
+127.0.0.1, whose memory counts in its peak RSS; its index lives in the server's memory, so its
+"index MB" is only the generation folder), a plain Whoosh script, SQLite FTS5 and raw tantivy. Each runs in its own
 fresh process, one after another, and measures: build time
 and documents per second, peak memory (RSS) of that process, index size on disk, warm
 top-10 query latency (p50/p95/p99) without and with snippets, the cold start of one query
@@ -34,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpora" / "reuters" / "reuters.jsonl.gz"
-ENGINES = ("newsearch", "newsearch-tantivy", "whoosh", "fts5", "tantivy")
+ENGINES = ("newsearch", "newsearch-tantivy", "newsearch-typesense", "whoosh", "fts5", "tantivy")
 UPDATE_SHARE = 0.01
 COLD_RUNS = 5
 
@@ -116,9 +118,44 @@ def _measure(engine: str, work: Path, count: int) -> dict:
     queries = [q for q in queries if q]
     folder = work / f"index-{engine}"
     shutil.rmtree(folder, ignore_errors=True)
+    if engine == "newsearch-typesense":
+        server = _typesense_node(work)
+        try:
+            figures = _measured(_Newsearch(folder, "typesense"), work, queries)
+            figures["peak_rss_mb"] += _peak_rss_mb(server.nodes[0].process.pid)
+        finally:
+            server.stop()
+        return figures
     runner = {"newsearch": lambda folder: _Newsearch(folder, "whoosh"),
               "newsearch-tantivy": lambda folder: _Newsearch(folder, "tantivy"),
               "whoosh": _PlainWhoosh, "fts5": _Fts5, "tantivy": _Tantivy}[engine](folder)
+    return _measured(runner, work, queries)
+
+
+def _typesense_node(work: Path):
+    """One Typesense node in the work folder (the tests' server helper), its address and key in the environment."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from typesense_servers import start_servers
+
+    data = work / "typesense-node"
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    server = start_servers(data, count=1, timeout=60)
+    os.environ["NEWSEARCH_TYPESENSE_NODES"] = server.urls[0]
+    os.environ["TYPESENSE_API_KEY"] = server.api_key
+    return server
+
+
+def _peak_rss_mb(pid: int) -> float:
+    """The peak resident memory of another process (Linux /proc), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _measured(runner, work: Path, queries: list[str]) -> dict:
+    folder = runner.folder
     started = time.perf_counter()
     documents = runner.build(work / "corpus" / "articles.jsonl")
     build_seconds = time.perf_counter() - started

@@ -51,6 +51,20 @@ class Article:
             "warnings": list(self.warnings),
         }
 
+    @classmethod
+    def from_dict(cls, values: dict) -> Article:
+        """The article back from ``to_dict``'s values (as engines that store articles as JSON keep them)."""
+        published = values.get("published")
+        if published:
+            published = (dt.date.fromisoformat(published) if len(published) == 10
+                         else dt.datetime.fromisoformat(published))
+        return cls(
+            id=values["id"], title=values.get("title", ""), body=values.get("body", ""), published=published or None,
+            authors=tuple(values.get("authors") or ()), source=values.get("source", ""), url=values.get("url", ""),
+            language=values.get("language", ""), categories=tuple(values.get("categories") or ()),
+            path=values.get("path", ""), warnings=tuple(values.get("warnings") or ()),
+        )
+
 
 def to_utc_naive(value: dt.date) -> dt.datetime:
     """A publication moment as a naive UTC datetime (a plain date becomes its midnight), for sorting and ranges."""

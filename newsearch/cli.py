@@ -57,12 +57,21 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print only erro
 @click.option("--rebuild", is_flag=True, help="Rebuild from the folders the index was built from (no CORPUS needed).")
 @click.option("--engine", type=click.Choice(engines.NAMES), default=None,
               help="The search engine to keep the index in (remembered by the index); default: the index's own, "
-                   "else $NEWSEARCH_ENGINE, else whoosh. tantivy needs: pip install 'newsearch[tantivy]'.")
+                   "else $NEWSEARCH_ENGINE, else whoosh. tantivy needs: pip install 'newsearch[tantivy]'; "
+                   "typesense: pip install 'newsearch[typesense]' and a Typesense cluster (--url).")
+@click.option("--url", metavar="URL,...", help="typesense: the cluster's nodes, http://host:8108,... "
+                                               "(remembered by the index).")
+@click.option("--api-key-env", metavar="NAME", help="typesense: the environment variable holding the API key "
+                                                    "(default TYPESENSE_API_KEY; the key is never stored).")
+@click.option("--api-key-file", type=click.Path(dir_okay=False), metavar="PATH",
+              help="typesense: a file holding the API key, readable by its owner only (chmod 600).")
+@click.option("--search-key-env", metavar="NAME", help="typesense: the environment variable holding a search-only "
+                                                       "API key, which `newsearch serve` uses.")
 @json_option
 @quiet_option
 @wait_option
 @index_option
-def index(corpus, rebuild, engine, as_json, quiet, wait, index_dir):
+def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_env, as_json, quiet, wait, index_dir):
     """Build the index from scratch from CORPUS folders (or files).
 
     The new index is built beside the live one and replaces it in one step when
@@ -75,11 +84,16 @@ def index(corpus, rebuild, engine, as_json, quiet, wait, index_dir):
         newsearch index corpus/ --index index/
         newsearch index --rebuild --index /var/lib/newsearch
         newsearch index corpus/ --engine tantivy
+        newsearch index corpus/ --engine typesense --url http://ts1:8108,http://ts2:8108 \\
+            --api-key-env TYPESENSE_API_KEY
     """
     if not corpus and not rebuild:
         raise click.UsageError("name the CORPUS folders to index, or pass --rebuild")
+    options = {name: value for name, value in (("nodes", url), ("api_key_env", api_key_env),
+                                               ("api_key_file", api_key_file),
+                                               ("search_key_env", search_key_env)) if value}
     report = Index.build(index_dir, list(corpus) or None, progress=_progress(quiet or as_json), wait=wait,
-                         workers=os.cpu_count() or 1, engine=engine)
+                         workers=os.cpu_count() or 1, engine=engine, **options)
     _report(report, as_json, quiet)
 
 

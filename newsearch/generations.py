@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from .errors import IndexNotFound
@@ -59,17 +60,23 @@ def new(folder: Path) -> Path:
     return generation
 
 
-def switch(folder: Path, generation: Path, engine: str) -> None:
-    """Make ``generation`` live in one atomic step: readers see the old one or the new one, never a mix."""
+def switch(folder: Path, generation: Path, engine: str, options: Mapping | None = None) -> None:
+    """Make ``generation`` live in one atomic step: readers see the old one or the new one, never a mix.
+
+    ``options``: the engine options the index keeps (a server's nodes; never a secret).
+    """
     metadata = {"format": FORMAT_VERSION, "engine": engine, "generation": generation.name}
+    if options:
+        metadata["engine_options"] = dict(options)
     temporary = folder / f".{METADATA_FILE}.{os.getpid()}.tmp"
     temporary.write_text(json.dumps(metadata) + "\n", encoding="utf-8")
     os.replace(temporary, folder / METADATA_FILE)
 
 
-def remove_stale(folder: Path) -> None:
+def remove_stale(folder: Path, discard: Callable[[Path], None] | None = None) -> None:
     """Delete generations that are not live (replaced ones, and ones left half-built by a killed run).
 
+    ``discard(generation)`` is called before each is deleted (to drop data it keeps elsewhere).
     Call only while holding the write lock, so no build is under way.
     """
     try:
@@ -79,6 +86,8 @@ def remove_stale(folder: Path) -> None:
     for entry in os.listdir(folder):
         path = folder / entry
         if _GENERATION.match(entry) and entry != keep:
+            if discard is not None:
+                discard(path)
             shutil.rmtree(path, ignore_errors=True)
         elif entry.startswith(f".{METADATA_FILE}.") and entry.endswith(".tmp"):
             path.unlink(missing_ok=True)

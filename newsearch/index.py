@@ -20,7 +20,7 @@ from . import engines
 from .engines.base import Engine, SearchRequest
 from .errors import IndexExists, IndexNotFound, NewsearchError, QuerySyntaxError
 from .lock import WriteLock
-from .manifest import Manifest
+from .manifest import FileEntry, Manifest
 from .dates import parse_bound
 from .results import Results, Snippet
 from .snippets import SNIPPET_CHARS
@@ -104,8 +104,9 @@ class Index:
     next query answers from the new one.
     """
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, engine_options: Mapping | None = None):
         self.folder = folder
+        self._runtime_options = dict(engine_options or {})  # e.g. an API key: used, never stored
         self._lock = threading.Lock()
         self._stamp: tuple[int, int] | None = None
         self._engine: Engine | None = None
@@ -116,47 +117,66 @@ class Index:
     # -- opening
 
     @classmethod
-    def create(cls, path: str | os.PathLike, overwrite: bool = False, engine: str | None = None) -> Index:
+    def create(cls, path: str | os.PathLike, overwrite: bool = False, engine: str | None = None,
+               **engine_options) -> Index:
         """A new, empty index in ``path``; with ``overwrite``, an index already there is replaced.
 
-        ``engine`` is ``whoosh`` (the default, pure Python) or ``tantivy`` (``pip install
-        newsearch[tantivy]``); the index remembers it. None: ``$NEWSEARCH_ENGINE``, else whoosh.
+        ``engine`` is ``whoosh`` (the default, pure Python), ``tantivy`` (``pip install
+        newsearch[tantivy]``) or ``typesense`` (``pip install newsearch[typesense]``, a server
+        cluster); the index remembers it. None: ``$NEWSEARCH_ENGINE``, else whoosh.
+        ``engine_options`` are the engine's, for typesense ``nodes=["http://host:8108", ...]`` and
+        ``api_key_env="VARIABLE"``, ``api_key_file=PATH`` or ``api_key=KEY`` (used, never stored).
         """
         folder = Path(path)
         engine = engine or engines.default()
         engine_class = engines.engine_class(engine)
+        stored = engines.stored_options(engine, engine_options)
         _check_can_create(folder, overwrite)
         with WriteLock(folder):
             generation = generations.new(folder)
-            engine_class.create(generation).close()
-            generations.switch(folder, generation, engine)
-            generations.remove_stale(folder)
+            try:
+                created = engine_class.create(generation, engine_options)
+                created.activate()
+                created.close()
+                generations.switch(folder, generation, engine, stored)
+            except BaseException:
+                _abandon(generation, engine_options)
+                raise
+            _remove_stale(folder, engine_options)
             synonyms.write_defaults(folder)
-        return cls(folder)
+        return cls(folder, engine_options)
 
     @classmethod
-    def open(cls, path: str | os.PathLike) -> Index:
-        """The index in ``path``; IndexNotFound (telling the user to build one) when there is none."""
-        return cls(Path(path))
+    def open(cls, path: str | os.PathLike, **engine_options) -> Index:
+        """The index in ``path``; IndexNotFound (telling the user to build one) when there is none.
+
+        ``engine_options`` add to the ones the index keeps, for this process only (``api_key=``).
+        """
+        return cls(Path(path), engine_options)
 
     @classmethod
     def build(cls, path: str | os.PathLike, corpus=None, progress: Progress | None = None,
-              wait: float = 0.0, workers: int = 1, engine: str | None = None) -> UpdateReport:
+              wait: float = 0.0, workers: int = 1, engine: str | None = None, **engine_options) -> UpdateReport:
         """Build the index from scratch beside the live one, and switch to it atomically once complete.
 
         Queries keep answering from the old index until the switch. ``corpus`` is a
         folder or several; None rebuilds from the folders the live index was built from.
-        ``workers`` as in ``update``. ``engine`` as in ``create``; None keeps the live index's
-        engine (for a new index, as in ``create``).
+        ``workers`` as in ``update``. ``engine`` and ``engine_options`` as in ``create``; None keeps
+        the live index's engine, and the same engine keeps its options unless new ones are given.
         """
         folder = Path(path)
         if not generations.is_index(folder):
             _check_can_create(folder, overwrite=False)
+        live_engine, live_options = _live_engine(folder)
         if engine is None:
-            engine = _live_engine(folder)
+            engine = live_engine
+        if engine == live_engine and not set(engine_options) & {"nodes", "api_key_env", "api_key_file",
+                                                                "search_key_env"}:
+            engine_options = {**live_options, **engine_options}
         engine_class = engines.engine_class(engine)
+        stored = engines.stored_options(engine, engine_options)
         with WriteLock(folder, wait):
-            generations.remove_stale(folder)
+            _remove_stale(folder, engine_options)
             names = _corpus_names(corpus) or (_live_manifest(folder).sources if generations.is_index(folder) else [])
             if not names:
                 raise NewsearchError("name the corpus folders to index: newsearch index CORPUS")
@@ -165,16 +185,18 @@ class Index:
             roots = resolve_roots(names)
             generation = generations.new(folder)
             try:
-                writer = engine_class.create(generation)
+                writer = engine_class.create(generation, engine_options)
                 manifest = Manifest()
                 report = _writing(folder, lambda: update(writer, manifest, roots, progress, workers=workers))
                 manifest.save(generation)
+                _settled(writer)
+                writer.activate()
                 writer.close()
-                generations.switch(folder, generation, engine)
+                generations.switch(folder, generation, engine, stored)
             except BaseException:
-                shutil.rmtree(generation, ignore_errors=True)
+                _abandon(generation, engine_options)
                 raise
-            generations.remove_stale(folder)
+            _remove_stale(folder, engine_options)
             synonyms.write_defaults(folder)
         return report
 
@@ -201,7 +223,8 @@ class Index:
                     try:
                         metadata = generations.read_metadata(self.folder)
                         engine_class = engines.engine_class(metadata.get("engine", engines.DEFAULT))
-                        engine = engine_class.open(self.folder / metadata["generation"])
+                        options = {**metadata.get("engine_options", {}), **self._runtime_options}
+                        engine = engine_class.open(self.folder / metadata["generation"], options)
                         self._engine_name = metadata.get("engine", engines.DEFAULT)
                         break
                     except IndexNotFound:
@@ -231,6 +254,7 @@ class Index:
         with WriteLock(self.folder, wait):
             engine = self._engine_for_live()
             _writing(self.folder, lambda: engine.write(articles, ()))
+            _settled(engine)
         return len(articles)
 
     def delete(self, ids: Iterable[str], wait: float = 0.0) -> None:
@@ -239,6 +263,7 @@ class Index:
         with WriteLock(self.folder, wait):
             engine = self._engine_for_live()
             _writing(self.folder, lambda: engine.write((), ids))
+            _settled(engine)
 
     def update(self, corpus=None, progress: Progress | None = None, dry_run: bool = False,
                wait: float = 0.0, workers: int = 1) -> UpdateReport:
@@ -254,7 +279,7 @@ class Index:
         # A dry run writes nothing, not even the lock file.
         with contextlib.nullcontext() if dry_run else WriteLock(self.folder, wait):
             if not dry_run:
-                generations.remove_stale(self.folder)
+                _remove_stale(self.folder, self._runtime_options)
             engine = self._engine_for_live()
             generation = generations.live(self.folder)
             manifest = Manifest.load(generation)
@@ -263,10 +288,13 @@ class Index:
                 raise NewsearchError("this index has no corpus folders yet; name one: newsearch update CORPUS")
             from .indexer import resolve_roots, update
 
-            report = _writing(self.folder, lambda: update(engine, manifest, resolve_roots(names), progress, dry_run,
-                                                          workers))
+            roots = resolve_roots(names)
+            if not dry_run:
+                _redo_unfinished(engine, manifest, roots)
+            report = _writing(self.folder, lambda: update(engine, manifest, roots, progress, dry_run, workers))
             if not dry_run:
                 _writing(self.folder, lambda: manifest.save(generation))
+                _settled(engine)
         return report
 
     def optimize(self, wait: float = 0.0) -> None:
@@ -397,12 +425,53 @@ def _live_manifest(folder: Path) -> Manifest:
         return Manifest()
 
 
-def _live_engine(folder: Path) -> str:
-    """The engine of the index in ``folder``, or the default engine where there is none yet."""
+def _live_engine(folder: Path) -> tuple[str, dict]:
+    """The engine of the index in ``folder`` and the options it keeps; the default engine where there is none."""
     try:
-        return generations.read_metadata(folder).get("engine", engines.DEFAULT)
+        metadata = generations.read_metadata(folder)
     except IndexNotFound:
-        return engines.default()
+        return engines.default(), {}
+    return metadata.get("engine", engines.DEFAULT), dict(metadata.get("engine_options") or {})
+
+
+def _abandon(generation: Path, options: Mapping | None) -> None:
+    """Remove a generation that never went live, and what its engine made for it elsewhere (best effort)."""
+    with contextlib.suppress(Exception):
+        engines.discard(generation, options)
+    shutil.rmtree(generation, ignore_errors=True)
+
+
+def _remove_stale(folder: Path, runtime_options: Mapping | None) -> None:
+    """Remove replaced generations, and the data their engine keeps outside them (a server's collection)."""
+    _, options = _live_engine(folder)
+    options = {**options, **(runtime_options or {})}
+    generations.remove_stale(folder, lambda generation: engines.discard(generation, options))
+
+
+def _redo_unfinished(engine: Engine, manifest: Manifest, roots: list[Path]) -> None:
+    """Make this update redo what a killed write may have left half-done (engines without transactions).
+
+    Files that gave a document of that write count as changed, every document of theirs as
+    changed too (so all are written again, and those they no longer give deleted); its
+    documents that no file gives are listed under a file that no longer exists, so the
+    update deletes them.
+    """
+    unfinished = getattr(engine, "unfinished", lambda: set())()
+    if not unfinished or not roots:
+        return
+    for entry in manifest.files.values():
+        if unfinished & set(entry.records):
+            entry.size, entry.mtime_ns, entry.content_hash = -1, -1, ""
+            entry.records = dict.fromkeys(entry.records, "")
+    orphans = unfinished - {id for entry in manifest.files.values() for id in entry.records}
+    if orphans:
+        manifest.files[str(roots[0] / ".newsearch-unfinished-write")] = FileEntry(
+            size=-1, mtime_ns=-1, content_hash="", records={id: "" for id in sorted(orphans)})
+
+
+def _settled(engine: Engine) -> None:
+    """Tell an engine without transactions that its writes are complete and recorded."""
+    getattr(engine, "settle", lambda: None)()
 
 
 def _corpus_names(corpus) -> list:

@@ -19,11 +19,14 @@ def suggest(text: str, variants: Variants, spelled: Spelled) -> str | None:
     """The query with each rare word replaced by the most common close index word; None if nothing changes."""
     changed = False
     pieces, position = [], 0
+    respellings: dict[str, str | None] = {}  # a word typed many times is looked up once
     for match in plain_words(text):
         word = match.group()
         if not word.isalpha() or len(word) < MIN_WORD:
             continue
-        replacement = _respelling(word, variants)
+        if word not in respellings:
+            respellings[word] = _respelling(word, variants)
+        replacement = respellings[word]
         if replacement is not None:
             pieces.extend([text[position:match.start()], spelled(replacement)])
             position = match.end()

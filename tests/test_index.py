@@ -270,7 +270,8 @@ def test_stats_counts_sources_and_dates(built_index):
     assert stats.sources["Northfield Courier"] >= 5
     assert stats.first_published.isoformat()[:10] == "2021-02-11"
     assert stats.last_published.isoformat()[:10] == "2024-10-21"
-    assert stats.size_bytes > 10_000
+    if stats.engine != "typesense":  # a typesense index keeps its data in the cluster, not on disk
+        assert stats.size_bytes > 10_000
 
 
 def test_an_index_of_an_older_format_asks_to_be_rebuilt(tmp_path):

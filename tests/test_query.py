@@ -8,7 +8,7 @@ import pytest
 
 from newsearch import Index, QuerySyntaxError
 from newsearch.cli import cli
-from conftest import index_holding
+from conftest import index_holding, not_on_typesense
 
 RECORDS = [
     {"id": "corridor-mariupol", "title": "Humanitarian corridor from Mariupol agreed",
@@ -76,10 +76,16 @@ def test_exclusion_holds_when_excluded_articles_come_first_in_the_index(ix):
     assert ids(ix.query("deer -(corridor OR Kyiv)")) == set()
 
 
-def test_phrase_and_proximity(ix):
+def test_phrase(ix):
     assert ids(ix.query('"humanitarian corridor"')) == {"corridor-mariupol"}
-    assert ids(ix.query('"humanitarian corridor"~2')) == {"corridor-mariupol", "corridor-azovstal"}
     assert ids(ix.query('"corridor for humanitarian"')) == {"corridor-shelling"}
+    assert ids(ix.query('corridor -"humanitarian corridor"', limit=20)) == {
+        "corridor-azovstal", "corridor-shelling", "wildlife-corridor"}
+
+
+@not_on_typesense("words near each other (~N)")
+def test_proximity(ix):
+    assert ids(ix.query('"humanitarian corridor"~2')) == {"corridor-mariupol", "corridor-azovstal"}
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -143,6 +149,7 @@ def test_question_marks_are_punctuation_not_wildcards(ix):
     assert ids(ix.query("where is Azovstal?")) == {"corridor-azovstal"}
 
 
+@not_on_typesense("words near each other (~N)")
 def test_syntax_combines_with_filters_and_date_sort(ix):
     results = ix.query('"humanitarian corridor"~2 OR Azov*', source="Reuters", since="2022-04", sort="date")
     assert [hit.id for hit in results] == ["corridor-azovstal"]
@@ -220,6 +227,11 @@ def test_cli_bad_query_is_one_line_on_stderr_exit_1(runner, ix, text, message):
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1, result.stderr
     assert "Traceback" not in result.output
+
+
+def test_date_sort_with_exclusion(ix):
+    results = ix.query("corridor -wildlife", sort="date", limit=10)
+    assert [hit.id for hit in results] == ["corridor-azovstal", "corridor-shelling", "corridor-mariupol"]
 
 
 def test_cli_query_with_syntax_and_filters(runner, ix):

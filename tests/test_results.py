@@ -10,7 +10,7 @@ from newsearch import ArticleNotFound, QuerySyntaxError
 from newsearch.cli import cli
 from newsearch.snippets import make_snippet
 from test_query import RECORDS
-from conftest import index_holding
+from conftest import index_holding, not_on_typesense
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +122,10 @@ def test_cli_similar(runner, ix):
 def test_phrase_query_marks_the_phrase_not_its_scattered_words(ix):
     snippet = ix.query('"corridor for humanitarian"')[0].snippet
     assert snippet.matches == ("corridor for humanitarian",)  # not the first "corridor" of the sentence
+
+
+@not_on_typesense("words near each other (~N)")
+def test_proximity_query_marks_the_words_within_reach(ix):
     snippet = ix.query('"humanitarian corridor"~2', source="Reuters", sort="date")[0].snippet
     assert snippet.matches == ("humanitarian evacuation corridor",)
 

@@ -41,7 +41,19 @@ class EngineStats:
 
 
 class Engine(Protocol):
-    """A search engine holding one index. Implementations live beside this module, one per engine."""
+    """A search engine holding one index. Implementations live beside this module, one per engine.
+
+    Each class also has ``create(folder, options=None)`` and ``open(folder, options=None)``
+    (classmethods giving an Engine for a generation folder; ``options`` are the engine options,
+    such as a server's address, kept in the index's metadata). An engine whose data lives
+    outside the folder (a server) also writes engines.EXTERNAL_FILE there and has the
+    classmethods ``stored_options(options)`` (what of them the index may keep: never a secret)
+    and ``discard(folder, options)`` (drop the data of a generation being removed).
+    """
+
+    def activate(self) -> None:
+        """Called just before this generation goes live: point names shared with other apps at it
+        (nothing to do for an engine whose data lives in the generation folder)."""
 
     def write(self, upserts: Iterable[Article], deletes: Iterable[str]) -> None:
         """Replace or add ``upserts`` (same id = replace) and remove ``deletes``, as one transaction."""

@@ -13,7 +13,7 @@ import math
 import os
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 import tantivy
@@ -48,7 +48,7 @@ class TantivyEngine:
         self._languages: tuple[str, ...] = ()
 
     @classmethod
-    def create(cls, folder: Path) -> TantivyEngine:
+    def create(cls, folder: Path, options: Mapping | None = None) -> TantivyEngine:
         """A new, empty index in ``folder`` (created if missing)."""
         folder.mkdir(parents=True, exist_ok=True)
         index = tantivy.Index(analysis.build_schema(), path=str(folder), reuse=False)
@@ -56,7 +56,7 @@ class TantivyEngine:
         return cls(index, folder)
 
     @classmethod
-    def open(cls, folder: Path) -> TantivyEngine:
+    def open(cls, folder: Path, options: Mapping | None = None) -> TantivyEngine:
         """The index in ``folder``; IndexNotFound when there is none."""
         if not (folder / "meta.json").is_file():
             raise IndexNotFound(f"no index data in '{folder}'; run 'newsearch index CORPUS' to build it")
@@ -66,6 +66,9 @@ class TantivyEngine:
             raise IndexNotFound(f"cannot read the index in '{folder}': {error}") from None
         analysis.register(index)
         return cls(index, folder)
+
+    def activate(self) -> None:
+        """Nothing to do: the index lives in its generation folder."""
 
     # -- writing
 

@@ -144,15 +144,7 @@ def stored(article: Article) -> dict:
 
 def article_of(values: dict) -> Article:
     """The Article back from its stored JSON."""
-    published = values.get("published")
-    if published:
-        published = dt.date.fromisoformat(published) if len(published) == 10 else dt.datetime.fromisoformat(published)
-    return Article(
-        id=values["id"], title=values.get("title", ""), body=values.get("body", ""), published=published or None,
-        authors=tuple(values.get("authors") or ()), source=values.get("source", ""), url=values.get("url", ""),
-        language=values.get("language", ""), categories=tuple(values.get("categories") or ()),
-        path=values.get("path", ""), warnings=tuple(values.get("warnings") or ()),
-    )
+    return Article.from_dict(values)
 
 
 def moment(seconds: int) -> dt.datetime:

@@ -8,7 +8,6 @@ tantivy indexed it, in every language the index holds.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -16,14 +15,13 @@ import tantivy
 from whoosh import query
 from whoosh.analysis import RegexTokenizer
 from whoosh.fields import TEXT, Schema
-from whoosh.util.times import long_to_datetime
 
 from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS
 from ..spelling import edit_distance
 from . import tantivy_analysis as analysis
 from .whoosh_analysis import build_schema as build_whoosh_schema
-from .whoosh_query import loosened, read
+from .whoosh_query import bound_moment, loosened, read
 from .whoosh_ranking import TITLE_WEIGHT
 
 Occur = tantivy.Occur
@@ -222,7 +220,7 @@ class Translator:
 
     def _dates(self, start, end, start_excluded: bool, end_excluded: bool) -> tantivy.Query:
         return tantivy.Query.range_query(self.schema, "published", tantivy.FieldType.Date,
-                                         _moment(start), _moment(end), not start_excluded, not end_excluded)
+                                         bound_moment(start), bound_moment(end), not start_excluded, not end_excluded)
 
     def _expanded(self, field_name: str, prefix: str, *, stems: bool) -> list[str]:
         """The index words starting with ``prefix`` (and, in stemmed fields, stems it was cut to).
@@ -272,17 +270,3 @@ class Translator:
             return
         for child in node.children():
             self._collect_marks(child, language, marks)
-
-
-def _moment(value) -> dt.datetime | None:
-    """A parser date bound as a naive datetime (whoosh may give a date-like object or None)."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    if isinstance(value, int):  # a normalised tree holds dates as whoosh's microsecond counts
-        return long_to_datetime(value)
-    raise QuerySyntaxError(f"cannot read {value!r} as a date")
-

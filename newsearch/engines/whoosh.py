@@ -8,7 +8,7 @@ import pickle
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -46,13 +46,13 @@ class WhooshEngine:
         self._query_schemas: dict[tuple[str, ...], Schema] = {}
 
     @classmethod
-    def create(cls, folder: Path) -> WhooshEngine:
+    def create(cls, folder: Path, options: Mapping | None = None) -> WhooshEngine:
         """A new, empty index in ``folder`` (created if missing)."""
         folder.mkdir(parents=True, exist_ok=True)
         return cls(FileStorage(str(folder)).create_index(build_schema()), folder)
 
     @classmethod
-    def open(cls, folder: Path) -> WhooshEngine:
+    def open(cls, folder: Path, options: Mapping | None = None) -> WhooshEngine:
         """The index in ``folder``; IndexNotFound when there is none."""
         try:
             index = FileStorage(str(folder)).open_index()
@@ -66,6 +66,9 @@ class WhooshEngine:
             raise NewsearchError(f"the index in '{folder.parent}' was made by an older version of newsearch; "
                                  "rebuild it: newsearch index --rebuild")
         return cls(index, folder)
+
+    def activate(self) -> None:
+        """Nothing to do: the index lives in its generation folder."""
 
     # -- writing
 

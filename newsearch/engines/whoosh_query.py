@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from whoosh import classify, matching, qparser, query
-from whoosh.util.times import TimeError
+from whoosh.util.times import TimeError, long_to_datetime
 
 from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS
@@ -259,3 +260,17 @@ def _errors(node: query.Query) -> Iterator[str]:
         yield str(error)
     for child in node.children():
         yield from _errors(child)
+
+
+def bound_moment(value) -> dt.datetime | None:
+    """A date bound of the parser's tree as a naive datetime (a normalised tree holds whoosh's microsecond
+    counts; other engines translating the tree read its dates with this)."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime(value.year, value.month, value.day)
+    if isinstance(value, int):
+        return long_to_datetime(value)
+    raise QuerySyntaxError(f"cannot read {value!r} as a date")

@@ -28,7 +28,8 @@ class ServedIndex:
         """The open index; IndexNotFound while there is none in the folder."""
         with self._lock:
             if self._index is None:
-                self._index = Index.open(self.folder)
+                # searching only: an engine on a server uses its search-only key if the index names one
+                self._index = Index.open(self.folder, search_only=True)
             return self._index
 
     def close(self) -> None:
