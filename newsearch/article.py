@@ -34,6 +34,8 @@ class Article:
     content_hash: str = field(default="", compare=False)
     # Problems met while reading that did not stop it (e.g. a page with almost no text); one line each.
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    # The near-duplicate group the index put it in (see newsearch.duplicates); set by the index, not by readers.
+    group: str = field(default="", compare=False)
 
     def to_dict(self) -> dict:
         """The article as JSON-ready values (dates in ISO 8601)."""

@@ -308,8 +308,8 @@ def test_killed_runs_never_break_the_index(tmp_path):
     assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == [
         f"gen-{max(int(p.name[4:]) for p in folder.glob('gen-*')):06d}", "newsearch.json", "synonyms.txt"]
     # what killed writers left inside the live generation (temporary postings, MAIN.tmp) is gone too
-    leftovers = [p.name for p in next(folder.glob("gen-*")).iterdir()
-                 if not re.fullmatch(r"MAIN_\w+\.seg|_MAIN_\d+\.toc|MAIN_WRITELOCK|manifest\.json", p.name)]
+    kept = r"MAIN_\w+\.seg|_MAIN_\d+\.toc|MAIN_WRITELOCK|manifest\.json|duplicates\.pickle"
+    leftovers = [p.name for p in next(folder.glob("gen-*")).iterdir() if not re.fullmatch(kept, p.name)]
     assert leftovers == []
     Index.build(tmp_path / "fresh", corpus)
     assert snapshot(folder) == snapshot(tmp_path / "fresh")

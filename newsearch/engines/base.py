@@ -28,6 +28,7 @@ class SearchRequest:
     facets: tuple[str, ...] = ()  # checked names from newsearch.facets: source, author, published:month, ...
     snippets: bool = True
     snippet_chars: int = SNIPPET_CHARS  # about the most characters of a snippet
+    collapse: bool = False  # one hit per near-duplicate group (see Engine.search)
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,24 @@ class Engine(Protocol):
     """A search engine holding one index. Implementations live beside this module, one per engine."""
 
     def write(self, upserts: Iterable[Article], deletes: Iterable[str]) -> None:
-        """Replace or add ``upserts`` (same id = replace) and remove ``deletes``, as one transaction."""
+        """Replace or add ``upserts`` (same id = replace) and remove ``deletes``, as one transaction.
+
+        Each article's ``group`` (its near-duplicate group, chosen by newsearch.duplicates)
+        is indexed as a keyword that is stored, returned by ``get`` and read per document
+        at query time for collapsing. An empty group is a group of the document alone.
+        ``deletes`` is read after every upsert has been taken.
+        """
 
     def search(self, request: SearchRequest) -> Results:
-        """One page of ranked hits with snippets."""
+        """One page of ranked hits with snippets.
+
+        With ``request.collapse`` the page lists stories, not copies: of all matching
+        documents sharing a group, only the best-ranked (by the request's sort) is a hit,
+        with ``Hit.duplicates`` the number of the group's other matching documents;
+        paging counts stories; ``Results.stories`` is the number of matching groups and
+        ``Results.total`` still the number of matching documents; facets count documents.
+        Every hit carries ``Hit.group``, collapsed or not.
+        """
 
     def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
         """Articles like this one (None if no such id), searched by its ``terms`` most telling words,
