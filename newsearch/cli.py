@@ -9,8 +9,10 @@ import sys
 import click
 
 from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, UpdateReport, read_articles
+from .timeline import Timeline
 
 DEFAULT_INDEX = "index"
+CHART_WIDTH = 80
 
 
 class Cli(click.Group):
@@ -245,6 +247,37 @@ def similar(id, duplicates, limit, snippet_chars, collapse, as_json, index_dir):
                    "No other versions of this story (no near-duplicates).")
 
 
+@cli.command()
+@click.argument("text")
+@click.option("--by", type=click.Choice(["day", "week", "month", "year"]), default="week", show_default=True,
+              help="Length of one period.")
+@click.option("--since", help="Only articles published on or after this date (2022-03-01, 2022-03, 2022, 7d).")
+@click.option("--until", help="Only articles published on or before this date.")
+@click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
+@json_option
+@index_option
+def timeline(text, by, since, until, source, as_json, index_dir):
+    """Chart how many articles match TEXT per day, week, month or year.
+
+    One bar per period, from the first period with a match to the last; empty
+    periods show as 0. Counts articles, every copy of a story included. The
+    query language and filters are those of `query`. With --json: one object
+    {"by", "counts", "total", "undated", "periods": [{"period", "count"}]}.
+
+    Example:
+
+    \b
+        newsearch timeline "humanitarian corridor" --by week
+        newsearch timeline ukraine --by month --since 2022 --json
+    """
+    with Index.open(index_dir) as ix:
+        chart = ix.timeline(text, by=by, since=since, until=until, source=source)
+    if as_json:
+        click.echo(json.dumps(chart.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(_format_timeline(chart))
+
+
 def _print_results(results: Results, as_json: bool) -> None:
     """Hits as text (suggestion first, facets last) or as JSON lines ending with a summary object."""
     if as_json:
@@ -417,3 +450,22 @@ def _format_stats(summary: IndexStats) -> str:
           for number, (_, size, title) in enumerate(summary.largest_groups)),
     ])
 
+
+def _format_timeline(chart: Timeline) -> str:
+    """One line per period: label, a bar scaled to the busiest period, the count; fits CHART_WIDTH columns."""
+    if not chart.periods:
+        return f"No dated articles match ({chart.total} matching, {chart.undated} undated)."
+    label_width = max(len(label) for label, _ in chart.periods)
+    count_width = max(len(str(count)) for _, count in chart.periods)
+    bar_width = CHART_WIDTH - label_width - count_width - 3
+    peak = max(count for _, count in chart.periods)
+    lines = []
+    for label, count in chart.periods:
+        bar = "█" * round(count / peak * bar_width) if peak else ""
+        if count and not bar:
+            bar = "▏"  # a period with matches never looks empty
+        lines.append(f"{label:<{label_width}} {bar:<{bar_width}} {count:>{count_width}}".rstrip())
+    busiest = max(chart.periods, key=lambda period: period[1])[0]
+    undated = f", {chart.undated} undated" if chart.undated else ""
+    lines.append(f"{chart.total} matching articles (every copy counted){undated}; busiest {chart.by}: {busiest}.")
+    return "\n".join(lines)

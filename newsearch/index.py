@@ -25,6 +25,7 @@ from .manifest import Manifest
 from .readers import article_from_record, parse_bound
 from .results import Results
 from .snippets import SNIPPET_CHARS
+from .timeline import Timeline, make_timeline
 
 LARGEST_GROUPS = 5  # groups listed by stats
 
@@ -323,6 +324,24 @@ class Index:
         found = [other for other in (self._reading(lambda engine, m=m: engine.get(m)) for m in members)
                  if other is not None and other.group == article.group]
         return sorted(found, key=lambda other: (other.published is None, _sort_moment(other), other.id))
+
+    def timeline(self, text: str, by: str = "week", since: str | dt.date | None = None,
+                 until: str | dt.date | None = None, source: str | Iterable[str] | None = None) -> Timeline:
+        """How many articles match a query per day, week, month or year, from the first period with a
+        match to the last, empty periods as zero (``Timeline.periods``). Counts documents, every copy
+        of a story included (a story republished often weighs more, as it did in the news).
+
+        Filters as for ``query``; QuerySyntaxError for bad input, including an unknown ``by``.
+        """
+        if by not in ("day", "week", "month", "year"):
+            raise QuerySyntaxError(f"by must be one of day, week, month, year, not {by!r}")
+        if not isinstance(text, str):
+            raise QuerySyntaxError(f"the query must be text, not {type(text).__name__}")
+        request = dataclasses.replace(
+            _request(text, limit=1, since=since, until=until, source=source, facets=[f"published:{by}"],
+                     snippets=False), facet_values=None)
+        results = self._reading(lambda engine: engine.search(self._expanded(request, request.text)))
+        return make_timeline(by, results.total, results.facets[f"published:{by}"])
 
     def _search(self, engine: Engine, request) -> Results:
         if engine.count() == 0:

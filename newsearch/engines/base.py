@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..article import Article
+from ..facets import FACET_VALUES
 from ..results import Results
 from ..snippets import SNIPPET_CHARS
 
@@ -29,6 +30,7 @@ class SearchRequest:
     snippets: bool = True
     snippet_chars: int = SNIPPET_CHARS  # about the most characters of a snippet
     collapse: bool = False  # one hit per near-duplicate group (see Engine.search)
+    facet_values: int | None = FACET_VALUES  # values kept per facet, most frequent first; None keeps all
 
 
 @dataclass(frozen=True)

@@ -212,7 +212,7 @@ class WhooshEngine:
             matching &= set(searcher.docs_for_query(condition))
         column = searcher.reader().column_reader("facets") if searcher.reader().has_column("facets") else None
         documents = (_facet_values(column[docnum]) for docnum in sorted(matching)) if column is not None else ()
-        return count_facets(request.facets, documents)
+        return count_facets(request.facets, documents, request.facet_values)
 
     def _parse(self, text: str) -> tuple[query.Query, query.Query]:
         reader = self._searcher().reader()
