@@ -211,7 +211,7 @@ class Index:
     def add(self, records: Iterable[Article | Mapping], wait: float = 0.0) -> int:
         """Add articles, or dicts with the JSON fields (``id`` required); an existing id is replaced."""
         articles = [record if isinstance(record, Article) else _record_article(record) for record in records]
-        self._write(articles, (), wait)
+        self._write(list({article.id: article for article in articles}.values()), (), wait)  # the last of an id wins
         return len(articles)
 
     def delete(self, ids: Iterable[str], wait: float = 0.0) -> None:

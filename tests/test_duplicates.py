@@ -237,3 +237,20 @@ def test_damaged_group_file_is_a_one_line_error(tmp_path, runner):
     (next((tmp_path / "ix").glob("gen-*")) / "duplicates.pickle").write_bytes(b"not a pickle")
     result = runner.invoke(cli, ["stats", "--index", str(tmp_path / "ix")])
     assert result.exit_code == 1 and "near-duplicate groups" in result.output and "Traceback" not in result.output
+
+
+def test_adding_the_same_id_twice_in_one_call_keeps_the_last(tmp_path):
+    with index_holding(tmp_path / "ix", [_story("a", COMET), _story("a", BRIDGE)]) as ix:
+        assert ix.stats().documents == 1
+        assert ix.get("a").body == BRIDGE
+        assert _groups(ix) == {"a": ix.get("a").group}
+
+
+def test_dated_copies_more_than_a_few_days_apart_are_separate_stories(tmp_path):
+    # a weekly notice repeats its wording; a copy runs within days
+    records = [_story("monday", COMET, published="2023-10-02"), _story("thursday", COMET, published="2023-10-05"),
+               _story("next-week", COMET, published="2023-10-12"), _story("undated", COMET)]
+    with index_holding(tmp_path / "ix", records) as ix:
+        groups = _groups(ix)
+    assert groups["monday"] == groups["thursday"] == groups["undated"]
+    assert groups["next-week"] != groups["monday"]

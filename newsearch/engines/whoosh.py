@@ -189,7 +189,7 @@ class WhooshEngine:
             picked.extend(found)
             seen.update(key(hit.docnum) for hit in found)
             total += len(docs)
-            copies.update(key(docnum) for docnum in docs)
+            copies.update(map(key, docs))
         hits = picked[first:stop]
         return hits, total, len(copies), {hit.docnum: copies[key(hit.docnum)] - 1 for hit in hits}
 
@@ -198,10 +198,11 @@ class WhooshEngine:
         cached = getattr(self._local, "group_keys", None)
         if cached is None or cached[0] is not searcher:
             reader = searcher.reader()
-            values = list(reader.column_reader("group")) if reader.has_column("group") else []
-            self._local.group_keys = cached = (searcher, values)
-        values = cached[1]
-        return lambda docnum: (values[docnum] if docnum < len(values) else "") or docnum
+            column = reader.column_reader("group") if reader.has_column("group") else ()
+            values = [value or docnum for docnum, value in enumerate(column)]
+            values.extend(range(len(values), reader.doc_count_all()))
+            self._local.group_keys = cached = (searcher, values.__getitem__)
+        return cached[1]
 
     def _facets(self, searcher, tiers: list, condition: query.Query | None, request: SearchRequest) -> dict:
         """Facet counts over every document the tiers match, filters applied."""
@@ -403,9 +404,9 @@ def _page(searcher, tiers: list, request: SearchRequest, condition) -> tuple[lis
 class _RecordingTopCollector(collectors.TopCollector):
     """whoosh's TopCollector that also keeps the number of every matching document (``results.docs()``)."""
 
-    def _collect(self, global_docnum, score):
-        self.docset.add(global_docnum)
-        return super()._collect(global_docnum, score)
+    def collect(self, sub_docnum):
+        self.docset.add(self.offset + sub_docnum)
+        return super().collect(sub_docnum)
 
     def results(self):
         results = super().results()
