@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 QUERY ?= Mariupol corridor
 
-.PHONY: install demo test bench bench-extraction bench-update clean
+.PHONY: install demo test bench bench-extraction bench-update bench-duplicates clean
 
 install: $(VENV)/.installed
 
@@ -33,6 +33,9 @@ bench: install
 
 bench-update: install
 	$(BIN)/python benchmarks/update.py
+
+bench-duplicates: install
+	$(BIN)/python benchmarks/duplicates.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache
