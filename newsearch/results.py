@@ -112,5 +112,6 @@ class Results:
 
     def summary(self) -> dict:
         """Total, stories, facets (name -> {value: count}) and suggestion as JSON-ready values."""
-        return {"total": self.total, "stories": self.stories, "facets": {name: dict(counts) for name, counts in self.facets.items()},
+        return {"total": self.total, "stories": self.stories,
+                "facets": {name: dict(counts) for name, counts in self.facets.items()},
                 "suggestion": self.suggestion, "ran_suggestion": self.ran_suggestion}
