@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN = $(VENV)/bin
 QUERY ?= Mariupol corridor
 
-.PHONY: install demo test serve bench bench-extraction bench-update bench-serve clean
+.PHONY: install demo test serve bench bench-extraction bench-update bench-serve bench-duplicates clean
 
 install: $(VENV)/.installed
 
@@ -44,6 +44,9 @@ bench-serve: install
 
 bench-update: install
 	$(BIN)/python benchmarks/update.py
+
+bench-duplicates: install
+	$(BIN)/python benchmarks/duplicates.py
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache

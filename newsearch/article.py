@@ -34,6 +34,8 @@ class Article:
     content_hash: str = field(default="", compare=False)
     # Problems met while reading that did not stop it (e.g. a page with almost no text); one line each.
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    # The near-duplicate group the index put it in (see newsearch.duplicates); set by the index, not by readers.
+    group: str = field(default="", compare=False)
 
     def to_dict(self) -> dict:
         """The article as JSON-ready values (dates in ISO 8601)."""
@@ -63,6 +65,7 @@ class Article:
             authors=tuple(values.get("authors") or ()), source=values.get("source", ""), url=values.get("url", ""),
             language=values.get("language", ""), categories=tuple(values.get("categories") or ()),
             path=values.get("path", ""), warnings=tuple(values.get("warnings") or ()),
+            group=values.get("group", ""),
         )
 
 

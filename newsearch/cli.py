@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING
 import click
 
 from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, engines
+from .timeline import Timeline
 
 if TYPE_CHECKING:
     from .indexer import UpdateReport
 
 DEFAULT_INDEX = "index"
+CHART_WIDTH = 80
 
 
 class Cli(click.Group):
@@ -170,6 +172,9 @@ def optimize(wait, index_dir):
 snippet_chars_option = click.option("--snippet-chars", default=720, show_default=True, metavar="N",
                                     help="About the longest a snippet may be, in characters (up to three fragments).")
 limit_option = click.option("--limit", default=10, show_default=True, help="Hits per page.")
+collapse_option = click.option("--collapse/--no-collapse", default=True, show_default=True,
+                               help="Show each story once (near-duplicates folded into their best-ranked copy), "
+                                    "or every copy.")
 
 
 @cli.command()
@@ -185,9 +190,10 @@ limit_option = click.option("--limit", default=10, show_default=True, help="Hits
               help="Count matching articles by source, author, language, category or "
                    "published:day|week|month|year (repeatable).")
 @snippet_chars_option
+@collapse_option
 @json_option
 @index_option
-def query(text, limit, page, sort, since, until, source, facet, snippet_chars, as_json, index_dir):
+def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, as_json, index_dir):
     """Search the index and print ranked hits with highlighted snippets.
 
     Plain words: articles with all of them come first, then those with most
@@ -197,8 +203,12 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, a
     published:>=2022-03, prefix*, fuzzy~. Put -- before a query that starts
     with -. When few or no articles match and a respelling finds more, a
     "Did you mean" line says so (with no match at all, the respelling's hits
-    are shown). With --json: one object per hit, then one summary object
-    {"total", "facets", "suggestion", "ran_suggestion"}.
+    are shown). Near-duplicates (the same story republished or updated) show
+    once, as their best-ranked copy with "+N similar"; --no-collapse lists every
+    copy. Totals and facets count articles (every copy); "in N stories" counts
+    each story once. With --json: one object per hit (with "group" and
+    "duplicates"), then one summary object {"total", "stories", "facets",
+    "suggestion", "ran_suggestion"}.
 
     Example:
 
@@ -207,30 +217,87 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, a
         newsearch query 'corridor source:reuters' --since 2022-03 --json
         newsearch query 'corridor AND (Mariupol OR Azovstal) -shelling'
         newsearch query ukraine --facet source --facet published:month
+        newsearch query "Mariupol corridor" --no-collapse
     """
     with Index.open(index_dir) as ix:
         results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
-                           facets=facet, snippet_chars=snippet_chars)
+                           facets=facet, snippet_chars=snippet_chars, collapse=collapse)
     _print_results(results, as_json)
 
 
 @cli.command()
 @click.argument("id")
+@click.option("--duplicates", is_flag=True,
+              help="List the other versions of this article's story (its near-duplicates), with sources and dates.")
 @limit_option
 @snippet_chars_option
+@collapse_option
 @json_option
 @index_option
-def similar(id, limit, snippet_chars, as_json, index_dir):
+def similar(id, duplicates, limit, snippet_chars, collapse, as_json, index_dir):
     """Print articles like the one with this ID (more like this), from its key terms.
+
+    With --duplicates: the other versions of the same story instead (oldest
+    first), one line each with date, source, id and title; with --json, one
+    object per version (id, title, source, published, url, path, group).
 
     Example:
 
     \b
         newsearch similar 000_fdb48ad2d1f0ca55.txt --limit 5
+        newsearch similar 000_fdb48ad2d1f0ca55.txt --duplicates
     """
     with Index.open(index_dir) as ix:
-        results = ix.similar(id, limit=limit, snippet_chars=snippet_chars)
-    _print_results(results, as_json)
+        if duplicates:
+            versions = ix.duplicates(id)
+        else:
+            results = ix.similar(id, limit=limit, snippet_chars=snippet_chars, collapse=collapse)
+    if not duplicates:
+        _print_results(results, as_json)
+        return
+    for version in versions:
+        if as_json:
+            fields = version.to_dict()
+            click.echo(json.dumps({name: fields[name] for name in ("id", "title", "source", "published", "url", "path")}
+                                  | {"group": version.group}, ensure_ascii=False))
+        else:
+            when = version.published.isoformat()[:10] if version.published else "undated"
+            click.echo(f"{when}  {version.source or '—'}  {version.id}  {version.title}")
+    if not as_json:
+        versions_word = "version" if len(versions) == 1 else "versions"
+        click.echo(f"{len(versions)} other {versions_word} of this story." if versions else
+                   "No other versions of this story (no near-duplicates).")
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--by", type=click.Choice(["day", "week", "month", "year"]), default="week", show_default=True,
+              help="Length of one period.")
+@click.option("--since", help="Only articles published on or after this date (2022-03-01, 2022-03, 2022, 7d).")
+@click.option("--until", help="Only articles published on or before this date.")
+@click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
+@json_option
+@index_option
+def timeline(text, by, since, until, source, as_json, index_dir):
+    """Chart how many articles match TEXT per day, week, month or year.
+
+    One bar per period, from the first period with a match to the last; empty
+    periods show as 0. Counts articles, every copy of a story included. The
+    query language and filters are those of `query`. With --json: one object
+    {"by", "counts", "total", "undated", "periods": [{"period", "count"}]}.
+
+    Example:
+
+    \b
+        newsearch timeline "humanitarian corridor" --by week
+        newsearch timeline ukraine --by month --since 2022 --json
+    """
+    with Index.open(index_dir) as ix:
+        chart = ix.timeline(text, by=by, since=since, until=until, source=source)
+    if as_json:
+        click.echo(json.dumps(chart.to_dict(), ensure_ascii=False))
+    else:
+        click.echo(_format_timeline(chart))
 
 
 def _print_results(results: Results, as_json: bool) -> None:
@@ -249,7 +316,8 @@ def _print_results(results: Results, as_json: bool) -> None:
     for number, hit in enumerate(results, first + 1):
         click.echo(_format_hit(number, hit, color))
     shown = f"{first + 1}-{first + len(results)}" if len(results) else "none"
-    click.echo(f"{results.total} matching articles; showing {shown}.")
+    stories = f" in {results.stories} stories" if results.stories is not None else ""
+    click.echo(f"{results.total} matching articles{stories}; showing {shown}.")
     for name, counts in results.facets.items():
         click.echo(f"{name}: " + (" · ".join(f"{value} ({count})" for value, count in counts) or "—"))
 
@@ -398,7 +466,8 @@ def _format_hit(number: int, hit: Hit, color: bool) -> str:
                           for text, is_match in hit.snippet.parts)
     else:
         snippet = hit.snippet.render("[", "]")
-    lines = [f"{number:>2}. {title}", f"    {' · '.join(d for d in details if d)}  (score {hit.score:.2f})"]
+    similar = f"  +{hit.duplicates} similar" if hit.duplicates else ""
+    lines = [f"{number:>2}. {title}", f"    {' · '.join(d for d in details if d)}  (score {hit.score:.2f}){similar}"]
     if snippet:
         lines.append(f"    {snippet}")
     return "\n".join(lines) + "\n"
@@ -428,4 +497,27 @@ def _format_stats(summary: IndexStats) -> str:
         f"{'sources:':<12}{sources}",
         f"{'published:':<12}{dates}",
         f"{'size:':<12}{summary.size_bytes / 1e6:.1f} MB",
+        f"{'grouped:':<12}{summary.grouped_documents} documents have near-duplicates, in {summary.groups} groups",
+        *(f"{'' if number else 'largest:':<12}{size} documents: {title}"
+          for number, (_, size, title) in enumerate(summary.largest_groups)),
     ])
+
+
+def _format_timeline(chart: Timeline) -> str:
+    """One line per period: label, a bar scaled to the busiest period, the count; fits CHART_WIDTH columns."""
+    if not chart.periods:
+        return f"No dated articles match ({chart.total} matching, {chart.undated} undated)."
+    label_width = max(len(label) for label, _ in chart.periods)
+    count_width = max(len(str(count)) for _, count in chart.periods)
+    bar_width = CHART_WIDTH - label_width - count_width - 3
+    peak = max(count for _, count in chart.periods)
+    lines = []
+    for label, count in chart.periods:
+        bar = "█" * round(count / peak * bar_width) if peak else ""
+        if count and not bar:
+            bar = "▏"  # a period with matches never looks empty
+        lines.append(f"{label:<{label_width}} {bar:<{bar_width}} {count:>{count_width}}".rstrip())
+    busiest = max(chart.periods, key=lambda period: period[1])[0]
+    undated = f", {chart.undated} undated" if chart.undated else ""
+    lines.append(f"{chart.total} matching articles (every copy counted){undated}; busiest {chart.by}: {busiest}.")
+    return "\n".join(lines)

@@ -45,8 +45,9 @@ def date_bucket(day: dt.date, unit: str) -> str:
     return f"{day.year:04d}"
 
 
-def count_facets(names: Sequence[str], documents: Iterable[Mapping]) -> dict[str, tuple[tuple[str, int], ...]]:
-    """Facet name -> ((value, count), ...), most frequent first, ties by value; at most FACET_VALUES each.
+def count_facets(names: Sequence[str], documents: Iterable[Mapping],
+                 kept: int | None = FACET_VALUES) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Facet name -> ((value, count), ...), most frequent first, ties by value; at most ``kept`` each (None: all).
 
     ``documents`` yields, per matching document, its field values: a string or a list of
     strings for source, authors, language and categories, a date (or None) for published.
@@ -64,5 +65,5 @@ def count_facets(names: Sequence[str], documents: Iterable[Mapping]) -> dict[str
             if isinstance(values, str):
                 values = (values,)
             counter.update({value for value in values if value})
-    return {name: tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:FACET_VALUES])
+    return {name: tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:kept])
             for name, counter in counters.items()}

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import generations, spelling, synonyms
+from . import duplicates, generations, spelling, synonyms
 from . import query as query_language
-from .article import Article
+from .article import Article, to_utc_naive
 from . import engines
+from .duplicates import Groups
 from .engines.base import Engine, SearchRequest
 from .errors import IndexExists, IndexNotFound, NewsearchError, QuerySyntaxError
 from .lock import WriteLock
@@ -24,6 +25,9 @@ from .manifest import FileEntry, Manifest
 from .dates import parse_bound
 from .results import Results, Snippet
 from .snippets import SNIPPET_CHARS
+from .timeline import Timeline, make_timeline
+
+LARGEST_GROUPS = 5  # groups listed by stats
 
 if TYPE_CHECKING:  # reading files is imported only by what writes: a query starts faster
     from .indexer import Progress, UpdateReport
@@ -42,6 +46,9 @@ class IndexStats:
     last_published: dt.date | None = None
     size_bytes: int = 0
     corpus: tuple[str, ...] = ()
+    grouped_documents: int = 0  # documents with at least one near-duplicate
+    groups: int = 0  # near-duplicate groups (of two or more documents)
+    largest_groups: tuple[tuple[str, int, str], ...] = ()  # (group, documents, title of one of them), largest first
 
     def to_dict(self) -> dict:
         """JSON-ready values."""
@@ -50,6 +57,9 @@ class IndexStats:
             "first_published": self.first_published.isoformat() if self.first_published else None,
             "last_published": self.last_published.isoformat() if self.last_published else None,
             "size_bytes": self.size_bytes, "corpus": list(self.corpus),
+            "grouped_documents": self.grouped_documents, "groups": self.groups,
+            "largest_groups": [{"group": group, "documents": size, "title": title}
+                               for group, size, title in self.largest_groups],
         }
 
 
@@ -186,8 +196,9 @@ class Index:
             generation = generations.new(folder)
             try:
                 writer = engine_class.create(generation, engine_options)
-                manifest = Manifest()
-                report = _writing(folder, lambda: update(writer, manifest, roots, progress, workers=workers))
+                manifest, groups = Manifest(), Groups()
+                report = _writing(folder, lambda: update(writer, manifest, groups, roots, progress, workers=workers))
+                groups.save(generation)
                 manifest.save(generation)
                 _settled(writer)
                 writer.activate()
@@ -251,18 +262,21 @@ class Index:
     def add(self, records: Iterable[Article | Mapping], wait: float = 0.0) -> int:
         """Add articles, or dicts with the JSON fields (``id`` required); an existing id is replaced."""
         articles = [record if isinstance(record, Article) else _record_article(record) for record in records]
-        with WriteLock(self.folder, wait):
-            engine = self._engine_for_live()
-            _writing(self.folder, lambda: engine.write(articles, ()))
-            _settled(engine)
+        self._write(list({article.id: article for article in articles}.values()), (), wait)  # the last of an id wins
         return len(articles)
 
     def delete(self, ids: Iterable[str], wait: float = 0.0) -> None:
         """Remove the articles with these ids (unknown ids are ignored)."""
-        ids = list(ids)
+        self._write((), list(ids), wait)
+
+    def _write(self, articles: list[Article], ids: list[str], wait: float) -> None:
+        """One engine write of upserts and deletes, near-duplicate groups kept in step and saved after it."""
         with WriteLock(self.folder, wait):
             engine = self._engine_for_live()
-            _writing(self.folder, lambda: engine.write((), ids))
+            generation = generations.live(self.folder)
+            groups = Groups.load(generation)
+            _writing(self.folder, lambda: duplicates.write(engine, groups, articles, ids))
+            _writing(self.folder, lambda: groups.save(generation))
             _settled(engine)
 
     def update(self, corpus=None, progress: Progress | None = None, dry_run: bool = False,
@@ -291,8 +305,10 @@ class Index:
             roots = resolve_roots(names)
             if not dry_run:
                 _redo_unfinished(engine, manifest, roots)
-            report = _writing(self.folder, lambda: update(engine, manifest, roots, progress, dry_run, workers))
+            groups = Groups() if dry_run else Groups.load(generation)
+            report = _writing(self.folder, lambda: update(engine, manifest, groups, roots, progress, dry_run, workers))
             if not dry_run:
+                _writing(self.folder, lambda: groups.save(generation))
                 _writing(self.folder, lambda: manifest.save(generation))
                 _settled(engine)
         return report
@@ -321,9 +337,13 @@ class Index:
     def query(self, text: str, limit: int = 10, page: int = 1, sort: str = "relevance",
               since: str | dt.date | None = None, until: str | dt.date | None = None,
               source: str | Iterable[str] | None = None, facets: Iterable[str] = (),
-              snippets: bool = True, snippet_chars: int = SNIPPET_CHARS) -> Results:
+              snippets: bool = True, snippet_chars: int = SNIPPET_CHARS, collapse: bool = True) -> Results:
         """Ranked hits with snippets for a query; iterate the result for the hits, ``.total`` for the count.
 
+        With ``collapse`` (the default) near-duplicates show as one story: the best-ranked
+        copy is the hit, ``Hit.duplicates`` counts the other matching copies, pages are
+        pages of stories and ``.stories`` counts them; ``.total`` and facets count documents.
+        ``collapse=False`` lists every copy.
         ``since``/``until`` take dates, ``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD`` or relative
         ``7d``, ``2w``, ``3m``, ``1y``; ``source`` keeps only hits from these sources.
         ``facets`` names counts to make over all matching articles (``source``, ``author``,
@@ -334,28 +354,60 @@ class Index:
         if not isinstance(text, str):
             raise QuerySyntaxError(f"the query must be text, not {type(text).__name__}")
         request = _request(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
-                           facets=facets, snippets=snippets, snippet_chars=snippet_chars)
+                           facets=facets, snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
         return self._reading(lambda engine: self._search(engine, request))
 
     def similar(self, id: str, limit: int = 10, page: int = 1, since: str | dt.date | None = None,
                 until: str | dt.date | None = None, source: str | Iterable[str] | None = None,
                 facets: Iterable[str] = (), snippets: bool = True,
-                snippet_chars: int = SNIPPET_CHARS) -> Results:
+                snippet_chars: int = SNIPPET_CHARS, collapse: bool = True) -> Results:
         """Articles like the one with this id (more like this), found by its most telling words; not itself.
 
-        Options as for ``query``; ArticleNotFound when no article has this id.
+        Options as for ``query`` (near-duplicates collapsed by default); ArticleNotFound when
+        no article has this id. Its own near-duplicates: ``duplicates``.
         """
         request = _request(None, limit=limit, page=page, since=since, until=until, source=source,
-                           facets=facets, snippets=snippets, snippet_chars=snippet_chars)
-        results = self._reading(lambda engine: engine.similar(id, request, query_language.SIMILAR_TERMS))
+                           facets=facets, snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
+        results = self._reading(lambda engine: engine.similar(id, _collapsible(request, engine),
+                                                              query_language.SIMILAR_TERMS))
         if results is None:
             raise ArticleNotFound(f"no article with id '{id}' in '{self.folder}'")
         return results
+
+    def duplicates(self, id: str) -> list[Article]:
+        """The other versions of this article's story (its near-duplicates), oldest first, undated last.
+
+        ArticleNotFound when no article has this id; an empty list when it has no near-duplicates.
+        """
+        article = self.get(id)
+        members = Groups.load(generations.live(self.folder)).group_members(article.group) - {id}
+        found = [other for other in (self._reading(lambda engine, m=m: engine.get(m)) for m in members)
+                 if other is not None and other.group == article.group]
+        return sorted(found, key=lambda other: (other.published is None, _sort_moment(other), other.id))
+
+    def timeline(self, text: str, by: str = "week", since: str | dt.date | None = None,
+                 until: str | dt.date | None = None, source: str | Iterable[str] | None = None) -> Timeline:
+        """How many articles match a query per day, week, month or year, from the first period with a
+        match to the last, empty periods as zero (``Timeline.periods``). Counts documents, every copy
+        of a story included (a story republished often weighs more, as it did in the news).
+
+        Filters as for ``query``; QuerySyntaxError for bad input, including an unknown ``by``.
+        """
+        if by not in ("day", "week", "month", "year"):
+            raise QuerySyntaxError(f"by must be one of day, week, month, year, not {by!r}")
+        if not isinstance(text, str):
+            raise QuerySyntaxError(f"the query must be text, not {type(text).__name__}")
+        request = dataclasses.replace(
+            _request(text, limit=1, since=since, until=until, source=source, facets=[f"published:{by}"],
+                     snippets=False), facet_values=None)
+        results = self._reading(lambda engine: engine.search(self._expanded(request, request.text)))
+        return make_timeline(by, results.total, results.facets[f"published:{by}"])
 
     def _search(self, engine: Engine, request) -> Results:
         if engine.count() == 0:
             raise IndexNotFound(f"the index in '{self.folder}' holds no documents; "
                                 "run 'newsearch index CORPUS' to fill it")
+        request = _collapsible(request, engine)
         results = engine.search(self._expanded(request, request.text))
         if results.total >= spelling.FEW_HITS:
             return results
@@ -405,9 +457,18 @@ class Index:
         counts = self._reading(lambda engine: engine.stats())
         generation = generations.live(self.folder)
         size = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file())
-        return IndexStats(path=str(self.folder), engine=self._engine_name, documents=counts.documents, sources=counts.sources,
+        groups = Groups.load(generation)
+        largest = []
+        for group, members in groups.largest(LARGEST_GROUPS):
+            titles = sorted(article.title for article in (self._reading(lambda engine, m=m: engine.get(m))
+                                                          for m in groups.group_members(group)) if article)
+            largest.append((group, members, titles[0] if titles else ""))
+        return IndexStats(path=str(self.folder), engine=self._engine_name, documents=counts.documents,
+                          sources=counts.sources,
                           first_published=counts.first_published, last_published=counts.last_published,
-                          size_bytes=size, corpus=tuple(Manifest.load(generation).sources))
+                          size_bytes=size, corpus=tuple(Manifest.load(generation).sources),
+                          grouped_documents=groups.grouped_documents(), groups=groups.group_count(),
+                          largest_groups=tuple(largest))
 
 
 def _check_can_create(folder: Path, overwrite: bool) -> None:
@@ -423,6 +484,11 @@ def _live_manifest(folder: Path) -> Manifest:
         return Manifest.load(generations.live(folder))
     except IndexNotFound:
         return Manifest()
+
+
+def _collapsible(request: SearchRequest, engine: Engine) -> SearchRequest:
+    """The request as ``engine`` can answer it: every copy listed where it cannot collapse near-duplicates."""
+    return request if engine.collapses or not request.collapse else dataclasses.replace(request, collapse=False)
 
 
 def _live_engine(folder: Path) -> tuple[str, dict]:
@@ -504,6 +570,11 @@ def _request(text: str | None, *, source, facets, since, until, **options) -> Se
         text, sources=[source] if isinstance(source, str) else list(source or ()),
         facets=[facets] if isinstance(facets, str) else facets,
         since=_bound("since", since, end=False), until=_bound("until", until, end=True), **options)
+
+
+def _sort_moment(article: Article) -> dt.datetime:
+    """A publication date comparable with any other (undated: the earliest moment)."""
+    return to_utc_naive(article.published) if article.published else dt.datetime.min
 
 
 def _bound(name: str, value: str | dt.date | None, *, end: bool) -> dt.datetime | None:

@@ -12,7 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import duplicates
 from .article import Article
+from .duplicates import Groups
 from .engines.base import Engine
 from .errors import NewsearchError
 from .manifest import FileEntry, Manifest
@@ -149,11 +151,12 @@ def resolve_roots(names: list[str | os.PathLike]) -> list[Path]:
     return roots
 
 
-def update(engine: Engine, manifest: Manifest, roots: list[Path], progress: Progress | None = None,
+def update(engine: Engine, manifest: Manifest, groups: Groups, roots: list[Path], progress: Progress | None = None,
            dry_run: bool = False, workers: int = 1) -> UpdateReport:
     """Read what changed under ``roots`` since ``manifest`` and apply it to ``engine`` in one write.
 
-    The manifest is updated in place (the caller saves it after the write); with
+    The manifest and the near-duplicate ``groups`` are updated in place (the caller
+    saves them after the write); with
     ``dry_run`` nothing is written and the returned report says what would change.
     ``workers`` above 1 reads files in that many spawned processes (see _streams).
     """
@@ -164,7 +167,7 @@ def update(engine: Engine, manifest: Manifest, roots: list[Path], progress: Prog
             pass
         deletes = list(run.deletes())
     else:
-        engine.write(run.upserts(), run.deletes())
+        duplicates.write(engine, groups, run.upserts(), run.deletes())
         deletes = run.deleted
     for root in roots:
         if str(root) not in manifest.sources:
@@ -248,12 +251,12 @@ class _Run:
             return
         old = entry.records if entry else {}
         records = {}
-        duplicates: list[list[str]] = []
+        repeated: list[list[str]] = []
         for article in stream.articles:
             owner = self.owners.setdefault(article.id, pending.key)
             if owner != pending.key or article.id in records:
                 other = owner if owner != pending.key else "the same file"
-                duplicates.append([stream.path, f"duplicate id '{article.id}' (also given by {other}); not indexed"])
+                repeated.append([stream.path, f"duplicate id '{article.id}' (also given by {other}); not indexed"])
                 continue
             digest = article.content_hash or stream.content_hash
             records[article.id] = digest
@@ -267,7 +270,7 @@ class _Run:
             self.upserted.add(article.id)
             self.warnings.extend(article.warnings)
             yield article
-        errors = [[error.path, error.reason] for error in stream.errors] + duplicates
+        errors = [[error.path, error.reason] for error in stream.errors] + repeated
         if entry is not None and not records:
             # Unreadable now: keep the documents it gave last time, and say why on every run until it changes.
             entry.size, entry.mtime_ns, entry.errors = stat.st_size, stat.st_mtime_ns, errors

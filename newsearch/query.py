@@ -32,7 +32,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 def build_request(text: str | None, *, limit: int = 10, page: int = 1, sort: str = "relevance",
                   since: dt.datetime | None = None, until: dt.datetime | None = None,
                   sources: Iterable[str] = (), facets: Iterable[str] = (), snippets: bool = True,
-                  snippet_chars: int = SNIPPET_CHARS) -> SearchRequest:
+                  snippet_chars: int = SNIPPET_CHARS, collapse: bool = False) -> SearchRequest:
     """A SearchRequest after checking the query text and options; QuerySyntaxError says what is wrong.
 
     ``text`` None makes a request that is not a text query (``similar``): only its options are checked.
@@ -52,6 +52,8 @@ def build_request(text: str | None, *, limit: int = 10, page: int = 1, sort: str
         raise QuerySyntaxError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
     if not 1 <= page <= MAX_PAGE:
         raise QuerySyntaxError(f"page must be between 1 and {MAX_PAGE}, not {page}")
+    if not isinstance(collapse, bool):
+        raise QuerySyntaxError(f"collapse must be True or False, not {collapse!r}")
     if sort not in SORTS:
         raise QuerySyntaxError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     if since and until and since > until:
@@ -60,7 +62,7 @@ def build_request(text: str | None, *, limit: int = 10, page: int = 1, sort: str
         raise QuerySyntaxError(f"snippet_chars must be at least {MIN_SNIPPET_CHARS}, not {snippet_chars}")
     return SearchRequest(text=text or "", limit=limit, page=page, sort=sort, since=since, until=until,
                          sources=tuple(s for s in sources if s.strip()), facets=check_facets(facets),
-                         snippets=snippets, snippet_chars=snippet_chars)
+                         snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
 
 
 _PROTECTED = re.compile(r'"[^"]*"|(?<![\w.\-/])[A-Za-z_]\w*:(?:"[^"]*"|\[[^\]]*\]|\{[^}]*\}|\([^)]*\)|\S+)')

@@ -55,6 +55,8 @@ class Hit:
     authors: tuple[str, ...]
     language: str
     snippet: Snippet
+    group: str = ""  # the near-duplicate group: the same story as every hit with this group
+    duplicates: int = 0  # with collapsing: how many other matching documents of the group this hit stands for
 
     def to_dict(self) -> dict:
         """The hit as JSON-ready values; the snippet as escaped HTML with ``<b>`` marks."""
@@ -69,12 +71,18 @@ class Hit:
             "authors": list(self.authors),
             "language": self.language,
             "snippet": self.snippet.html(),
+            "group": self.group,
+            "duplicates": self.duplicates,
         }
 
 
 @dataclass(frozen=True)
 class Results:
     """One page of hits and the number of documents that matched in all; iterating yields the hits.
+
+    ``total`` counts matching documents (every copy); when the query collapsed
+    near-duplicates, ``stories`` counts matching groups (each story once) and pages
+    are pages of stories; otherwise ``stories`` is None. Facets count documents.
 
     ``facets`` maps each facet asked for (``source``, ``author``, ``language``,
     ``category``, ``published:day|week|month|year``) to ``(value, count)`` pairs over
@@ -91,6 +99,7 @@ class Results:
     facets: FacetCounts = field(default_factory=dict)
     suggestion: str | None = None
     ran_suggestion: bool = False
+    stories: int | None = None
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)
@@ -107,6 +116,7 @@ class Results:
                 **self.summary()}
 
     def summary(self) -> dict:
-        """Total, facets (name -> {value: count}) and suggestion as JSON-ready values."""
-        return {"total": self.total, "facets": {name: dict(counts) for name, counts in self.facets.items()},
+        """Total, stories, facets (name -> {value: count}) and suggestion as JSON-ready values."""
+        return {"total": self.total, "stories": self.stories,
+                "facets": {name: dict(counts) for name, counts in self.facets.items()},
                 "suggestion": self.suggestion, "ran_suggestion": self.ran_suggestion}

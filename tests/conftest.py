@@ -28,6 +28,11 @@ def not_on_typesense(reason: str):
     return pytest.mark.skipif(ON_TYPESENSE, reason=f"the typesense engine refuses {reason} (docs/scale-out.md)")
 
 
+# The typesense engine groups near-duplicates but does not collapse them yet: it lists every copy.
+needs_collapsing = pytest.mark.skipif(
+    ON_TYPESENSE, reason="the typesense engine does not collapse near-duplicates yet; it lists every copy (README, Engines)")
+
+
 @pytest.fixture(scope="session", autouse=True)
 def typesense_node(tmp_path_factory, request):
     """With NEWSEARCH_ENGINE=typesense: one real Typesense node for the whole run, its address and key in

@@ -17,7 +17,9 @@ from pathlib import Path
 import pytest
 
 from newsearch import Index, IndexLocked
+from newsearch import generations
 from newsearch.cli import cli
+from newsearch.duplicates import Groups
 from newsearch.lock import WriteLock
 from conftest import ROOT
 
@@ -316,19 +318,22 @@ def test_killed_runs_never_break_the_index(tmp_path):
     assert _leftovers(next(folder.glob("gen-*"))) == []
     Index.build(tmp_path / "fresh", corpus)
     assert snapshot(folder) == snapshot(tmp_path / "fresh")
+    with Index.open(folder) as ix:  # the near-duplicate groups saved agree with the engine's documents
+        held = {article.id: article.group for article in ix.articles()}
+    assert Groups.load(generations.live(folder)).group_of == held
 
 
 def _leftovers(generation: Path) -> list[str]:
     """Files in a generation folder that belong to no committed part of the index."""
     if (generation / "engine.json").exists():  # typesense: the data is in the cluster
-        return [p.name for p in generation.iterdir() if p.name not in ("engine.json", "manifest.json")]
+        return [p.name for p in generation.iterdir() if p.name not in ("engine.json", "manifest.json", "duplicates.pickle")]
     if (generation / "meta.json").exists():  # tantivy: the segments meta.json lists, and its own bookkeeping
         segments = {segment["segment_id"].replace("-", "") for segment in
                     json.loads((generation / "meta.json").read_text())["segments"]}
-        return [p.name for p in generation.iterdir() if p.name not in ("meta.json", ".managed.json", "manifest.json")
+        return [p.name for p in generation.iterdir() if p.name not in ("meta.json", ".managed.json", "manifest.json", "duplicates.pickle")
                 and not p.name.startswith(".tantivy") and p.name.split(".")[0] not in segments]
     return [p.name for p in generation.iterdir()
-            if not re.fullmatch(r"MAIN_\w+\.seg|_MAIN_\d+\.toc|MAIN_WRITELOCK|manifest\.json", p.name)]
+            if not re.fullmatch(r"MAIN_\w+\.seg|_MAIN_\d+\.toc|MAIN_WRITELOCK|manifest\.json|duplicates\.pickle", p.name)]
 
 
 def _reading_workers() -> set[int]:

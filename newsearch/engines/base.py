@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from ..article import Article
+from ..facets import FACET_VALUES
 from ..results import Results, Snippet
 from ..snippets import SNIPPET_CHARS
 
@@ -28,6 +29,8 @@ class SearchRequest:
     facets: tuple[str, ...] = ()  # checked names from newsearch.facets: source, author, published:month, ...
     snippets: bool = True
     snippet_chars: int = SNIPPET_CHARS  # about the most characters of a snippet
+    collapse: bool = False  # one hit per near-duplicate group (see Engine.search)
+    facet_values: int | None = FACET_VALUES  # values kept per facet, most frequent first; None keeps all
 
 
 @dataclass(frozen=True)
@@ -51,15 +54,31 @@ class Engine(Protocol):
     and ``discard(folder, options)`` (drop the data of a generation being removed).
     """
 
+    collapses: bool  # True when ``search`` and ``similar`` can collapse near-duplicates (request.collapse)
+
     def activate(self) -> None:
         """Called just before this generation goes live: point names shared with other apps at it
         (nothing to do for an engine whose data lives in the generation folder)."""
 
     def write(self, upserts: Iterable[Article], deletes: Iterable[str]) -> None:
-        """Replace or add ``upserts`` (same id = replace) and remove ``deletes``, as one transaction."""
+        """Replace or add ``upserts`` (same id = replace) and remove ``deletes``, as one transaction.
+
+        Each article's ``group`` (its near-duplicate group, chosen by newsearch.duplicates)
+        is indexed as a keyword that is stored, returned by ``get`` and read per document
+        at query time for collapsing. An empty group is a group of the document alone.
+        ``deletes`` is read after every upsert has been taken.
+        """
 
     def search(self, request: SearchRequest) -> Results:
-        """One page of ranked hits with snippets."""
+        """One page of ranked hits with snippets.
+
+        With ``request.collapse`` the page lists stories, not copies: of all matching
+        documents sharing a group, only the best-ranked (by the request's sort) is a hit,
+        with ``Hit.duplicates`` the number of the group's other matching documents;
+        paging counts stories; ``Results.stories`` is the number of matching groups and
+        ``Results.total`` still the number of matching documents; facets count documents.
+        Every hit carries ``Hit.group``, collapsed or not.
+        """
 
     def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
         """Articles like this one (None if no such id), searched by its ``terms`` most telling words,

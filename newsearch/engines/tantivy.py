@@ -20,7 +20,7 @@ import tantivy
 
 from ..article import Article
 from ..errors import IndexLocked, IndexNotFound, NewsearchError
-from ..facets import FACET_VALUES, FIELD_FACETS
+from ..facets import FIELD_FACETS
 from ..results import Hit, Results, Snippet
 from ..snippets import make_snippet, mark_all, match_spans
 from ..spelling import edit_distance
@@ -37,6 +37,8 @@ Occur = tantivy.Occur
 
 class TantivyEngine:
     """An index in a folder of tantivy segment files."""
+
+    collapses = True
 
     def __init__(self, index: tantivy.Index, folder: Path):
         self._index = index
@@ -192,6 +194,27 @@ class TantivyEngine:
         searcher = translator.searcher
         condition = self._filter(request)
         tiers = [self._within(tier, condition) for tier in tiers if tier is not None]
+        if request.collapse:
+            hits, total, stories, copies = self._stories(searcher, tiers, request)
+        else:
+            hits, total = self._copies(searcher, tiers, request)
+            stories, copies = None, Counter()
+        facets = self._facets(searcher, tiers, request) if request.facets and tiers else {}
+        marks: dict[str, Marks] = {}
+        shown = []
+        for score, stored in hits:
+            snippet = Snippet()
+            if request.snippets:
+                language = stored.get("analysis", analysis.DEFAULT_LANGUAGE)
+                if language not in marks:
+                    marks[language] = marks_for(language)
+                snippet = _snippet(stored.get("body", ""), language, marks[language], request.snippet_chars)
+            shown.append(_hit(stored, 0.0 if request.sort == "date" else score, snippet,
+                              copies[_group_key(stored)] - 1 if request.collapse else 0))
+        return Results(tuple(shown), total, request.page, request.limit, facets, stories=stories)
+
+    def _copies(self, searcher: tantivy.Searcher, tiers: list, request: SearchRequest) -> tuple[list, int]:
+        """One page of every matching document, tier after tier, and how many match."""
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
         hits: list[tuple[float, dict]] = []
         total = 0
@@ -203,18 +226,41 @@ class TantivyEngine:
             ranked, count = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
             hits.extend(ranked[max(first - total, 0):max(stop - total, 0)])
             total += count
-        facets = self._facets(searcher, tiers, request.facets) if request.facets and tiers else {}
-        marks: dict[str, Marks] = {}
-        shown = []
-        for score, stored in hits:
-            snippet = Snippet()
-            if request.snippets:
-                language = stored.get("analysis", analysis.DEFAULT_LANGUAGE)
-                if language not in marks:
-                    marks[language] = marks_for(language)
-                snippet = _snippet(stored.get("body", ""), language, marks[language], request.snippet_chars)
-            shown.append(_hit(stored, 0.0 if request.sort == "date" else score, snippet))
-        return Results(tuple(shown), total, request.page, request.limit, facets)
+        return hits, total
+
+    def _stories(self, searcher: tantivy.Searcher, tiers: list, request: SearchRequest):
+        """A page of stories: (hits, matching documents, matching groups, group -> matching documents).
+
+        Each tier is ranked as without collapsing and read from the top, keeping the first
+        document of each group not seen before; when that gives too few stories, more of
+        the tier is ranked (four times as many each round). Copies per group come from a
+        terms aggregation over the group keys of every match.
+        """
+        first, stop = (request.page - 1) * request.limit, request.page * request.limit
+        picked: list[tuple[float, dict]] = []
+        copies: Counter = Counter()
+        total = 0
+        for tier in tiers:
+            counted = searcher.aggregate(tier, {"groups": {"terms": {"field": "group_key", "size": ALL}}})
+            in_tier = Counter({bucket["key"]: bucket["doc_count"] for bucket in counted["groups"]["buckets"]})
+            total += sum(in_tier.values())
+            need = stop - len(picked)
+            wanted = max(need * 2, 1)
+            while need > 0:
+                ranked, count = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
+                found, groups = [], set(copies) | {_group_key(stored) for _, stored in picked}
+                for hit in ranked:
+                    if _group_key(hit[1]) not in groups:
+                        groups.add(_group_key(hit[1]))
+                        found.append(hit)
+                        if len(found) == need:
+                            break
+                if len(found) == need or wanted >= count:
+                    picked.extend(found)
+                    break
+                wanted *= 4
+            copies.update(in_tier)
+        return picked[first:stop], total, len(copies), copies
 
     def _ranked(self, searcher: tantivy.Searcher, tier, wanted: int, *, by_date: bool) -> tuple[list, int]:
         """The first ``wanted`` hits of one tier and how many it matches; equal scores ranked by id."""
@@ -258,8 +304,9 @@ class TantivyEngine:
         return tantivy.Query.boolean_query([(Occur.Must, tier), (Occur.Must, tantivy.Query.const_score_query(
             condition, 0.0))])
 
-    def _facets(self, searcher: tantivy.Searcher, tiers: list, names: tuple[str, ...]) -> dict:
+    def _facets(self, searcher: tantivy.Searcher, tiers: list, request: SearchRequest) -> dict:
         """Facet counts over every document the tiers match, filters applied."""
+        names = request.facets
         matching = tiers[0] if len(tiers) == 1 else tantivy.Query.boolean_query(
             [(Occur.Should, tier) for tier in tiers])
         fields = {name: (analysis.DATE_BUCKETS[name.split(":", 1)[1]] if name.startswith("published:")
@@ -269,7 +316,7 @@ class TantivyEngine:
         facets = {}
         for number, name in enumerate(names):
             buckets = [(bucket["key"], bucket["doc_count"]) for bucket in counted[f"facet{number}"]["buckets"]]
-            facets[name] = tuple(sorted(buckets, key=lambda item: (-item[1], item[0]))[:FACET_VALUES])
+            facets[name] = tuple(sorted(buckets, key=lambda item: (-item[1], item[0]))[:request.facet_values])
         return facets
 
     def variants(self, word: str, distance: int) -> tuple[str, dict[str, int]]:
@@ -362,8 +409,13 @@ def _spans(text: str, language: str, marks: Marks) -> list:
     return match_spans(tokens, words, phrases)
 
 
-def _hit(stored: dict, score: float, snippet: Snippet) -> Hit:
+def _group_key(stored: dict) -> str:
+    """The key a document is collapsed by: its group, or itself when it has none."""
+    return analysis.group_key(stored.get("group", ""), stored["id"])
+
+
+def _hit(stored: dict, score: float, snippet: Snippet, duplicates: int) -> Hit:
     article = analysis.article_of(stored)
     return Hit(id=article.id, score=float(score), title=article.title, source=article.source,
                published=article.published, url=article.url, path=article.path, authors=article.authors,
-               language=article.language, snippet=snippet)
+               language=article.language, snippet=snippet, group=article.group, duplicates=duplicates)

@@ -85,6 +85,7 @@ def build_schema() -> tantivy.Schema:
     """The tantivy schema of a newsearch index."""
     builder = tantivy.SchemaBuilder()
     builder.add_text_field("id", stored=True, fast=True, tokenizer_name="raw")
+    builder.add_text_field("group_key", fast=True, tokenizer_name="raw", index_option="basic")  # see group_key
     for language in STEMMERS:
         for name in TEXT_FIELDS:
             builder.add_text_field(text_field(name, language), tokenizer_name=f"ns_{language}")
@@ -106,6 +107,7 @@ def document(article: Article) -> tantivy.Document:
     language = stemming_language(analysis_language(article.language, article.body or article.title))
     doc = tantivy.Document()
     doc.add_text("id", article.id)
+    doc.add_text("group_key", group_key(article.group, article.id))
     doc.add_text("analysis", language)
     doc.add_text(text_field("title", language), article.title)
     doc.add_text(text_field("body", language), article.body)
@@ -139,12 +141,18 @@ def stored(article: Article) -> dict:
     values = article.to_dict()
     values["published"] = article.published.isoformat() if article.published else None
     values["analysis"] = stemming_language(analysis_language(article.language, article.body or article.title))
+    values["group"] = article.group
     return values
 
 
 def article_of(values: dict) -> Article:
     """The Article back from its stored JSON."""
     return Article.from_dict(values)
+
+
+def group_key(group: str, id: str) -> str:
+    """What a document is collapsed by: its near-duplicate group, or (without one) the document itself."""
+    return f"group:{group}" if group else f"id:{id}"
 
 
 def moment(seconds: int) -> dt.datetime:

@@ -217,7 +217,12 @@ def _retrying(action: Callable, what: str, settings: Settings):
 
 
 class TypesenseEngine:
-    """An index held in one Typesense collection; the generation folder names it."""
+    """An index held in one Typesense collection; the generation folder names it.
+
+    Near-duplicates are grouped (each hit has its group) but not collapsed yet: every copy is listed.
+    """
+
+    collapses = False
 
     def __init__(self, folder: Path, settings: Settings, collection: str, alias: str):
         self._folder = folder
@@ -477,7 +482,7 @@ class TypesenseEngine:
             elif count is None:
                 count = self._search({**params, "per_page": 0})["found"]
             total += count
-        facets = self._facets(plans, request.facets) if request.facets else {}
+        facets = self._facets(plans, request.facets, request.facet_values) if request.facets else {}
         shown = []
         for later, hit in hits:
             stored = json.loads(hit["document"]["article"])
@@ -532,7 +537,7 @@ class TypesenseEngine:
             page += 1
         return hits[offset:offset + stop - start], answer["found"]
 
-    def _facets(self, plans: list[Plan], names: tuple[str, ...]) -> dict:
+    def _facets(self, plans: list[Plan], names: tuple[str, ...], kept: int | None = FACET_VALUES) -> dict:
         """Facet counts over every article the tiers match (a single tier's phrases included)."""
         facet_by = ",".join(FACET_FIELDS[name] for name in names)
         if len(plans) == 1:
@@ -548,13 +553,13 @@ class TypesenseEngine:
             return {name: () for name in names}
         if condition is not True:
             params["filter_by"] = condition
-        found = self._search({**params, "per_page": 0, "facet_by": facet_by, "max_facet_values": FACET_VALUES * 5})
+        found = self._search({**params, "per_page": 0, "facet_by": facet_by, "max_facet_values": 100_000 if kept is None else kept * 5})
         by_field = {facet["field_name"]: facet["counts"] for facet in found.get("facet_counts", ())}
         facets = {}
         for name in names:
             counts = [(count["value"], count["count"]) for count in by_field.get(FACET_FIELDS[name], ())
                       if count["value"]]
-            facets[name] = tuple(sorted(counts, key=lambda item: (-item[1], item[0]))[:FACET_VALUES])
+            facets[name] = tuple(sorted(counts, key=lambda item: (-item[1], item[0]))[:kept])
         return facets
 
     def variants(self, word: str, distance: int) -> tuple[str, dict[str, int]]:
@@ -675,6 +680,7 @@ def document(article: Article, schema=None) -> dict:
     values = article.to_dict()
     values["published"] = article.published.isoformat() if article.published else None
     values["analysis"] = language
+    values["group"] = article.group
     fields = {
         "id": article.id, "key": article.id, "title_text": " ".join(title), "body_text": " ".join(body),
         "words": list(dict.fromkeys(title + body)), "title_words": list(dict.fromkeys(title)),

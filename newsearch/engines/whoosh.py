@@ -38,6 +38,8 @@ _EPOCH = dt.datetime(1970, 1, 1)
 class WhooshEngine:
     """An index in a folder of Whoosh segment files."""
 
+    collapses = True
+
     def __init__(self, index: whoosh_index.Index, folder: Path):
         self._index = index
         self._folder = folder
@@ -143,36 +145,78 @@ class WhooshEngine:
     def _results(self, searcher, tiers: list, request: SearchRequest) -> Results:
         """One page of the tiers' hits, each tier ranked after the one before, with facets and snippets."""
         condition = _filter(request, searcher.schema)
-        first, stop = (request.page - 1) * request.limit, request.page * request.limit
-        hits, total = [], 0
-        for tier in tiers:
-            if len(hits) == stop - first:
-                total += _count(searcher, tier, condition)  # the page is full: later tiers need no ranking
-                continue
-            wanted = max(stop - total, 1)
-            if request.sort == "date":
-                results = _collect(searcher, tier, wanted, condition, by_date=True)
-                ranked = list(results)
-            else:
-                results, ranked = _ranked(searcher, tier, wanted, condition)
-            hits.extend(ranked[max(first - total, 0):max(stop - total, 0)])
-            total += len(results)
-        facets = self._facets(searcher, tiers, condition, request.facets) if request.facets else {}
+        stories, duplicates = None, {}
+        if request.collapse:
+            hits, total, stories, duplicates = self._stories(searcher, tiers, request, condition)
+        else:
+            hits, total = _page(searcher, tiers, request, condition)
+        facets = self._facets(searcher, tiers, condition, request) if request.facets else {}
         marks = Marks.of(tiers[0], "body")
         matched = _terms_in(searcher, tiers[-1], [hit.docnum for hit in hits], "body") if request.snippets else {}
-        return Results(tuple(self._hit(hit, request, marks, matched.get(hit.docnum, set())) for hit in hits),
-                       total, request.page, request.limit, facets)
+        return Results(tuple(self._hit(hit, request, marks, matched.get(hit.docnum, set()),
+                                       duplicates.get(hit.docnum, 0)) for hit in hits),
+                       total, request.page, request.limit, facets, stories=stories)
 
-    def _facets(self, searcher, tiers: list, condition: query.Query | None, names: tuple[str, ...]) -> dict:
+    def _stories(self, searcher, tiers: list, request: SearchRequest, condition):
+        """A page of stories: (hits, matching documents, matching groups, docnum -> other matching copies).
+
+        Each tier is ranked as without collapsing and read from the top, keeping the first
+        document of each group not seen before; when that gives too few stories, more
+        of the tier is ranked (four times as many each round).
+        """
+        key = self._group_keys(searcher)
+        first, stop = (request.page - 1) * request.limit, request.page * request.limit
+        picked, seen, copies, total = [], set(), Counter(), 0
+        for tier in tiers:
+            need = stop - len(picked)
+            wanted = max(need * 2, 1)
+            while True:
+                if need <= 0:
+                    found, docs = [], _matching(searcher, tier, condition)
+                    break
+                if request.sort == "date":
+                    results = _collect(searcher, tier, wanted, condition, by_date=True, record=True)
+                    ranked = list(results)
+                else:
+                    results, ranked = _ranked(searcher, tier, wanted, condition, record=True)
+                docs = results.docs()
+                found, groups = [], set(seen)
+                for hit in ranked[:wanted]:
+                    group = key(hit.docnum)
+                    if group not in groups:
+                        groups.add(group)
+                        found.append(hit)
+                        if len(found) == need:
+                            break
+                if len(found) == need or wanted >= len(docs):
+                    break
+                wanted *= 4
+            picked.extend(found)
+            seen.update(key(hit.docnum) for hit in found)
+            total += len(docs)
+            copies.update(map(key, docs))
+        hits = picked[first:stop]
+        return hits, total, len(copies), {hit.docnum: copies[key(hit.docnum)] - 1 for hit in hits}
+
+    def _group_keys(self, searcher):
+        """docnum -> its group, read once per searcher from the group column (a document without one: itself)."""
+        cached = getattr(self._local, "group_keys", None)
+        if cached is None or cached[0] is not searcher:
+            reader = searcher.reader()
+            column = reader.column_reader("group") if reader.has_column("group") else ()
+            values = [value or docnum for docnum, value in enumerate(column)]
+            values.extend(range(len(values), reader.doc_count_all()))
+            self._local.group_keys = cached = (searcher, values.__getitem__)
+        return cached[1]
+
+    def _facets(self, searcher, tiers: list, condition: query.Query | None, request: SearchRequest) -> dict:
         """Facet counts over every document the tiers match, filters applied."""
         matching: set[int] = set()
         for tier in tiers:
-            matching |= _matching(searcher, tier)
-        if condition is not None:
-            matching &= _matching(searcher, condition)
+            matching |= _matching(searcher, tier, condition)
         column = searcher.reader().column_reader("facets") if searcher.reader().has_column("facets") else None
         documents = (_facet_values(column[docnum]) for docnum in sorted(matching)) if column is not None else ()
-        return count_facets(names, documents)
+        return count_facets(request.facets, documents, request.facet_values)
 
     def _parse(self, text: str) -> tuple[query.Query, query.Query]:
         reader = self._searcher().reader()
@@ -186,7 +230,7 @@ class WhooshEngine:
             self._query_schemas[languages] = build_schema(languages)
         return self._query_schemas[languages]
 
-    def _hit(self, hit, request: SearchRequest, marks: Marks, matched: set[str]) -> Hit:
+    def _hit(self, hit, request: SearchRequest, marks: Marks, matched: set[str], duplicates: int) -> Hit:
         stored = hit.fields()
         snippet = Snippet()
         if request.snippets:
@@ -204,6 +248,8 @@ class WhooshEngine:
             authors=tuple(stored.get("authors") or ()),
             language=stored.get("language", ""),
             snippet=snippet,
+            group=stored.get("group", ""),
+            duplicates=duplicates,
         )
 
     def _spans(self, text: str, fieldname: str, language: str, marks: Marks, matched: set[str]) -> list:
@@ -308,7 +354,7 @@ def _document(article: Article) -> dict:
         "source": article.source, "source_exact": article.source,
         "language": article.language,
         "categories": "\x1f".join(article.categories), "_stored_categories": list(article.categories),
-        "url": article.url, "path": article.path,
+        "url": article.url, "path": article.path, "group": article.group,
         "facets": json.dumps({
             "source": article.source, "authors": list(article.authors), "language": article.language,
             "categories": list(article.categories),
@@ -335,7 +381,7 @@ def _article(stored: dict) -> Article:
         published=_published(stored), authors=tuple(stored.get("authors") or ()),
         source=stored.get("source", ""), url=stored.get("url", ""), language=stored.get("language", ""),
         categories=tuple(stored.get("categories") or ()), path=stored.get("path", ""),
-        warnings=tuple(stored.get("warnings") or ()),
+        warnings=tuple(stored.get("warnings") or ()), group=stored.get("group", ""),
     )
 
 
@@ -358,8 +404,41 @@ def _published(stored: dict) -> dt.date | None:
     return dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
 
 
-def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | None, *, by_date: bool = False):
-    """The top ``limit`` hits of one query.
+def _page(searcher, tiers: list, request: SearchRequest, condition) -> tuple[list, int]:
+    """One page of the tiers' hits (each tier ranked after the one before) and the number of matches."""
+    first, stop = (request.page - 1) * request.limit, request.page * request.limit
+    hits, total = [], 0
+    for tier in tiers:
+        if len(hits) == stop - first:
+            total += _count(searcher, tier, condition)  # the page is full: later tiers need no ranking
+            continue
+        wanted = max(stop - total, 1)
+        if request.sort == "date":
+            results = _collect(searcher, tier, wanted, condition, by_date=True)
+            ranked = list(results)
+        else:
+            results, ranked = _ranked(searcher, tier, wanted, condition)
+        hits.extend(ranked[max(first - total, 0):max(stop - total, 0)])
+        total += len(results)
+    return hits, total
+
+
+class _RecordingTopCollector(collectors.TopCollector):
+    """whoosh's TopCollector that also keeps the number of every matching document (``results.docs()``)."""
+
+    def collect(self, sub_docnum):
+        self.docset.add(self.offset + sub_docnum)
+        return super().collect(sub_docnum)
+
+    def results(self):
+        results = super().results()
+        results.docset = self.docset
+        return results
+
+
+def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | None, *, by_date: bool = False,
+             record: bool = False):
+    """The top ``limit`` hits of one query; with ``record``, ``results.docs()`` is every (filtered) match.
 
     whoosh's default top-N collector prunes sub-queries it judges unable to reach the
     current minimum score, and in whoosh-reloaded 2.7.5 that misjudges sums over title
@@ -368,7 +447,8 @@ def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | N
     if by_date:
         collector = collectors.SortingCollector("recency", limit=limit)
     else:
-        collector = collectors.TopCollector(limit, usequality=False, replace=0)
+        collector = (_RecordingTopCollector if record else collectors.TopCollector)(limit, usequality=False,
+                                                                                   replace=0)
     if condition is not None:
         collector = collectors.FilterCollector(collector, condition)
     searcher.search_with_collector(tier, collector)
@@ -377,13 +457,18 @@ def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | N
 
 def _count(searcher, tier: query.Query, condition: query.Query | None) -> int:
     """How many documents a query matches, without scoring them."""
-    found = _matching(searcher, tier)
+    return len(_matching(searcher, tier, condition))
+
+
+def _matching(searcher, tier: query.Query, condition: query.Query | None) -> set[int]:
+    """The numbers of the documents a query matches, filters applied, without scoring them."""
+    found = _posting_set(searcher, tier)
     if condition is not None:
-        found &= _matching(searcher, condition)
-    return len(found)
+        found &= _posting_set(searcher, condition)
+    return found
 
 
-def _matching(searcher, node: query.Query) -> set[int]:
+def _posting_set(searcher, node: query.Query) -> set[int]:
     """The documents a query matches, as a set: words, their unions, intersections and exclusions are
     worked out from posting lists as sets (3x faster on Reuters queries than whoosh's matchers, which step
     through every document in Python); other parts (phrases, ranges, patterns) are asked of whoosh.
@@ -396,13 +481,13 @@ def _matching(searcher, node: query.Query) -> set[int]:
     if isinstance(node, FieldsTerm) or type(node) is query.Or:
         found: set[int] = set()
         for child in node.subqueries:
-            found |= _matching(searcher, child)
+            found |= _posting_set(searcher, child)
         return found
     if type(node) is query.And and node.subqueries:
-        parts = sorted((_matching(searcher, child) for child in node.subqueries), key=len)
+        parts = sorted((_posting_set(searcher, child) for child in node.subqueries), key=len)
         return parts[0].intersection(*parts[1:])
     if isinstance(node, query.AndNot):
-        return _matching(searcher, node.a) - _matching(searcher, node.b)
+        return _posting_set(searcher, node.a) - _posting_set(searcher, node.b)
     return set(searcher.docs_for_query(node))
 
 
@@ -442,7 +527,7 @@ def _leaf_terms(node: query.Query, reader) -> Iterator[tuple[str, bytes]]:
         yield from _leaf_terms(child, reader)
 
 
-def _ranked(searcher, tier: query.Query, wanted: int, condition: query.Query | None):
+def _ranked(searcher, tier: query.Query, wanted: int, condition: query.Query | None, record: bool = False):
     """Hits by score, equal scores by id.
 
     Position on disk differs between an updated index and a fresh build, and must not
@@ -450,10 +535,10 @@ def _ranked(searcher, tier: query.Query, wanted: int, condition: query.Query | N
     one wanted is collected before choosing.
     """
     limit = wanted * 2
-    results = _collect(searcher, tier, limit, condition)
+    results = _collect(searcher, tier, limit, condition, record=record)
     while len(results.top_n) == limit and _rounded(results.score(wanted - 1)) == _rounded(results.score(limit - 1)):
         limit *= 4
-        results = _collect(searcher, tier, limit, condition)
+        results = _collect(searcher, tier, limit, condition, record=record)
     return results, sorted(results, key=lambda hit: (-_rounded(hit.score), hit["id"]))
 
 

@@ -119,6 +119,7 @@ def build_schema(languages: tuple[str, ...] = ()) -> Schema:
         recency=COLUMN(NumericColumn("q", default=UNDATED)),  # sorts newest first, undated articles last
         warnings=STORED(),
         facets=COLUMN(VarBytesColumn()),  # JSON of the values facets count, read per document without stored fields
+        group=ID(stored=True, sortable=True),  # the near-duplicate group; its column collapses results
     )
 
 

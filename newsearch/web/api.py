@@ -27,6 +27,8 @@ class HitOut(BaseModel):
     authors: list[str]
     language: str
     snippet: str
+    group: str
+    duplicates: int
 
 
 class ResultsOut(BaseModel):
@@ -34,6 +36,7 @@ class ResultsOut(BaseModel):
 
     hits: list[HitOut]
     total: int
+    stories: int | None
     page: int
     limit: int
     facets: dict[str, dict[str, int]]
@@ -68,6 +71,9 @@ class StatsOut(BaseModel):
     last_published: str | None
     size_bytes: int
     corpus: list[str]
+    grouped_documents: int
+    groups: int
+    largest_groups: list[dict]
 
 
 class HealthOut(BaseModel):

@@ -29,11 +29,13 @@ class SearchParams:
     sources: tuple[str, ...] = ()
     facets: tuple[str, ...] = ()
     snippet_chars: int = 720
+    collapse: bool = True
 
     def options(self) -> dict:
         """The keyword arguments of ``Index.query`` (facets aside)."""
         return {"limit": self.limit, "page": self.page, "sort": self.sort, "since": self.since or None,
-                "until": self.until or None, "source": list(self.sources), "snippet_chars": self.snippet_chars}
+                "until": self.until or None, "source": list(self.sources), "snippet_chars": self.snippet_chars,
+                "collapse": self.collapse}
 
 
 def search_params(
@@ -51,6 +53,8 @@ def search_params(
                                       "language, category or published:day|week|month|year (repeatable).")] = None,
     snippet_chars: Annotated[int, Query(ge=40, le=MAX_SNIPPET_CHARS,
                                         description="About the longest a snippet may be.")] = 720,
+    collapse: Annotated[bool, Query(description="One hit per story: near-duplicates folded into their "
+                                    "best-ranked copy (false: every copy).")] = True,
 ) -> SearchParams:
     """The search parameters of a request, within the server's bounds (QuerySyntaxError: 400 otherwise)."""
     if page * limit > MAX_DEPTH:
@@ -60,4 +64,4 @@ def search_params(
         raise QuerySyntaxError(f"at most {MAX_SOURCES} source parameters of at most {MAX_SOURCE_CHARS} characters, "
                                f"and {MAX_FACETS} facet parameters")
     return SearchParams(q=q, limit=limit, page=page, sort=sort, since=since, until=until,
-                        sources=sources, facets=facets, snippet_chars=snippet_chars)
+                        sources=sources, facets=facets, snippet_chars=snippet_chars, collapse=collapse)

@@ -1,0 +1,263 @@
+"""Near-duplicate groups: detection, collapsed results and counts, updates, the CLI. Small real indexes, no mocks."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+from newsearch import Index
+from newsearch.cli import cli
+from newsearch.duplicates import MIN_WORDS, Groups, shingles
+
+from conftest import CORPUS, SEED_ID, index_holding, needs_collapsing
+
+
+def _body(name: str) -> str:
+    """The body of a bundled text article (its headline line dropped)."""
+    return (CORPUS / "txt" / name).read_text(encoding="utf-8").split("\n\n", 1)[1].strip()
+
+
+COMET = _body("amateur-astronomer-discovers-comet.txt")
+BRIDGE = _body("harbour-bridge-reopens.txt")
+LIBRARY = _body("northfield-library-hours-cut.txt")
+
+
+def _syndicated(body: str, outlet: str) -> str:
+    """A copy as another outlet runs it: its own dateline and sign-off, the last paragraph dropped, a word changed."""
+    paragraphs = body.split("\n\n")
+    trimmed = "\n\n".join(paragraphs[:-1]).replace(" said", " told reporters", 1)
+    return f"DUNMERE ({outlet}) - {trimmed}\n\nCopyright {outlet}. All rights reserved."
+
+
+def _story(id: str, body: str, **fields) -> dict:
+    return {"id": id, "title": fields.pop("title", f"Headline of {id}"), "body": body, **fields}
+
+
+def _comet_family() -> list[dict]:
+    return [
+        _story("comet", COMET, source="Northfield Courier", published="2023-10-02"),
+        _story("comet-wire", _syndicated(COMET, "Valdoria Wire"), source="Valdoria Wire", published="2023-10-03",
+               title="Retired teacher finds comet"),
+        _story("comet-gazette", _syndicated(COMET, "The Harbour Gazette"), source="The Harbour Gazette",
+               published="2023-10-05", title="Comet named after Dunmere man"),
+    ]
+
+
+def test_syndicated_copies_share_a_group_and_unrelated_stories_do_not(tmp_path):
+    records = _comet_family() + [_story("bridge", BRIDGE), _story("library", LIBRARY)]
+    with index_holding(tmp_path / "ix", records) as ix:
+        groups = {article.id: article.group for article in ix.articles()}
+    assert groups["comet"] == groups["comet-wire"] == groups["comet-gazette"]
+    assert len({groups["comet"], groups["bridge"], groups["library"]}) == 3
+    assert all(groups.values())
+
+
+@needs_collapsing
+def test_a_query_shows_each_story_once_with_its_other_copies_counted(tmp_path):
+    records = _comet_family() + [_story("bridge", BRIDGE + "\n\nA comet was seen over the bridge.")]
+    with index_holding(tmp_path / "ix", records) as ix:
+        collapsed = ix.query("comet")
+        every = ix.query("comet", collapse=False)
+        faceted = ix.query("comet", facets=["source"])
+    assert collapsed.total == 4 and collapsed.stories == 2
+    story = next(hit for hit in collapsed if hit.id.startswith("comet"))
+    assert story.duplicates == 2
+    assert story.id == next(hit.id for hit in every if hit.id.startswith("comet"))  # the best-ranked copy stands
+    assert [hit.duplicates for hit in collapsed if hit.id == "bridge"] == [0]
+    assert len(every) == 4 and every.stories is None and every.total == 4
+    assert {hit.group for hit in every if hit.id.startswith("comet")} == {story.group}
+    # facets count documents, every copy
+    assert sum(count for _, count in faceted.facets["source"]) == 3
+
+
+@needs_collapsing
+def test_pages_are_pages_of_stories(tmp_path):
+    records = _comet_family() + [_story("bridge", BRIDGE + " comet"), _story("library", LIBRARY + " comet")]
+    with index_holding(tmp_path / "ix", records) as ix:
+        pages = [ix.query("comet", limit=1, page=page) for page in (1, 2, 3, 4)]
+        by_date = ix.query("comet", sort="date", limit=10)
+    assert [len(page) for page in pages] == [1, 1, 1, 0]
+    assert len({page[0].group for page in pages[:3]}) == 3
+    assert all(page.stories == 3 and page.total == 5 for page in pages)
+    # sorted by date, the newest copy stands for the story
+    assert "comet-gazette" in [hit.id for hit in by_date] and len(by_date) == 3
+
+
+@needs_collapsing
+def test_short_bodies_are_never_grouped_by_body(tmp_path):
+    short = " ".join(COMET.split()[:MIN_WORDS - 5])
+    assert shingles(short) == frozenset()
+    with index_holding(tmp_path / "ix", [_story("a", short), _story("b", short)]) as ix:
+        hits = ix.query("comet")
+    assert hits.stories == 2 and {hit.duplicates for hit in hits} == {0}
+
+
+def _write_corpus(folder: Path, records: list[dict]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for record in records:
+        (folder / f"{record['id']}.json").write_text(json.dumps(record), encoding="utf-8")
+
+
+def _groups(ix: Index) -> dict[str, str]:
+    """id -> the group the engine holds, checked against the index's saved groups."""
+    held = {article.id: article.group for article in ix.articles()}
+    saved = Groups.load(next(ix.folder.glob("gen-*")))
+    assert saved.group_of == held
+    return held
+
+
+def test_update_adds_a_new_copy_to_the_existing_group(tmp_path):
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, _comet_family()[:2] + [_story("bridge", BRIDGE)])
+    Index.build(tmp_path / "ix", corpus)
+    with Index.open(tmp_path / "ix") as ix:
+        before = _groups(ix)
+        _write_corpus(corpus, _comet_family()[2:])
+        assert ix.update().added == 1
+        after = _groups(ix)
+    assert after["comet-gazette"] == after["comet"] == before["comet"]
+    assert after["bridge"] == before["bridge"]
+
+
+@needs_collapsing
+def test_deleting_the_representative_keeps_the_other_copies_grouped(tmp_path):
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, _comet_family())
+    Index.build(tmp_path / "ix", corpus)
+    with Index.open(tmp_path / "ix") as ix:
+        representative = ix.query("comet")[0].id
+        (corpus / f"{representative}.json").unlink()
+        assert ix.update().deleted == 1
+        groups = _groups(ix)
+        results = ix.query("comet")
+    assert len(groups) == 2 and len(set(groups.values())) == 1
+    assert len(results) == 1 and results[0].duplicates == 1 and results.stories == 1
+
+
+def test_a_copy_changed_into_another_story_leaves_its_group(tmp_path):
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, _comet_family())
+    Index.build(tmp_path / "ix", corpus)
+    with Index.open(tmp_path / "ix") as ix:
+        first = _groups(ix)
+        # the first copy indexed (whose group others joined) becomes another story
+        _write_corpus(corpus, [_story("comet", LIBRARY)])
+        assert ix.update().changed == 1
+        groups = _groups(ix)
+        library = ix.query("library hours")
+    assert groups["comet-wire"] == groups["comet-gazette"] == first["comet-wire"]
+    assert groups["comet"] != groups["comet-wire"]
+    assert library[0].id == "comet" and library[0].duplicates == 0
+
+
+@needs_collapsing
+def test_when_the_link_between_two_copies_goes_they_become_two_stories(tmp_path):
+    seed = (CORPUS / SEED_ID).read_text(encoding="utf-8")
+    words = seed.split()
+    cut = len(words) * 6 // 10
+    records = [_story("whole", seed), _story("opening", " ".join(words[:cut])),
+               _story("ending", " ".join(words[-cut:]))]
+    with index_holding(tmp_path / "ix", records) as ix:
+        together = _groups(ix)
+        ix.delete(["whole"])
+        apart = _groups(ix)
+        results = ix.query("Mariupol")
+    assert together["opening"] == together["ending"] == together["whole"]
+    assert apart["opening"] != apart["ending"]
+    assert results.stories == 2 and {hit.group for hit in results} == set(apart.values())
+
+
+def test_groups_are_kept_across_reopening_and_api_writes(tmp_path):
+    family = _comet_family()
+    with index_holding(tmp_path / "ix", family[:1]) as ix:
+        ix.add(family[1:])
+        groups = _groups(ix)
+        ix.add([_story("comet-wire", BRIDGE)])  # the same id, now another story
+        changed = _groups(ix)
+    assert len(set(groups.values())) == 1
+    assert changed["comet-wire"] != changed["comet"] == changed["comet-gazette"] == groups["comet"]
+
+
+@needs_collapsing
+def test_cli_collapses_by_default_and_lists_every_copy_on_request(tmp_path, runner):
+    with index_holding(tmp_path / "ix", _comet_family() + [_story("bridge", BRIDGE)]):
+        pass
+    folder = str(tmp_path / "ix")
+    collapsed = runner.invoke(cli, ["query", "comet", "--index", folder])
+    every = runner.invoke(cli, ["query", "comet", "--no-collapse", "--index", folder])
+    as_json = runner.invoke(cli, ["query", "comet", "--json", "--index", folder])
+    assert collapsed.exit_code == 0, collapsed.output
+    assert "+2 similar" in collapsed.output
+    assert "3 matching articles in 1 stories; showing 1-1." in collapsed.output
+    assert every.output.count("comet") >= 3 and "similar" not in every.output
+    assert "3 matching articles; showing 1-3." in every.output
+    *hits, summary = [json.loads(line) for line in as_json.output.splitlines()]
+    assert [hit["duplicates"] for hit in hits] == [2] and summary["stories"] == 1 and summary["total"] == 3
+
+
+def test_cli_similar_duplicates_lists_the_other_versions_with_sources_and_dates(tmp_path, runner):
+    with index_holding(tmp_path / "ix", _comet_family() + [_story("bridge", BRIDGE)]):
+        pass
+    folder = str(tmp_path / "ix")
+    listed = runner.invoke(cli, ["similar", "comet-gazette", "--duplicates", "--index", folder])
+    as_json = runner.invoke(cli, ["similar", "comet-gazette", "--duplicates", "--json", "--index", folder])
+    alone = runner.invoke(cli, ["similar", "bridge", "--duplicates", "--index", folder])
+    missing = runner.invoke(cli, ["similar", "nope", "--duplicates", "--index", folder])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.splitlines()[:2] == ["2023-10-02  Northfield Courier  comet  Headline of comet",
+                                              "2023-10-03  Valdoria Wire  comet-wire  Retired teacher finds comet"]
+    assert "2 other versions of this story." in listed.output
+    versions = [json.loads(line) for line in as_json.output.splitlines()]
+    assert [(v["id"], v["source"], v["published"]) for v in versions] == [
+        ("comet", "Northfield Courier", "2023-10-02"), ("comet-wire", "Valdoria Wire", "2023-10-03")]
+    assert "No other versions" in alone.output
+    assert missing.exit_code == 1 and "nope" in missing.output
+
+
+def test_cli_stats_counts_grouped_documents_and_shows_the_largest_groups(tmp_path, runner):
+    records = _comet_family() + [_story("bridge", BRIDGE), _story("bridge-copy", _syndicated(BRIDGE, "Wire"),
+                                                                 title="Bridge copy")]
+    with index_holding(tmp_path / "ix", records):
+        pass
+    text = runner.invoke(cli, ["stats", "--index", str(tmp_path / "ix")])
+    data = json.loads(runner.invoke(cli, ["stats", "--json", "--index", str(tmp_path / "ix")]).output)
+    assert "5 documents have near-duplicates, in 2 groups" in text.output
+    assert "3 documents: Comet named after Dunmere man" in text.output
+    assert data["grouped_documents"] == 5 and data["groups"] == 2
+    assert [group["documents"] for group in data["largest_groups"]] == [3, 2]
+
+
+@needs_collapsing
+def test_the_bundled_corpus_has_no_near_duplicates(built_index):
+    with Index.open(built_index) as ix:
+        stats = ix.stats()
+        results = ix.query("Mariupol corridor")
+    assert stats.groups == 0 and stats.grouped_documents == 0
+    assert results.stories == results.total
+
+
+def test_damaged_group_file_is_a_one_line_error(tmp_path, runner):
+    with index_holding(tmp_path / "ix", _comet_family()):
+        pass
+    (next((tmp_path / "ix").glob("gen-*")) / "duplicates.pickle").write_bytes(b"not a pickle")
+    result = runner.invoke(cli, ["stats", "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 1 and "near-duplicate groups" in result.output and "Traceback" not in result.output
+
+
+def test_adding_the_same_id_twice_in_one_call_keeps_the_last(tmp_path):
+    with index_holding(tmp_path / "ix", [_story("a", COMET), _story("a", BRIDGE)]) as ix:
+        assert ix.stats().documents == 1
+        assert ix.get("a").body == BRIDGE
+        assert _groups(ix) == {"a": ix.get("a").group}
+
+
+def test_dated_copies_more_than_a_few_days_apart_are_separate_stories(tmp_path):
+    # a weekly notice repeats its wording; a copy runs within days
+    records = [_story("monday", COMET, published="2023-10-02"), _story("thursday", COMET, published="2023-10-05"),
+               _story("next-week", COMET, published="2023-10-12"), _story("undated", COMET)]
+    with index_holding(tmp_path / "ix", records) as ix:
+        groups = _groups(ix)
+    assert groups["monday"] == groups["thursday"] == groups["undated"]
+    assert groups["next-week"] != groups["monday"]
