@@ -19,7 +19,7 @@ from newsearch import Index  # noqa: E402
 from newsearch.cli import cli  # noqa: E402
 from newsearch.web import create_app  # noqa: E402
 from newsearch.web.params import MAX_DEPTH  # noqa: E402
-from conftest import SEED_ID  # noqa: E402
+from conftest import SEED_ID, needs_collapsing  # noqa: E402
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror="alert(1)">'
 EVIL = {"id": "evil-<1>", "title": f"Harbour corridor {PAYLOAD}", "source": f"Wire {PAYLOAD}",
@@ -262,3 +262,25 @@ def test_serve_command_is_thin_and_the_web_stack_loads_only_for_it(runner):
     result = subprocess.run([sys.executable, "-c", without], capture_output=True, text=True)
     assert result.returncode == 1
     assert "install newsearch[serve]" in result.stderr and "Traceback" not in result.stderr
+
+
+@needs_collapsing
+def test_page_and_api_show_each_story_once(tmp_path):
+    story = ("The ferry operator said on Tuesday that the harbour crossing would reopen next week after repairs "
+             "to the landing stage, which was damaged in the storm last month. Engineers replaced two pontoons "
+             "and the ramp, and inspectors will check the work on Friday before the first sailing. The company "
+             "apologised to passengers for the long closure and said timetables would return to normal.")
+    records = [{"id": "wire", "title": "Ferry crossing to reopen", "body": story, "published": "2022-03-01",
+                "source": "Valdoria Wire"},
+               {"id": "copy", "title": "Harbour ferry back next week", "body": story + " More to follow.",
+                "published": "2022-03-01", "source": "Northfield Courier"}]
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(records)
+    with TestClient(create_app(tmp_path / "ix")) as client:
+        page = client.get("/", params={"q": "ferry harbour"}).text
+        assert "2 matching articles in 1 story" in page and "+1 similar" in page
+        collapsed = client.get("/api/search", params={"q": "ferry harbour"}).json()
+        assert (collapsed["total"], collapsed["stories"], len(collapsed["hits"])) == (2, 1, 1)
+        assert collapsed["hits"][0]["duplicates"] == 1
+        every = client.get("/api/search", params={"q": "ferry harbour", "collapse": "false"}).json()
+        assert (every["stories"], sorted(hit["id"] for hit in every["hits"])) == (None, ["copy", "wire"])
