@@ -143,17 +143,7 @@ class Index:
         stored = engines.stored_options(engine, engine_options)
         _check_can_create(folder, overwrite)
         with WriteLock(folder):
-            generation = generations.new(folder)
-            try:
-                created = engine_class.create(generation, engine_options)
-                created.activate()
-                created.close()
-                generations.switch(folder, generation, engine, stored)
-            except BaseException:
-                _abandon(generation, engine_options)
-                raise
-            _remove_stale(folder, engine_options)
-            synonyms.write_defaults(folder)
+            _publish(folder, engine, engine_class, engine_options, stored, lambda created, generation: None)
         return cls(folder, engine_options)
 
     @classmethod
@@ -193,23 +183,16 @@ class Index:
             from .indexer import resolve_roots, update
 
             roots = resolve_roots(names)
-            generation = generations.new(folder)
-            try:
-                writer = engine_class.create(generation, engine_options)
+
+            def fill(writer: Engine, generation: Path) -> UpdateReport:
                 manifest, groups = Manifest(), Groups()
                 report = _writing(folder, lambda: update(writer, manifest, groups, roots, progress, workers=workers))
                 groups.save(generation)
                 manifest.save(generation)
                 _settled(writer)
-                writer.activate()
-                writer.close()
-                generations.switch(folder, generation, engine, stored)
-            except BaseException:
-                _abandon(generation, engine_options)
-                raise
-            _remove_stale(folder, engine_options)
-            synonyms.write_defaults(folder)
-        return report
+                return report
+
+            return _publish(folder, engine, engine_class, engine_options, stored, fill)
 
     def close(self) -> None:
         """Release the engine's files."""
@@ -484,6 +467,27 @@ def _live_manifest(folder: Path) -> Manifest:
         return Manifest.load(generations.live(folder))
     except IndexNotFound:
         return Manifest()
+
+
+def _publish(folder: Path, engine: str, engine_class, engine_options: Mapping | None, stored: Mapping, fill):
+    """A new generation in ``engine``, written by ``fill(engine, generation)``, then made live in one step.
+
+    Call holding the write lock. A failure removes the half-built generation; once it is live,
+    replaced generations are removed. Returns what ``fill`` returned.
+    """
+    generation = generations.new(folder)
+    try:
+        writer = engine_class.create(generation, engine_options)
+        outcome = fill(writer, generation)
+        writer.activate()
+        writer.close()
+        generations.switch(folder, generation, engine, stored)
+    except BaseException:
+        _abandon(generation, engine_options)
+        raise
+    _remove_stale(folder, engine_options)
+    synonyms.write_defaults(folder)
+    return outcome
 
 
 def _collapsible(request: SearchRequest, engine: Engine) -> SearchRequest:
