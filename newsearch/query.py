@@ -119,7 +119,7 @@ def check_syntax(text: str) -> None:
             raise _error(text, match.start(1), f"field '{match.group(1)}:' has no value")
         if match.group(1).lower() == "published":
             _check_dates(text, match.end())
-    _check_operators(text, outside_quotes)
+    _check_operators(text, re.sub(r'"[^"]*"', lambda m: "w" * len(m.group()), text))  # a phrase is a word here
     outside_ranges = re.sub(r"\[[^\]]*\]|\{[^}]*\}", lambda m: " " * len(m.group()), outside_quotes)
     for match in _WILDCARD.finditer(outside_ranges):
         word = match.group()
@@ -127,10 +127,10 @@ def check_syntax(text: str) -> None:
             raise _error(text, match.start(), f"'{word}': '*' may only end a word, as in evacuat*")
 
 
-def _check_operators(text: str, outside_quotes: str) -> None:
+def _check_operators(text: str, phrases_as_words: str) -> None:
     """Raise QuerySyntaxError for an AND, OR or NOT with nothing to join or negate."""
-    words = [(m.group(), m.start()) for m in re.finditer(r"[^\s()]+|[()]", outside_quotes)]
-    if all(word in _OPERATORS or word in "+-()" for word, _ in words) and '"' not in text:
+    words = [(m.group(), m.start()) for m in re.finditer(r"[^\s()]+|[()]", phrases_as_words)]
+    if all(word in _OPERATORS or word in "+-()" for word, _ in words):
         raise _error(text, words[0][1] if words else 0, "the query has operators but no words to search for")
     for number, (word, position) in enumerate(words):
         before = words[number - 1][0] if number else "("

@@ -81,6 +81,10 @@ def test_phrase(ix):
     assert ids(ix.query('"corridor for humanitarian"')) == {"corridor-shelling"}
     assert ids(ix.query('corridor -"humanitarian corridor"', limit=20)) == {
         "corridor-azovstal", "corridor-shelling", "wildlife-corridor"}
+    # a phrase joined by OR or AND stands as a word for the operator, with or without brackets
+    assert ids(ix.query('"humanitarian corridor" OR deer')) == ids(ix.query('("humanitarian corridor") OR deer'))
+    assert "corridor-mariupol" in ids(ix.query('"humanitarian corridor" OR deer'))
+    assert ids(ix.query('deer AND "humanitarian corridor"')) == set()
 
 
 @not_on_typesense("words near each other (~N)")
