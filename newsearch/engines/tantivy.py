@@ -19,7 +19,7 @@ from pathlib import Path
 import tantivy
 
 from ..article import Article
-from ..errors import IndexLocked, IndexNotFound, NewsearchError
+from ..errors import IndexLocked, IndexNotFound
 from ..facets import FIELD_FACETS
 from ..results import Hit, Results, Snippet
 from ..snippets import make_snippet, mark_all, match_spans

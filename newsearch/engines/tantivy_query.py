@@ -22,7 +22,6 @@ from ..spelling import edit_distance
 from . import tantivy_analysis as analysis
 from .whoosh_analysis import build_schema as build_whoosh_schema
 from .whoosh_query import bound_moment, loosened, read
-from .whoosh_ranking import TITLE_WEIGHT
 
 Occur = tantivy.Occur
 STEM_SLACK = 3  # a prefix also finds stems up to this many letters shorter ("evacuat*" finds the stem "evacu")

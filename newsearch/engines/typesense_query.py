@@ -25,7 +25,7 @@ from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS
 from ..spelling import edit_distance
 from .whoosh_analysis import build_schema
-from .whoosh_query import _folded, bound_moment, loosened, read, split_stems
+from .whoosh_query import folded, bound_moment, loosened, read, split_stems
 from .whoosh_ranking import TEXT_FIELDS
 
 # Query field -> the Typesense field of its indexed words (``words`` holds title and body together).
@@ -52,8 +52,8 @@ def query_schema(languages: tuple[str, ...]):
 def parsed(text: str, languages: tuple[str, ...]) -> tuple[query.Query, query.Query]:
     """The parser's trees of a query: plain words all required, and the looser second tier."""
     schema = query_schema(languages)
-    strict = split_stems(_folded(read(text, schema, loose=False), schema)).normalize()
-    loose = loosened(split_stems(_folded(read(text, schema, loose=True), schema)).normalize())
+    strict = split_stems(folded(read(text, schema, loose=False), schema)).normalize()
+    loose = loosened(split_stems(folded(read(text, schema, loose=True), schema)).normalize())
     return strict, loose
 
 
@@ -355,21 +355,22 @@ def words_clause(name: str, words: list[str], positive: bool) -> str | bool:
 
 
 def all_of(parts: list) -> str | bool:
-    if any(part is False for part in parts):
-        return False
-    parts = list(dict.fromkeys(part for part in parts if part is not True))
-    if not parts:
-        return True
-    return parts[0] if len(parts) == 1 else "(" + " && ".join(parts) + ")"
+    """Filters joined by &&; False (nothing matches) absorbs the rest, True (everything) drops out."""
+    return _combined(parts, " && ", absorbing=False)
 
 
 def any_of(parts: list) -> str | bool:
-    if any(part is True for part in parts):
-        return True
-    parts = list(dict.fromkeys(part for part in parts if part is not False))
+    """Filters joined by ||; True absorbs the rest, False drops out."""
+    return _combined(parts, " || ", absorbing=True)
+
+
+def _combined(parts: list, operator: str, absorbing: bool) -> str | bool:
+    if any(part is absorbing for part in parts):
+        return absorbing
+    parts = list(dict.fromkeys(part for part in parts if part is not (not absorbing)))
     if not parts:
-        return False
-    return parts[0] if len(parts) == 1 else "(" + " || ".join(parts) + ")"
+        return not absorbing
+    return parts[0] if len(parts) == 1 else "(" + operator.join(parts) + ")"
 
 
 def seconds(moment: dt.datetime) -> int:

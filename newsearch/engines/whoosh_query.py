@@ -35,7 +35,7 @@ def parse(text: str, schema, reader) -> tuple[query.Query, query.Query]:
     """The query with every plain term required, and with plain terms optional (coordinated)."""
     parsed = []
     for loose in (False, True):
-        tree = split_stems(_folded(read(text, schema, loose=loose), schema))
+        tree = split_stems(folded(read(text, schema, loose=loose), schema))
         _check_expansions(tree, reader)
         parsed.append(combine_fields(tree).normalize())
     return excluding(parsed[0]), excluding(loosened(parsed[1]))
@@ -197,7 +197,7 @@ def _is_words(node: query.Query) -> bool:
     return bool(fields) and fields <= set(TEXT_FIELDS)
 
 
-def _folded(node: query.Query, schema) -> query.Query:
+def folded(node: query.Query, schema) -> query.Query:
     """Prefix and fuzzy words analysed like indexed words: case and accents folded, stemmed where the field is."""
     if isinstance(node, (query.Prefix, query.FuzzyTerm)) and node.fieldname in schema:
         field = schema[node.fieldname]
@@ -215,7 +215,7 @@ def _folded(node: query.Query, schema) -> query.Query:
             copy.text = stem
             copies.append(copy)
         return copies[0] if len(copies) == 1 else query.Or(copies)
-    return node.apply(lambda child: _folded(child, schema))
+    return node.apply(lambda child: folded(child, schema))
 
 
 class _StemmedPrefix(query.Prefix):
