@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 import pickle
 import threading
@@ -28,6 +29,7 @@ from .base import EngineStats, SearchRequest
 from .whoosh_analysis import DEFAULT_LANGUAGE, STEMS, UNDATED, InLanguage, build_schema, stemming_language
 from .whoosh_query import AndNot, Marks, parse, similar_query
 from .whoosh_ranking import FieldsTerm, LiveBM25F
+from .whoosh_scoring import PostingCache, SegmentLengths, WordScorer
 
 NAME = "whoosh"
 WRITER_MEMORY_MB = 256
@@ -46,6 +48,7 @@ class WhooshEngine:
         self._schema = index.schema  # read once: whoosh re-reads the table of contents on every access
         self._local = threading.local()  # one searcher per thread: whoosh searchers are not shared safely
         self._query_schemas: dict[tuple[str, ...], Schema] = {}
+        self._postings = PostingCache()
 
     @classmethod
     def create(cls, folder: Path, options: Mapping | None = None) -> WhooshEngine:
@@ -145,19 +148,20 @@ class WhooshEngine:
     def _results(self, searcher, tiers: list, request: SearchRequest) -> Results:
         """One page of the tiers' hits, each tier ranked after the one before, with facets and snippets."""
         condition = _filter(request, searcher.schema)
+        words = self._word_scorer(searcher)
         stories, duplicates = None, {}
         if request.collapse:
-            hits, total, stories, duplicates = self._stories(searcher, tiers, request, condition)
+            hits, total, stories, duplicates = self._stories(searcher, tiers, request, condition, words)
         else:
-            hits, total = _page(searcher, tiers, request, condition)
-        facets = self._facets(searcher, tiers, condition, request) if request.facets else {}
+            hits, total = _page(searcher, tiers, request, condition, words)
+        facets = self._facets(searcher, tiers, condition, request, words) if request.facets else {}
         marks = Marks.of(tiers[0], "body")
         matched = _terms_in(searcher, tiers[-1], [hit.docnum for hit in hits], "body") if request.snippets else {}
         return Results(tuple(self._hit(hit, request, marks, matched.get(hit.docnum, set()),
                                        duplicates.get(hit.docnum, 0)) for hit in hits),
                        total, request.page, request.limit, facets, stories=stories)
 
-    def _stories(self, searcher, tiers: list, request: SearchRequest, condition):
+    def _stories(self, searcher, tiers: list, request: SearchRequest, condition, words: WordScorer | None):
         """A page of stories: (hits, matching documents, matching groups, docnum -> other matching copies).
 
         Each tier is ranked as without collapsing and read from the top, keeping the first
@@ -172,13 +176,13 @@ class WhooshEngine:
             wanted = max(need * 2, 1)
             while True:
                 if need <= 0:
-                    found, docs = [], _matching(searcher, tier, condition)
+                    found, docs = [], _matching(searcher, tier, condition, words)
                     break
                 if request.sort == "date":
                     results = _collect(searcher, tier, wanted, condition, by_date=True, record=True)
                     ranked = list(results)
                 else:
-                    results, ranked = _ranked(searcher, tier, wanted, condition, record=True)
+                    results, ranked = _ranked(searcher, tier, wanted, condition, words)
                 docs = results.docs()
                 found, groups = [], set(seen)
                 for hit in ranked[:wanted]:
@@ -198,6 +202,14 @@ class WhooshEngine:
         hits = picked[first:stop]
         return hits, total, len(copies), {hit.docnum: copies[key(hit.docnum)] - 1 for hit in hits}
 
+    def _word_scorer(self, searcher) -> WordScorer | None:
+        """Term-at-a-time scoring for this search, sharing the searcher's field lengths; None if it cannot rank."""
+        cached = getattr(self._local, "lengths", None)
+        if cached is None or cached[0] is not searcher:
+            self._local.lengths = cached = (searcher, SegmentLengths())
+        words = WordScorer(searcher, cached[1], self._postings)
+        return words if words.usable() else None
+
     def _group_keys(self, searcher):
         """docnum -> its group, read once per searcher from the group column (a document without one: itself)."""
         cached = getattr(self._local, "group_keys", None)
@@ -209,11 +221,12 @@ class WhooshEngine:
             self._local.group_keys = cached = (searcher, values.__getitem__)
         return cached[1]
 
-    def _facets(self, searcher, tiers: list, condition: query.Query | None, request: SearchRequest) -> dict:
+    def _facets(self, searcher, tiers: list, condition: query.Query | None, request: SearchRequest,
+                words: WordScorer | None) -> dict:
         """Facet counts over every document the tiers match, filters applied."""
         matching: set[int] = set()
         for tier in tiers:
-            matching |= _matching(searcher, tier, condition)
+            matching |= _matching(searcher, tier, condition, words)
         column = searcher.reader().column_reader("facets") if searcher.reader().has_column("facets") else None
         documents = (_facet_values(column[docnum]) for docnum in sorted(matching)) if column is not None else ()
         return count_facets(request.facets, documents, request.facet_values)
@@ -404,20 +417,20 @@ def _published(stored: dict) -> dt.date | None:
     return dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
 
 
-def _page(searcher, tiers: list, request: SearchRequest, condition) -> tuple[list, int]:
+def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordScorer | None) -> tuple[list, int]:
     """One page of the tiers' hits (each tier ranked after the one before) and the number of matches."""
     first, stop = (request.page - 1) * request.limit, request.page * request.limit
     hits, total = [], 0
     for tier in tiers:
         if len(hits) == stop - first:
-            total += _count(searcher, tier, condition)  # the page is full: later tiers need no ranking
+            total += len(_matching(searcher, tier, condition, words))  # the page is full: no ranking
             continue
         wanted = max(stop - total, 1)
         if request.sort == "date":
             results = _collect(searcher, tier, wanted, condition, by_date=True)
             ranked = list(results)
         else:
-            results, ranked = _ranked(searcher, tier, wanted, condition)
+            results, ranked = _ranked(searcher, tier, wanted, condition, words)
         hits.extend(ranked[max(first - total, 0):max(stop - total, 0)])
         total += len(results)
     return hits, total
@@ -455,25 +468,24 @@ def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | N
     return collector.results()
 
 
-def _count(searcher, tier: query.Query, condition: query.Query | None) -> int:
-    """How many documents a query matches, without scoring them."""
-    return len(_matching(searcher, tier, condition))
-
-
-def _matching(searcher, tier: query.Query, condition: query.Query | None) -> set[int]:
+def _matching(searcher, tier: query.Query, condition: query.Query | None, words: WordScorer | None = None) -> set[int]:
     """The numbers of the documents a query matches, filters applied, without scoring them."""
-    found = _posting_set(searcher, tier)
+    found = _posting_set(searcher, tier, words)
     if condition is not None:
-        found &= _posting_set(searcher, condition)
+        found &= _posting_set(searcher, condition, words)
     return found
 
 
-def _posting_set(searcher, node: query.Query) -> set[int]:
+def _posting_set(searcher, node: query.Query, words: WordScorer | None = None) -> set[int]:
     """The documents a query matches, as a set: words, their unions, intersections and exclusions are
     worked out from posting lists as sets (3x faster on Reuters queries than whoosh's matchers, which step
     through every document in Python); other parts (phrases, ranges, patterns) are asked of whoosh.
     """
+    if words is not None and words.handles(node):
+        return words.docs(node)
     if isinstance(node, query.Term):
+        if words is not None and type(node) is query.Term and node.fieldname in searcher.schema:
+            return words.term_docs(node)
         try:
             return set(searcher.postings(node.fieldname, node.text).all_ids())
         except TermNotFound:
@@ -481,13 +493,13 @@ def _posting_set(searcher, node: query.Query) -> set[int]:
     if isinstance(node, FieldsTerm) or type(node) is query.Or:
         found: set[int] = set()
         for child in node.subqueries:
-            found |= _posting_set(searcher, child)
+            found |= _posting_set(searcher, child, words)
         return found
     if type(node) is query.And and node.subqueries:
-        parts = sorted((_posting_set(searcher, child) for child in node.subqueries), key=len)
+        parts = sorted((_posting_set(searcher, child, words) for child in node.subqueries), key=len)
         return parts[0].intersection(*parts[1:])
     if isinstance(node, query.AndNot):
-        return _posting_set(searcher, node.a) - _posting_set(searcher, node.b)
+        return _posting_set(searcher, node.a, words) - _posting_set(searcher, node.b, words)
     return set(searcher.docs_for_query(node))
 
 
@@ -527,19 +539,64 @@ def _leaf_terms(node: query.Query, reader) -> Iterator[tuple[str, bytes]]:
         yield from _leaf_terms(child, reader)
 
 
-def _ranked(searcher, tier: query.Query, wanted: int, condition: query.Query | None, record: bool = False):
-    """Hits by score, equal scores by id.
+def _ranked(searcher, tier: query.Query, wanted: int, condition: query.Query | None, words: WordScorer | None):
+    """(the tier's matches, with ``docs()``; its best hits by score, equal scores by id).
 
     Position on disk differs between an updated index and a fresh build, and must not
     decide which of several equal hits make the page: every hit tied with the last
-    one wanted is collected before choosing.
+    one wanted is collected before choosing. Word queries are scored term at a time
+    (WordScorer); others by whoosh's collector.
     """
+    if words is not None and words.handles(tier):
+        docs = _matching(searcher, tier, condition, words)
+        return _Matches(docs), _best(searcher, words.scores(tier, docs, best=wanted), wanted)
     limit = wanted * 2
-    results = _collect(searcher, tier, limit, condition, record=record)
+    results = _collect(searcher, tier, limit, condition, record=True)
     while len(results.top_n) == limit and _rounded(results.score(wanted - 1)) == _rounded(results.score(limit - 1)):
         limit *= 4
-        results = _collect(searcher, tier, limit, condition, record=record)
+        results = _collect(searcher, tier, limit, condition, record=True)
     return results, sorted(results, key=lambda hit: (-_rounded(hit.score), hit["id"]))
+
+
+class _Matches:
+    """The documents a tier matches, answering as whoosh's recording results do (``len``, ``docs()``)."""
+
+    def __init__(self, docs: set[int]):
+        self._docs = docs
+
+    def __len__(self) -> int:
+        return len(self._docs)
+
+    def docs(self) -> set[int]:
+        return self._docs
+
+
+class _ScoredHit:
+    """A hit scored by WordScorer, read as whoosh's hits are (``docnum``, ``score``, ``fields()``, ``[name]``)."""
+
+    __slots__ = ("docnum", "score", "_searcher", "_fields")
+
+    def __init__(self, searcher, docnum: int, score: float):
+        self.docnum, self.score, self._searcher, self._fields = docnum, score, searcher, None
+
+    def fields(self) -> dict:
+        if self._fields is None:
+            self._fields = self._searcher.stored_fields(self.docnum)
+        return self._fields
+
+    def __getitem__(self, name: str):
+        return self.fields()[name]
+
+
+def _best(searcher, scores: dict[int, float], wanted: int) -> list[_ScoredHit]:
+    """The ``wanted`` best-scored documents and every one tied with the last, by score then id."""
+    if not scores:
+        return []
+    floor = _rounded(heapq.nlargest(wanted, scores.values())[-1])
+    near = floor - 1e-6  # a cheap first cut; rounding decides
+    hits = [_ScoredHit(searcher, docnum, score) for docnum, score in scores.items()
+            if score > near and _rounded(score) >= floor]
+    return sorted(hits, key=lambda hit: (-_rounded(hit.score), hit["id"]))
 
 
 def _rounded(score: float) -> float:

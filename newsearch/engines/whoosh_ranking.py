@@ -81,11 +81,16 @@ def _rounded_length_sum(leaf, fieldname: str) -> int:
     Reads the lengths column in one piece: a lookup per document costs seconds on a
     million documents. This uses whoosh-reloaded 2.7.5's W3 codec internals (pinned).
     """
+    return sum(count * byte_to_length(value) for value, count in Counter(length_bytes(leaf, fieldname)).items()
+               if value)
+
+
+def length_bytes(leaf, fieldname: str) -> bytes:
+    """A segment's per-document lengths of a field, a byte each (b"" when the field has none)."""
     column = leaf._perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
     if column is None:
-        return 0
-    data = column._dbfile.get(column._basepos, column._count)
-    return sum(count * byte_to_length(value) for value, count in Counter(data).items() if value)
+        return b""
+    return column._dbfile.get(column._basepos, column._count)
 
 
 class _FixedStatisticsScorer(scoring.BM25FScorer):
@@ -129,6 +134,11 @@ class FieldsTerm(CompoundQuery):
         weighting = context.weighting if context is not None else None
         if not isinstance(weighting, LiveBM25F):
             return union
+        fields, weight = self.statistics(searcher, weighting)
+        return _FieldsMatcher(union, searcher.reader(), fields, weight, weighting.K1)
+
+    def statistics(self, searcher, weighting: LiveBM25F) -> tuple[dict, float]:
+        """({field: (boost, B, average length)}, idf times boost): what scoring this word needs."""
         reader = searcher.get_parent().reader()
         fields = {}
         frequency = 0
@@ -136,8 +146,7 @@ class FieldsTerm(CompoundQuery):
             btext = searcher.schema[term.fieldname].to_bytes(term.text)
             frequency = max(frequency, weighting.frequency(reader, term.fieldname, btext))
             fields[term.fieldname] = (term.boost, weighting.B, weighting.average_length(reader, term.fieldname))
-        idf = idf_of(weighting.documents(reader), frequency)
-        return _FieldsMatcher(union, searcher.reader(), fields, idf * self.boost, weighting.K1)
+        return fields, idf_of(weighting.documents(reader), frequency) * self.boost
 
     def __hash__(self):
         return hash(("FieldsTerm", tuple(self.subqueries), self.boost))

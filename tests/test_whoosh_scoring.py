@@ -1,0 +1,130 @@
+"""The Whoosh engine's word-at-a-time scoring gives whoosh's own scores, on segments with deletions."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from newsearch import Index, engines
+from newsearch.engines.whoosh import _collect
+from newsearch.engines.whoosh_scoring import PostingCache, SegmentLengths, WordScorer
+
+pytestmark = pytest.mark.skipif(engines.default() != "whoosh",
+                                reason="Whoosh engine internals: tested once, in the run on the default engine")
+
+COMMON = ["said", "market", "year", "company", "share", "price"]
+RARE = ["calprop", "kumagai", "cistron", "moduline", "ixto", "pito", "bahia", "selloff"]
+QUERIES = ["said market", "calprop said", "calprop kumagai said", "pito market year", "share -price",
+           "cistron^2 company", "ixto", "said", "price year said company"]
+
+
+def _records(start: int, count: int, rng: random.Random) -> list[dict]:
+    records = []
+    for number in range(start, start + count):
+        words = rng.choices(COMMON, k=rng.randint(20, 120)) + rng.sample(RARE, rng.randint(0, 2))
+        rng.shuffle(words)
+        title = " ".join(rng.sample(COMMON + RARE, 3))
+        records.append({"id": f"doc-{number}", "title": title, "body": " ".join(words) + "."})
+    return records
+
+
+@pytest.fixture(scope="module")
+def updated_index(tmp_path_factory):
+    """A Whoosh index written in several commits, with documents replaced and deleted (so: deletions)."""
+    rng = random.Random(5)
+    folder = tmp_path_factory.mktemp("scoring") / "index"
+    with Index.create(folder, engine="whoosh") as index:
+        index.add(_records(0, 300, rng))
+        index.add(_records(300, 300, rng))
+        index.add(_records(100, 80, rng))  # replaced: the old versions become deleted documents
+        index.delete([f"doc-{number}" for number in range(500, 540)])
+    with Index.open(folder) as index:
+        yield index
+
+
+def _scorer(searcher) -> WordScorer:
+    return WordScorer(searcher, SegmentLengths(), PostingCache())
+
+
+@pytest.mark.parametrize("text", QUERIES)
+def test_word_scores_equal_whooshs(updated_index, text):
+    engine = updated_index._engine
+    searcher = engine._searcher()
+    assert searcher.reader().has_deletions()
+    strict, loose = engine._parse(text)
+    tiers = [strict] if strict == loose else [strict, loose]
+    scorer = _scorer(searcher)
+    for tier in tiers:
+        assert WordScorer.handles(tier)
+        whooshs = {hit.docnum: hit.score for hit in _collect(searcher, tier, searcher.doc_count_all(), None)}
+        docs = scorer.docs(tier)
+        ours = scorer.scores(tier, docs)
+        assert docs == set(whooshs)
+        assert ours == pytest.approx(whooshs, rel=1e-12, abs=1e-12)
+
+
+def test_other_queries_are_left_to_whoosh(updated_index):
+    engine = updated_index._engine
+    for text in ('"said market"', "mark*", "title:said", "moduline OR bahia"):  # the last: whoosh flattens it
+        assert not any(WordScorer.handles(tier) for tier in engine._parse(text))
+
+
+@pytest.mark.parametrize("text", ["calprop kumagai said", "pito market year", "price year said company",
+                                  "pito ixto", "bahia selloff cistron"])
+def test_pruned_scores_keep_the_best(updated_index, text):
+    engine = updated_index._engine
+    searcher = engine._searcher()
+    loose = engine._parse(text)[1]
+    scorer = _scorer(searcher)
+    docs = scorer.docs(loose)
+    everything = scorer.scores(loose, docs)
+    for best in (1, 5, 10):
+        pruned = scorer.scores(loose, docs, best=best)
+        assert set(pruned) <= set(everything)
+        top = sorted(everything.values(), reverse=True)[:best]
+        assert sorted(pruned.values(), reverse=True)[:best] == top
+
+
+def test_pruning_skips_documents_with_only_common_words(updated_index):
+    engine = updated_index._engine
+    searcher = engine._searcher()
+    loose = engine._parse("calprop kumagai said")[1]
+    scorer = _scorer(searcher)
+    docs = scorer.docs(loose)
+    pruned = scorer.scores(loose, docs, best=3)
+    rare = scorer.docs(engine._parse("calprop")[0]) | scorer.docs(engine._parse("kumagai")[0])
+    assert set(pruned) <= rare < docs
+
+
+def test_cached_postings_give_the_same_hits(updated_index):
+    engine = updated_index._engine
+    searcher = engine._searcher()
+    loose = engine._parse("said market")[1]
+    uncached = WordScorer(searcher, SegmentLengths(), PostingCache(capacity=0))
+    cache = PostingCache(min_postings=1)
+    first, second = WordScorer(searcher, SegmentLengths(), cache), WordScorer(searcher, SegmentLengths(), cache)
+    docs = uncached.docs(loose)
+    expected = uncached.scores(loose, docs)
+    assert first.scores(loose, first.docs(loose)) == expected
+    assert cache._size > 0
+    assert second.scores(loose, second.docs(loose)) == expected
+
+
+def test_pruning_is_refused_when_a_common_word_can_win(tmp_path):
+    # "alpha" is in more articles than "beta", but one article is all about alpha: it must stay first
+    filler = " ".join(["report"] * 200)
+    records = [{"id": "star", "title": "alpha alpha alpha", "body": "alpha " * 5 + filler}]
+    records += [{"id": f"a{n}", "title": "news", "body": f"alpha {filler}"} for n in range(39)]
+    records += [{"id": f"b{n}", "title": "news", "body": f"beta {filler}"} for n in range(30)]
+    records += [{"id": f"f{n}", "title": "news", "body": filler} for n in range(30)]
+    with Index.create(tmp_path / "ix", engine="whoosh") as index:
+        index.add(records)
+    with Index.open(tmp_path / "ix") as index:
+        assert [hit.id for hit in index.query("alpha beta", limit=1)] == ["star"]
+        engine = index._engine
+        searcher = engine._searcher()
+        loose = engine._parse("alpha beta")[1]
+        scorer = _scorer(searcher)
+        docs = scorer.docs(loose)
+        assert len(scorer.scores(loose, docs, best=10)) == len(docs)  # every document scored
