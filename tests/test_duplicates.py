@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import shutil
 from pathlib import Path
 
@@ -261,3 +262,14 @@ def test_dated_copies_more_than_a_few_days_apart_are_separate_stories(tmp_path):
         groups = _groups(ix)
     assert groups["monday"] == groups["thursday"] == groups["undated"]
     assert groups["next-week"] != groups["monday"]
+
+
+def test_groups_saved_in_an_older_format_ask_for_a_rebuild(tmp_path, runner):
+    with index_holding(tmp_path / "ix", _comet_family()):
+        pass
+    saved = next((tmp_path / "ix").glob("gen-*")) / "duplicates.pickle"
+    data = pickle.loads(saved.read_bytes())
+    data["format"] = 1
+    saved.write_bytes(pickle.dumps(data))
+    result = runner.invoke(cli, ["stats", "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 1 and "format 1" in result.output and "--rebuild" in result.output
