@@ -12,7 +12,7 @@ the documents whose sketches share one of its KEYS smallest hashes, on its
 shingles and their sketches cut to the same hash range (``estimate``): an
 estimate from at least SKETCH shingles of the longer body, exact for bodies of
 fewer. Bodies under MIN_WORDS words are never grouped. The state (every
-document's group, day and sketch, about 270 bytes for a long body) is saved
+document's group, day and sketch, about 300 bytes for a long body) is saved
 in the index's live generation beside the manifest; ``write`` keeps it and the
 engine's ``group`` values in step in one engine write.
 """
