@@ -8,9 +8,9 @@ new headline, a trimmed last paragraph or a few edited words joins the group
 of the version it repeats, while a short item inside a long report does not.
 A document keeps only a sketch of its shingles: the SKETCH smallest hashes, a
 random sample consistent across bodies (bottom-k). A new body is compared with
-the documents whose sketches share one of its KEYS smallest hashes, on its
-shingles and their sketches cut to the same hash range (``estimate``): an
-estimate from at least SKETCH shingles of the longer body, exact for bodies of
+the documents whose sketches share one of its KEYS smallest hashes, sketch to
+sketch, both cut to the hash range both hold whole (``estimate``): an estimate
+from at least SKETCH shingles of the longer body, exact for bodies of
 fewer. Bodies under MIN_WORDS words are never grouped. The state (every
 document's group, day and sketch, about 300 bytes for a long body) is saved
 in the index's live generation beside the manifest; ``write`` keeps it and the
@@ -49,9 +49,10 @@ UNDATED = 0  # day ordinals start at 1
 CONTAINMENT = 0.7  # the share of the shorter body's shingles found in the longer one
 MIN_JACCARD = 0.4  # and the share of all shingles the two have in common
 # Chosen with benchmarks/duplicates.py, thresholds unchanged: on the labelled set a sketch of 32 gave pair
-# recall 0.972, 48 0.980, 64 0.979 (whole shingle sets: 0.986), precision 1.0 each, and Reuters 607 groups
-# (whole sets: 606). 64 keeps the estimate's error near the thresholds to about 0.05. Lowering CONTAINMENT
-# to 0.65 wins the recall back (0.993) but adds groups in Reuters that the whole sets do not make.
+# recall 0.973, 48 0.978, 64 0.976, 80 0.981, 96 0.987 (whole shingle sets: 0.986), precision 1.0 each;
+# Reuters 605 to 612 groups (whole sets: 606, the difference borderline rewrites of one story either way).
+# 64 meets the targets with room at a sixth of a BBC body's shingles. Lowering CONTAINMENT to 0.65 wins
+# recall back but adds groups in Reuters that the whole sets do not make.
 SKETCH = 64  # the smallest shingle hashes kept of each body (every one of a body with fewer)
 # Two bodies with Jaccard J share one of their KEYS smallest hashes but for about (1 - J) ** KEYS: 2% at
 # the 0.4 threshold; 16 or all 64 keys found no more pairs on the labelled set.
@@ -87,12 +88,12 @@ def limit(sketch: Sequence[int]) -> int:
 
 
 def estimate(a: Sequence[int], a_limit: int, b: Sequence[int], b_limit: int) -> tuple[float, float]:
-    """``similarity`` of two bodies from their sketches or sorted sets with their limits.
+    """``similarity`` of two bodies from their sketches with their limits.
 
     Both are cut to the shingles hashed under the lower limit, which both hold whole: a
     consistent sample of the two bodies, so its containment and Jaccard estimate theirs
-    (exactly when a set is short enough to be kept whole), from at least SKETCH shingles
-    of the longer body.
+    (exactly when both bodies are short enough to be kept whole), from at least SKETCH
+    shingles of the longer body.
     """
     cut = min(a_limit, b_limit)
     return similarity(frozenset(a[:bisect_right(a, cut)]), frozenset(b[:bisect_right(b, cut)]))
@@ -294,7 +295,11 @@ class Groups:
         return self._keys
 
     def _best_match(self, ordered: list[int], day: int) -> str | None:
-        """The most similar near-duplicate already placed of a body with these sorted shingles, or None."""
+        """The most similar near-duplicate already placed of a body with these sorted shingles, or None.
+
+        The body is judged by its sketch, as ``near_duplicates`` judges it later: a pair that
+        joined here stays linked when ``regroup`` checks its group.
+        """
         if not ordered:
             return None
         keys = self._key_index()
@@ -305,10 +310,11 @@ class Groups:
                 shared.update(holders)
         states = {candidate: self._state(candidate) for candidate in shared}
         close = [candidate for candidate, (other, _) in states.items() if self._close_in_time(day, other)]
+        kept = ordered[:SKETCH]
         best, best_score = None, (0.0, 0.0)
         for candidate in sorted(close, key=lambda candidate: (-shared[candidate], candidate))[:CONFIRMED]:
             other = states[candidate][1]
-            score = estimate(ordered, EVERY_HASH, other, limit(other))
+            score = estimate(kept, limit(kept), other, limit(other))
             if self._similar(score) and score > best_score:
                 best, best_score = candidate, score
         return best
