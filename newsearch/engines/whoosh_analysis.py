@@ -119,7 +119,8 @@ def build_schema(languages: tuple[str, ...] = ()) -> Schema:
         recency=COLUMN(NumericColumn("q", default=UNDATED)),  # sorts newest first, undated articles last
         warnings=STORED(),
         facets=COLUMN(VarBytesColumn()),  # JSON of the values facets count, read per document without stored fields
-        group=ID(stored=True, sortable=True),  # the near-duplicate group; its column collapses results
+        group=STORED(),  # the near-duplicate group
+        group_number=COLUMN(NumericColumn("q", default=0)),  # the group as a number: results collapse by it
     )
 
 
