@@ -30,7 +30,8 @@ from ..facets import count_facets
 from ..languages import analysis_language
 from ..snippets import make_snippet, mark_all, match_spans
 from .base import EngineStats, SearchRequest
-from .whoosh_analysis import DEFAULT_LANGUAGE, STEMS, UNDATED, InLanguage, build_schema, stemming_language
+from .whoosh_analysis import (DEFAULT_LANGUAGE, STEMS, UNDATED, InLanguage, ProseTokens, build_schema,
+                              stemming_language)
 from .whoosh_query import AndNot, Marks, parse, similar_query
 from .whoosh_ranking import FieldsTerm, LiveBM25F
 from .whoosh_scoring import PostingCache, SegmentLengths, WordScorer
@@ -53,6 +54,7 @@ class WhooshEngine:
         self._local = threading.local()  # one searcher per thread: whoosh searchers are not shared safely
         self._query_schemas: dict[tuple[str, ...], Schema] = {}
         self._postings = PostingCache()
+        self._fused: dict[str, ProseTokens | None] = {}  # field -> its analyzer in one loop, for snippets
 
     @classmethod
     def create(cls, folder: Path, options: Mapping | None = None) -> WhooshEngine:
@@ -274,9 +276,13 @@ class WhooshEngine:
         if not matched:
             return []
         phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= matched]
-        tokens = [(token.startchar, token.endchar, token.text, token.pos)
-                  for token in self._schema[fieldname].analyzer(text, chars=True, positions=True, mode="index",
-                                                                language=language)]
+        analyzer = self._schema[fieldname].analyzer
+        fused = self._fused.setdefault(fieldname, ProseTokens.of(analyzer))
+        if fused is not None:
+            tokens = fused(text, language)
+        else:
+            tokens = [(token.startchar, token.endchar, token.text, token.pos)
+                      for token in analyzer(text, chars=True, positions=True, mode="index", language=language)]
         return match_spans(tokens, matched - marks.phrase_only, phrases)
 
     def mark(self, id: str, text: str) -> tuple[Article, Snippet, Snippet] | None:
