@@ -162,7 +162,7 @@ class WhooshEngine:
             hits, total = _page(searcher, tiers, request, condition, words)
         facets = self._facets(searcher, tiers, condition, request, words) if request.facets else {}
         marks = Marks.of(tiers[0], "body")
-        matched = _terms_in(searcher, tiers[-1], [hit.docnum for hit in hits], "body") if request.snippets else {}
+        matched = _terms_in(searcher, tiers[-1], [hit.docnum for hit in hits], "body", words) if request.snippets else {}
         return Results(tuple(self._hit(hit, request, marks, matched.get(hit.docnum, set()),
                                        duplicates.get(hit.docnum, 0)) for hit in hits),
                        total, request.page, request.limit, facets, stories=stories)
@@ -537,7 +537,8 @@ def _posting_set(searcher, node: query.Query, words: WordScorer | None = None) -
     return set(searcher.docs_for_query(node))
 
 
-def _terms_in(searcher, tier: query.Query, docnums: list[int], fieldname: str) -> dict[int, set[str]]:
+def _terms_in(searcher, tier: query.Query, docnums: list[int], fieldname: str,
+              words: WordScorer | None = None) -> dict[int, set[str]]:
     """The query's terms in one field (prefixes and fuzzy words expanded) that each of these documents holds.
 
     Asked only for the hits shown: recording matched terms while collecting (whoosh's
@@ -550,6 +551,10 @@ def _terms_in(searcher, tier: query.Query, docnums: list[int], fieldname: str) -
     wanted = sorted(set(docnums))
     for field, term in set(_leaf_terms(tier, reader)):
         if field != fieldname:
+            continue
+        if words is not None:  # from the postings this search has read already
+            for docnum in words.holding(field, term, wanted):
+                found[docnum].add(_text(term))
             continue
         postings = reader.postings(field, term)
         for docnum in wanted:

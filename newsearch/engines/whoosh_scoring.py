@@ -14,6 +14,7 @@ from __future__ import annotations
 import heapq
 import threading
 from array import array
+from bisect import bisect_left
 from collections import OrderedDict
 from itertools import accumulate, repeat
 
@@ -201,12 +202,29 @@ class WordScorer:
             self._statistics[key] = node.statistics(self._searcher, self._weighting)
         return self._statistics[key]
 
+    def holding(self, fieldname: str, text: bytes, docnums: list[int]) -> set[int]:
+        """Which of ``docnums`` hold a term (the index's form of it, as bytes)."""
+        found: set[int] = set()
+        for number, (leaf, offset) in enumerate(self._leaves):
+            end = offset + leaf.doc_count_all()
+            postings = None
+            for docnum in docnums:
+                if offset <= docnum < end:
+                    if postings is None:
+                        postings = self._postings_of(number, leaf, fieldname, text)[0]
+                    at = bisect_left(postings, docnum - offset)
+                    if at < len(postings) and postings[at] == docnum - offset:
+                        found.add(docnum)
+        return found
+
     def _live(self, number: int, leaf, term: query.Term) -> Postings:
-        """A term's postings in one segment, read a block at a time."""
-        text = self._searcher.schema[term.fieldname].to_bytes(term.text)
-        key = (number, term.fieldname, text)
+        """A term's postings in one segment."""
+        return self._postings_of(number, leaf, term.fieldname, self._searcher.schema[term.fieldname].to_bytes(term.text))
+
+    def _postings_of(self, number: int, leaf, fieldname: str, text: bytes) -> Postings:
+        key = (number, fieldname, text)
         if key not in self._postings:
-            self._postings[key] = self._cache.postings(leaf, term.fieldname, text)
+            self._postings[key] = self._cache.postings(leaf, fieldname, text)
         return self._postings[key]
 
 
