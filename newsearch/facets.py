@@ -45,25 +45,31 @@ def date_bucket(day: dt.date, unit: str) -> str:
     return f"{day.year:04d}"
 
 
-def count_facets(names: Sequence[str], documents: Iterable[Mapping],
+def count_facets(names: Sequence[str], columns: Mapping[str, Sequence], docnums: Iterable[int],
                  kept: int | None = FACET_VALUES) -> dict[str, tuple[tuple[str, int], ...]]:
-    """Facet name -> ((value, count), ...), most frequent first, ties by value; at most ``kept`` each (None: all).
+    """Facet name -> ((value, count), ...) over ``docnums``, most frequent first, ties by value; ``kept`` each.
 
-    ``documents`` yields, per matching document, its field values: a string or a list of
-    strings for source, authors, language and categories, a date (or None) for published.
-    A document without a value is not counted in that facet.
+    ``columns[field][docnum]`` is a document's value of an article field: a string or a
+    tuple of strings for source, authors, language and categories, a date (or None) for
+    published. A document without a value is not counted in that facet; ``kept`` None
+    keeps every value. Equal values are counted together first, so each distinct
+    value (a source, a day) is looked at once rather than once per document.
     """
-    counters = {name: Counter() for name in names}
-    for document in documents:
-        for name, counter in counters.items():
-            if name.startswith("published:"):
-                day = document.get("published")
+    docnums = list(docnums)
+    counts = {}
+    for name in names:
+        field = FIELD_FACETS.get(name, "published")
+        distinct = Counter(map(columns[field].__getitem__, docnums))
+        counter: Counter = Counter()
+        if name.startswith("published:"):
+            unit = name.split(":", 1)[1]
+            for day, count in distinct.items():
                 if day is not None:
-                    counter[date_bucket(day, name.split(":", 1)[1])] += 1
-                continue
-            values = document.get(FIELD_FACETS[name]) or ()
-            if isinstance(values, str):
-                values = (values,)
-            counter.update({value for value in values if value})
-    return {name: tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:kept])
-            for name, counter in counters.items()}
+                    counter[date_bucket(day, unit)] += count
+        else:
+            for values, count in distinct.items():
+                for value in set(values) if isinstance(values, tuple) else (values,):
+                    if value:
+                        counter[value] += count
+        counts[name] = tuple(sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:kept])
+    return counts

@@ -26,7 +26,7 @@ from whoosh.reading import TermNotFound
 from ..article import Article, to_utc_naive
 from ..errors import IndexLocked, IndexNotFound, NewsearchError
 from ..results import Hit, Results, Snippet
-from ..facets import count_facets
+from ..facets import FIELD_FACETS, count_facets
 from ..languages import analysis_language
 from ..snippets import make_snippet, mark_all, match_spans
 from .base import EngineStats, SearchRequest
@@ -40,6 +40,7 @@ NAME = "whoosh"
 WRITER_MEMORY_MB = 256
 OPEN_ATTEMPTS = 5
 _EPOCH = dt.datetime(1970, 1, 1)
+FACET_FIELDS = (*FIELD_FACETS.values(), "published")  # the fields the facets column holds
 
 
 class WhooshEngine:
@@ -55,6 +56,8 @@ class WhooshEngine:
         self._query_schemas: dict[tuple[str, ...], Schema] = {}
         self._postings = PostingCache()
         self._fused: dict[str, ProseTokens | None] = {}  # field -> its analyzer in one loop, for snippets
+        self._segment_facets: dict[str, dict[str, list]] = {}  # segment id -> its decoded facet columns
+        self._segment_facets_lock = threading.Lock()
 
     @classmethod
     def create(cls, folder: Path, options: Mapping | None = None) -> WhooshEngine:
@@ -233,9 +236,24 @@ class WhooshEngine:
         matching: set[int] = set()
         for tier in tiers:
             matching |= _matching(searcher, tier, condition, words)
-        column = searcher.reader().column_reader("facets") if searcher.reader().has_column("facets") else None
-        documents = (_facet_values(column[docnum]) for docnum in sorted(matching)) if column is not None else ()
-        return count_facets(request.facets, documents, request.facet_values)
+        return count_facets(request.facets, self._facet_columns(searcher), matching, request.facet_values)
+
+    def _facet_columns(self, searcher) -> dict[str, list]:
+        """field -> every document's facet value, for this searcher (each segment decoded once, then cached)."""
+        cached = getattr(self._local, "facet_columns", None)
+        if cached is None or cached[0] is not searcher:
+            columns: dict[str, list] = {field: [] for field in FACET_FIELDS}
+            parts = {}
+            for leaf, _ in searcher.reader().leaf_readers():
+                key = leaf.segment().segment_id()
+                with self._segment_facets_lock:
+                    parts[key] = self._segment_facets.get(key) or _decoded_facets(leaf)
+                for field in FACET_FIELDS:
+                    columns[field].extend(parts[key][field])
+            with self._segment_facets_lock:
+                self._segment_facets = parts  # segments merged away are forgotten
+            self._local.facet_columns = cached = (searcher, columns)
+        return cached[1]
 
     def _parse(self, text: str) -> tuple[query.Query, query.Query]:
         reader = self._searcher().reader()
@@ -432,14 +450,26 @@ def _article(stored: dict) -> Article:
     )
 
 
-def _facet_values(data: bytes) -> dict:
-    """The facet column of one document: field -> values, the publication day as a date."""
-    if not data:
-        return {}
-    values = json.loads(data)
-    if values.get("published"):
-        values["published"] = dt.date.fromisoformat(values["published"])
-    return values
+def _decoded_facets(leaf) -> dict[str, list]:
+    """A segment's facet column decoded: field -> each document's value (lists as tuples, the day as a date).
+
+    Equal values share one object, so the columns of 100,000 articles take a few MB.
+    """
+    columns: dict[str, list] = {field: [] for field in FACET_FIELDS}
+    column = leaf.column_reader("facets") if leaf.has_column("facets") else ()
+    shared: dict = {}
+    for data in column:
+        values = json.loads(data) if data else {}
+        for field in FACET_FIELDS:
+            value = values.get(field)
+            if isinstance(value, list):
+                value = tuple(value)
+            elif field == "published" and value:
+                value = dt.date.fromisoformat(value)
+            columns[field].append(shared.setdefault(value, value))
+    for field in FACET_FIELDS:  # documents past the column's end (none written): no values
+        columns[field].extend(repeat(None, leaf.doc_count_all() - len(columns[field])))
+    return columns
 
 
 def _published(stored: dict) -> dt.date | None:
