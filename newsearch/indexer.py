@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import stat as stat_module
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterator
@@ -18,6 +16,7 @@ from .duplicates import Groups
 from .engines.base import Engine
 from .errors import NewsearchError
 from .manifest import FileEntry, Manifest
+from .processes import end_with_parent, spawn_context
 from .readers import FileStream, find_files, read_file, stream_file
 from .readers.files import STREAMED_SUFFIXES
 
@@ -25,7 +24,6 @@ Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 PARALLEL_BATCH = 512
 PARALLEL_MIN_FEED_BYTES = 4 * 1024 * 1024  # a JSON Lines file this big has its records parsed in workers
-PARENT_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -92,10 +90,7 @@ def _streams(files: list[_Pending], workers: int) -> Iterator[FileStream]:
         for pending in files:
             yield stream_file(pending.path, pending.root)
         return
-    # Workers are spawned, not forked: a forked worker would inherit the write lock's descriptor and,
-    # outliving a killed update, keep the index locked.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_end_with_parent,
+    with ProcessPoolExecutor(max_workers=workers, mp_context=spawn_context(), initializer=end_with_parent,
                              initargs=(os.getpid(),)) as pool:
         for start in range(0, len(files), PARALLEL_BATCH):
             batch = files[start:start + PARALLEL_BATCH]
@@ -115,17 +110,6 @@ def _streams(files: list[_Pending], workers: int) -> Iterator[FileStream]:
 def _is_big_feed(pending: _Pending) -> bool:
     """A JSON Lines file worth parsing in worker processes."""
     return _is_streamed(pending.path) and pending.stat.st_size >= PARALLEL_MIN_FEED_BYTES
-
-
-def _end_with_parent(parent: int) -> None:
-    """In a reading worker: exit when the update that started it is gone (say, killed by cron's timeout)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
 
 
 def _unreadable(path: Path) -> str:
@@ -168,7 +152,8 @@ def update(engine: Engine, manifest: Manifest, groups: Groups, roots: list[Path]
     The manifest and the near-duplicate ``groups`` are updated in place (the caller
     saves them after the write); with
     ``dry_run`` nothing is written and the returned report says what would change.
-    ``workers`` above 1 reads files in that many spawned processes (see _streams).
+    ``workers`` above 1 reads files in that many spawned processes (see _streams), and lets the
+    engine write in as many (see Engine.write).
     """
     started = time.monotonic()
     run = _Run(manifest, roots, progress, workers)
@@ -177,7 +162,7 @@ def update(engine: Engine, manifest: Manifest, groups: Groups, roots: list[Path]
             pass
         deletes = list(run.deletes())
     else:
-        duplicates.write(engine, groups, run.upserts(), run.deletes())
+        duplicates.write(engine, groups, run.upserts(), run.deletes(), workers=min(workers, os.cpu_count() or 1))
         deletes = run.deleted
     for root in roots:
         if str(root) not in manifest.sources:
