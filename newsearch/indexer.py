@@ -23,7 +23,7 @@ from .readers.files import STREAMED_SUFFIXES
 Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 PARALLEL_BATCH = 512
-PARALLEL_MIN_FEED_BYTES = 4 * 1024 * 1024  # a JSON Lines file this big has its records parsed in workers
+PARALLEL_MIN_FEED_BYTES = 4 * 1024 * 1024  # a JSON or JSON Lines file this big is parsed in workers
 
 
 @dataclass(frozen=True)
@@ -79,14 +79,15 @@ class _Pending:
 
 def _streams(files: list[_Pending], workers: int) -> Iterator[FileStream]:
     """Each file's stream, in order. Many files are read by worker processes, a batch at a time;
-    so are the records of a big JSON Lines feed, a chunk of lines at a time (see readers.chunks).
+    so is a big JSON file, and the records of a big JSON Lines feed, a chunk of lines at a time
+    (see readers.chunks).
 
     Extraction (HTML above all) and record parsing cost more than indexing, so on several
     cores they run beside the writer. A batch bounds how many read articles wait in memory.
     """
     workers = min(workers, os.cpu_count() or 1)
     many = sum(not _is_streamed(f.path) for f in files) >= PARALLEL_MIN_FILES
-    if workers < 2 or not (many or any(_is_big_feed(f) for f in files)):
+    if workers < 2 or not (many or any(_is_big(f) for f in files)):
         for pending in files:
             yield stream_file(pending.path, pending.root)
         return
@@ -95,21 +96,22 @@ def _streams(files: list[_Pending], workers: int) -> Iterator[FileStream]:
         for start in range(0, len(files), PARALLEL_BATCH):
             batch = files[start:start + PARALLEL_BATCH]
             futures = {id(f): pool.submit(read_file, f.path, f.root) for f in batch
-                       if many and not _is_streamed(f.path)}
+                       if not _is_streamed(f.path) and (many or _is_big(f))}
             for pending in batch:
                 future = futures.get(id(pending))
                 if future is not None:
                     read = future.result()
                     yield FileStream(read.path, read.content_hash, iter(read.articles), list(read.errors))
-                elif _is_big_feed(pending):
+                elif _is_big(pending):
                     yield stream_file(pending.path, pending.root, pool, workers)
                 else:
                     yield stream_file(pending.path, pending.root)
 
 
-def _is_big_feed(pending: _Pending) -> bool:
-    """A JSON Lines file worth parsing in worker processes."""
-    return _is_streamed(pending.path) and pending.stat.st_size >= PARALLEL_MIN_FEED_BYTES
+def _is_big(pending: _Pending) -> bool:
+    """A JSON or JSON Lines file worth parsing in a worker process even when alone."""
+    return (pending.stat.st_size >= PARALLEL_MIN_FEED_BYTES
+            and (_is_streamed(pending.path) or pending.path.name.lower().endswith(".json")))
 
 
 def _unreadable(path: Path) -> str:
