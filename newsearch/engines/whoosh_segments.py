@@ -33,7 +33,7 @@ from ..processes import end_with_parent, spawn_context
 
 BATCH_DOCUMENTS = 100
 BATCHES_QUEUED = 2  # per worker: enough to keep it busy, few articles waiting in memory
-WORKER_MEMORY_MB = 128  # each worker's posting pool before it spills to disk
+WORKER_MEMORY_MB = 64  # each worker's posting pool before it spills to disk
 POLL_SECONDS = 1.0
 
 
