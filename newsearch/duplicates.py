@@ -368,7 +368,8 @@ def new_group() -> str:
     return os.urandom(6).hex()  # what secrets.token_hex does, without importing hmac and hashlib
 
 
-def write(engine: Engine, groups: Groups, upserts: Iterable[Article], deletes: Iterable[str]) -> None:
+def write(engine: Engine, groups: Groups, upserts: Iterable[Article], deletes: Iterable[str],
+          workers: int = 1) -> None:
     """Apply upserts and deletes to ``engine`` in one write, each article carrying its group.
 
     An article that joins another document's group is held back to the end of the
@@ -376,10 +377,11 @@ def write(engine: Engine, groups: Groups, upserts: Iterable[Article], deletes: I
     group. Documents already in the index whose group changed (their group split) are
     rewritten in the same write. Into empty groups (a build) nothing can leave a group,
     so nothing is held back, provided ``upserts`` gives each id once (as ``update`` and
-    ``Index.add`` do). The caller saves ``groups`` after the engine commits.
+    ``Index.add`` do). The caller saves ``groups`` after the engine commits. ``workers`` as in
+    Engine.write.
     """
     plan = _Plan(engine, groups)
-    engine.write(plan.upserts(upserts, deletes), plan.deleted_ids())
+    engine.write(plan.upserts(upserts, deletes), plan.deleted_ids(), workers=workers)
 
 
 class _Plan:

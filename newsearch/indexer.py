@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import stat as stat_module
-import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterator
@@ -18,13 +16,14 @@ from .duplicates import Groups
 from .engines.base import Engine
 from .errors import NewsearchError
 from .manifest import FileEntry, Manifest
+from .processes import end_with_parent, spawn_context
 from .readers import FileStream, find_files, read_file, stream_file
 from .readers.files import STREAMED_SUFFIXES
 
 Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 PARALLEL_BATCH = 512
-PARENT_POLL_SECONDS = 0.5
+PARALLEL_MIN_FEED_BYTES = 4 * 1024 * 1024  # a JSON or JSON Lines file this big is parsed in workers
 
 
 @dataclass(frozen=True)
@@ -79,43 +78,40 @@ class _Pending:
 
 
 def _streams(files: list[_Pending], workers: int) -> Iterator[FileStream]:
-    """Each file's stream, in order. Many files are read by worker processes, a batch at a time.
+    """Each file's stream, in order. Many files are read by worker processes, a batch at a time;
+    so is a big JSON file, and the records of a big JSON Lines feed, a chunk of lines at a time
+    (see readers.chunks).
 
-    Extraction (HTML above all) costs more than indexing, so on several cores it runs
-    beside the writer. JSON Lines feeds are streamed here, record by record; a batch
-    bounds how many read articles wait in memory.
+    Extraction (HTML above all) and record parsing cost more than indexing, so on several
+    cores they run beside the writer. A batch bounds how many read articles wait in memory.
     """
     workers = min(workers, os.cpu_count() or 1)
-    if workers < 2 or sum(not _is_streamed(f.path) for f in files) < PARALLEL_MIN_FILES:
+    many = sum(not _is_streamed(f.path) for f in files) >= PARALLEL_MIN_FILES
+    if workers < 2 or not (many or any(_is_big(f) for f in files)):
         for pending in files:
             yield stream_file(pending.path, pending.root)
         return
-    # Workers are spawned, not forked: a forked worker would inherit the write lock's descriptor and,
-    # outliving a killed update, keep the index locked.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_end_with_parent,
+    with ProcessPoolExecutor(max_workers=workers, mp_context=spawn_context(), initializer=end_with_parent,
                              initargs=(os.getpid(),)) as pool:
         for start in range(0, len(files), PARALLEL_BATCH):
             batch = files[start:start + PARALLEL_BATCH]
-            futures = {id(f): pool.submit(read_file, f.path, f.root) for f in batch if not _is_streamed(f.path)}
+            futures = {id(f): pool.submit(read_file, f.path, f.root) for f in batch
+                       if not _is_streamed(f.path) and (many or _is_big(f))}
             for pending in batch:
                 future = futures.get(id(pending))
-                if future is None:
-                    yield stream_file(pending.path, pending.root)
-                else:
+                if future is not None:
                     read = future.result()
                     yield FileStream(read.path, read.content_hash, iter(read.articles), list(read.errors))
+                elif _is_big(pending):
+                    yield stream_file(pending.path, pending.root, pool, workers)
+                else:
+                    yield stream_file(pending.path, pending.root)
 
 
-def _end_with_parent(parent: int) -> None:
-    """In a reading worker: exit when the update that started it is gone (say, killed by cron's timeout)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(PARENT_POLL_SECONDS)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
+def _is_big(pending: _Pending) -> bool:
+    """A JSON or JSON Lines file worth parsing in a worker process even when alone."""
+    return (pending.stat.st_size >= PARALLEL_MIN_FEED_BYTES
+            and (_is_streamed(pending.path) or pending.path.name.lower().endswith(".json")))
 
 
 def _unreadable(path: Path) -> str:
@@ -158,7 +154,8 @@ def update(engine: Engine, manifest: Manifest, groups: Groups, roots: list[Path]
     The manifest and the near-duplicate ``groups`` are updated in place (the caller
     saves them after the write); with
     ``dry_run`` nothing is written and the returned report says what would change.
-    ``workers`` above 1 reads files in that many spawned processes (see _streams).
+    ``workers`` above 1 reads files in that many spawned processes (see _streams), and lets the
+    engine write in as many (see Engine.write).
     """
     started = time.monotonic()
     run = _Run(manifest, roots, progress, workers)
@@ -167,7 +164,7 @@ def update(engine: Engine, manifest: Manifest, groups: Groups, roots: list[Path]
             pass
         deletes = list(run.deletes())
     else:
-        duplicates.write(engine, groups, run.upserts(), run.deletes())
+        duplicates.write(engine, groups, run.upserts(), run.deletes(), workers=min(workers, os.cpu_count() or 1))
         deletes = run.deleted
     for root in roots:
         if str(root) not in manifest.sources:

@@ -431,6 +431,33 @@ def test_reading_in_worker_processes_gives_the_same_index(tmp_path, monkeypatch)
     assert [reason for _, reason in parallel.failed] == ["binary file, not text"]
 
 
+def test_a_big_feed_parsed_in_worker_processes_gives_the_same_index_and_errors(tmp_path, monkeypatch):
+    import newsearch.indexer
+    import newsearch.readers.chunks
+
+    corpus = tmp_path / "corpus"
+    make_corpus(corpus, 600)
+    feed = corpus / "feed.jsonl"
+    lines = feed.read_text(encoding="utf-8").splitlines()
+    lines[3:3] = ["{not json", "", '["a list"]', '{"id": "feed-9", "title": "Twice"}']  # lines 4 to 7
+    lines.append('{"title": ""}')
+    feed.write_bytes(("\n".join(lines) + "\n").encode("utf-8") + b'{"title": "caf\xe9 latin-1"}\n')
+    (corpus / "batch.json").write_text(json.dumps([{"id": "j1", "title": "Harbour batch"}, 7]), encoding="utf-8")
+    monkeypatch.setattr(newsearch.indexer, "PARALLEL_MIN_FEED_BYTES", 1)
+    monkeypatch.setattr(newsearch.readers.chunks, "CHUNK_LINES", 7)  # records and errors across many chunks
+    parallel = Index.build(tmp_path / "parallel", corpus, workers=2)
+    sequential = Index.build(tmp_path / "sequential", corpus)
+    assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "sequential")
+    assert (parallel.added, parallel.failed) == (sequential.added, sequential.failed)
+    assert parallel.added == 600 + 2  # the latin-1 line is read as the encoding detector guesses
+    assert [(Path(where).name, reason.split(":")[0]) for where, reason in parallel.failed] == [
+        ("batch.json item 2", "record is a JSON int, not an object"), ("feed.jsonl line 4", "invalid JSON"), ("feed.jsonl line 6", "record is a JSON list, not an object"),
+        ("feed.jsonl line 65", "record has neither a title nor a body"),
+        ("feed.jsonl", "duplicate id 'feed-9' (also given by the same file); not indexed")]
+    with Index.open(tmp_path / "parallel") as ix:
+        assert ix.get("feed-9").title != "Twice"  # the first record of an id wins, as in one process
+
+
 def test_special_files_and_undecodable_names_are_reported_not_fatal(runner, tmp_path, tiny_corpus):
     os.mkfifo(tiny_corpus / "txt" / "pipe.txt")
     odd_name = os.fsdecode(b"caf\xe9.txt")

@@ -60,8 +60,11 @@ class Engine(Protocol):
         """Called just before this generation goes live: point names shared with other apps at it
         (nothing to do for an engine whose data lives in the generation folder)."""
 
-    def write(self, upserts: Iterable[Article], deletes: Iterable[str]) -> None:
+    def write(self, upserts: Iterable[Article], deletes: Iterable[str], workers: int = 1) -> None:
         """Replace or add ``upserts`` (same id = replace) and remove ``deletes``, as one transaction.
+
+        ``workers`` above 1 lets the engine write in that many spawned processes (whoosh does
+        when it fills an empty index; the others ignore it: their writers have threads of their own).
 
         Each article's ``group`` (its near-duplicate group, chosen by newsearch.duplicates)
         is indexed as a keyword that is stored, returned by ``get`` and read per document

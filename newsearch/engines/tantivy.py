@@ -87,7 +87,7 @@ class TantivyEngine:
         except ValueError as error:
             raise IndexLocked(f"the index in '{self._folder}' is being written by another process: {error}") from None
 
-    def write(self, upserts: Iterable[Article], deletes: Iterable[str]) -> None:
+    def write(self, upserts: Iterable[Article], deletes: Iterable[str], workers: int = 1) -> None:
         writer = self._writer()
         try:
             fresh = self._current().num_docs == 0

@@ -309,7 +309,7 @@ class TypesenseEngine:
 
     # -- writing
 
-    def write(self, upserts: Iterable[Article], deletes: Iterable[str]) -> None:
+    def write(self, upserts: Iterable[Article], deletes: Iterable[str], workers: int = 1) -> None:
         """Upsert in batches, then delete; each batch is retried on node failures.
 
         Typesense has no transactions: a run killed halfway leaves some batches written.

@@ -13,7 +13,7 @@ import zlib
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from itertools import repeat
+from itertools import chain, islice, repeat
 from pathlib import Path
 
 from whoosh import index as whoosh_index
@@ -35,9 +35,11 @@ from .whoosh_analysis import (DEFAULT_LANGUAGE, STEMS, UNDATED, InLanguage, Pros
 from .whoosh_query import AndNot, Marks, parse, similar_query
 from .whoosh_ranking import FieldsTerm, LiveBM25F
 from .whoosh_scoring import PostingCache, SegmentLengths, WordScorer
+from .whoosh_segments import commit_segments, discard_segments, write_segments
 
 NAME = "whoosh"
 WRITER_MEMORY_MB = 256
+PARALLEL_MIN_DOCUMENTS = 2000  # a fresh index given fewer is written by one process: spawning costs more
 OPEN_ATTEMPTS = 5
 _EPOCH = dt.datetime(1970, 1, 1)
 FACET_FIELDS = (*FIELD_FACETS.values(), "published")  # the fields the facets column holds
@@ -92,11 +94,17 @@ class WhooshEngine:
         except LockError:
             raise IndexLocked(f"the index in '{self._folder}' is being written by another process") from None
 
-    def write(self, upserts: Iterable[Article], deletes: Iterable[str]) -> None:
+    def write(self, upserts: Iterable[Article], deletes: Iterable[str], workers: int = 1) -> None:
         writer = self._writer()
+        parallel = False
         try:
             fresh = self._index.doc_count_all() == 0  # nothing to replace: plain adds are much cheaper
-            for article in upserts:
+            upserts = iter(upserts)
+            first = list(islice(upserts, PARALLEL_MIN_DOCUMENTS)) if fresh and workers > 1 else []
+            parallel = len(first) == PARALLEL_MIN_DOCUMENTS  # a build: one segment per worker process
+            if parallel:
+                segments = write_segments(writer, chain(first, upserts), workers, _document)
+            for article in () if parallel else chain(first, upserts):
                 fields = _document(article)
                 if fresh:
                     writer.add_document(**fields)
@@ -107,8 +115,13 @@ class WhooshEngine:
                 writer.delete_by_term("id", id)
         except BaseException:
             writer.cancel()
+            if parallel:
+                discard_segments(writer)
             raise
-        writer.commit()
+        if parallel:
+            commit_segments(writer, segments)
+        else:
+            writer.commit()
 
     # -- reading
 

@@ -6,11 +6,13 @@ import gzip
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..article import Article
 from ..errors import ReadError
+from .chunks import parsed_in_chunks
 from .encoding import check_text, decode
 from .records import read_json, read_jsonl
 from .text import read_text
@@ -104,15 +106,18 @@ def read_file(path: Path, root: Path) -> FileRead:
     return FileRead(stream.path, stream.content_hash, articles, tuple(stream.errors))
 
 
-def stream_file(path: Path, root: Path) -> FileStream:
-    """The articles of one file as they are read (see FileStream); nothing is read twice."""
+def stream_file(path: Path, root: Path, pool: Executor | None = None, workers: int = 1) -> FileStream:
+    """The articles of one file as they are read (see FileStream); nothing is read twice.
+
+    With a ``pool`` of ``workers`` processes, a JSON Lines file's records are parsed there (see chunks).
+    """
     shown = str(path)
     errors: list[ReadError] = []
     id = document_id(path, root)
     try:
         if shown.lower().endswith(STREAMED_SUFFIXES):
             content_hash = _hash(path)
-            parts = _lines_of(path, shown, id)
+            parts = _lines_of(path, shown, id, pool, workers)
         else:
             if path.stat().st_size > MAX_FILE_BYTES:
                 raise ReadError(shown, f"larger than {MAX_FILE_BYTES // 2**20} MB")
@@ -152,11 +157,14 @@ def _hash(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _lines_of(path: Path, shown: str, id: str) -> Iterator[Article | ReadError]:
+def _lines_of(path: Path, shown: str, id: str, pool: Executor | None,
+              workers: int) -> Iterator[Article | ReadError]:
     """The records of a JSON Lines file, plain or gzipped, one line at a time; empty and binary files raise."""
     opener = gzip.open if shown.lower().endswith(".gz") else open
     with opener(path, "rb") as head:
         check_text(head.read(4096), shown)
+    if pool is not None:
+        return parsed_in_chunks(opener, path, shown, id, pool, workers)
     return _records(opener, path, shown, id)
 
 

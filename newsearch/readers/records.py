@@ -67,13 +67,13 @@ def read_json(text: str, *, id: str, path: str) -> Iterator[Article | ReadError]
         yield _or_error(record, id=f"{id}:{number}", path=path, where=f"{path} item {number}")
 
 
-def read_jsonl(lines: Iterable[bytes], *, id: str, path: str) -> Iterator[Article | ReadError]:
+def read_jsonl(lines: Iterable[bytes], *, id: str, path: str, first: int = 1) -> Iterator[Article | ReadError]:
     """Articles from JSON Lines, one per non-blank line; a bad line yields a ReadError naming it.
 
     Lines are UTF-8 as the format says; a line that is not is decoded as the encoding
-    detector guesses.
+    detector guesses. ``first`` is the number of the first line (a later part of a file).
     """
-    for number, raw in enumerate(lines, 1):
+    for number, raw in enumerate(lines, first):
         if not raw.strip():
             continue
         where = f"{path} line {number}"
