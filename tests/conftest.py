@@ -63,6 +63,13 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def whoosh_segments(generation: Path) -> set[str]:
+    """The ids of the segments a Whoosh generation folder's table of contents lists (its files start with them)."""
+    from whoosh.filedb.filestore import FileStorage
+
+    return {segment.segment_id() for segment in FileStorage(str(generation)).open_index()._segments()}
+
+
 @contextlib.contextmanager
 def index_holding(folder: Path, records: Iterable) -> Iterator[Index]:
     """An index in ``folder`` holding ``records`` (dicts or Articles), open while the block runs."""

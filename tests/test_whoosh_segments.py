@@ -13,6 +13,7 @@ from newsearch import Index, generations
 from newsearch.article import Article
 from newsearch.engines.whoosh import WhooshEngine, _document
 from newsearch.engines.whoosh_segments import SegmentWriteError, discard_segments, write_segments
+from conftest import whoosh_segments
 from test_update import make_corpus, snapshot
 
 QUERIES = ["harbour", "ferry council", "storm OR flood", '"river school"', "budget -strike", "comet*",
@@ -33,8 +34,7 @@ def test_a_build_in_segment_workers_gives_the_same_documents_and_results(tmp_pat
     serial = Index.build(tmp_path / "serial", corpus, engine="whoosh")
     monkeypatch.setattr(newsearch.engines.whoosh, "PARALLEL_MIN_DOCUMENTS", 50)
     parallel = Index.build(tmp_path / "parallel", corpus, engine="whoosh", workers=2)
-    segments = list(generations.live(tmp_path / "parallel").glob("*.seg"))
-    assert len(segments) == 2
+    assert len(whoosh_segments(generations.live(tmp_path / "parallel"))) == 2
     assert (parallel.added, parallel.failed) == (serial.added, serial.failed) == (700, ())
     assert snapshot(tmp_path / "parallel") == snapshot(tmp_path / "serial")
     assert _results(tmp_path / "parallel") == _results(tmp_path / "serial")
@@ -48,7 +48,7 @@ def test_a_build_under_the_threshold_stays_in_one_process(tmp_path):
     corpus = tmp_path / "corpus"
     make_corpus(corpus, 30)
     Index.build(tmp_path / "ix", corpus, engine="whoosh", workers=2)
-    assert len(list(generations.live(tmp_path / "ix").glob("*.seg"))) == 1
+    assert len(whoosh_segments(generations.live(tmp_path / "ix"))) == 1
 
 
 def refusing_document(article: Article) -> dict:
