@@ -8,6 +8,8 @@ import pickle
 import shutil
 from pathlib import Path
 
+import pytest
+
 from newsearch import Index
 from newsearch.cli import cli
 from newsearch.duplicates import MIN_WORDS, SKETCH, Groups, shingles
@@ -290,3 +292,21 @@ def test_copies_that_joined_stay_linked_when_their_group_is_checked_again():
     assert groups.regroup(group) == {}
     groups.remove("whole")  # each opening holds the shorter ones: still one story
     assert groups.regroup(group) == {} and groups.group_members(group) == joined - {"whole"}
+
+
+def test_tantivy_counts_stories_when_groups_outnumber_its_first_aggregation(tmp_path, monkeypatch):
+    # tantivy refuses aggregations of over 65,000 buckets: groups are counted largest first, a few at a time
+    tantivy_engine = pytest.importorskip("newsearch.engines.tantivy")
+    records = _comet_family() + [_story("bridge", BRIDGE + " comet", published="2023-10-02"),
+                                 _story("bridge-wire", _syndicated(BRIDGE, "Valdoria Wire") + " comet",
+                                        published="2023-10-03"),
+                                 _story("library", LIBRARY + " comet")]
+    with Index.create(tmp_path / "ix", engine="tantivy") as index:
+        index.add(records)
+    with Index.open(tmp_path / "ix") as index:
+        expected = index.query("comet")
+        monkeypatch.setattr(tantivy_engine, "GROUP_BUCKETS", 1)
+        narrow = index.query("comet")
+    assert (expected.total, expected.stories) == (narrow.total, narrow.stories) == (6, 3)
+    assert [(hit.id, hit.duplicates) for hit in narrow] == [(hit.id, hit.duplicates) for hit in expected]
+    assert sorted(hit.duplicates for hit in narrow) == [0, 1, 2]

@@ -32,6 +32,8 @@ from .whoosh_ranking import TITLE_WEIGHT
 NAME = "tantivy"
 WRITER_HEAP = 256_000_000  # bytes tantivy buffers before writing a segment
 ALL = 1_000_000_000  # "every bucket" for aggregations
+GROUP_BUCKETS = 1000  # groups counted at first when collapsing (see _group_counts)
+MAX_GROUP_BUCKETS = 60_000  # below tantivy's limit of 65,000 buckets an aggregation may make
 Occur = tantivy.Occur
 
 
@@ -210,7 +212,7 @@ class TantivyEngine:
                     marks[language] = marks_for(language)
                 snippet = _snippet(stored.get("body", ""), language, marks[language], request.snippet_chars)
             shown.append(_hit(stored, 0.0 if request.sort == "date" else score, snippet,
-                              copies[_group_key(stored)] - 1 if request.collapse else 0))
+                              copies.get(_group_key(stored), 1) - 1 if request.collapse else 0))
         return Results(tuple(shown), total, request.page, request.limit, facets, stories=stories)
 
     def _copies(self, searcher: tantivy.Searcher, tiers: list, request: SearchRequest) -> tuple[list, int]:
@@ -233,17 +235,17 @@ class TantivyEngine:
 
         Each tier is ranked as without collapsing and read from the top, keeping the first
         document of each group not seen before; when that gives too few stories, more of
-        the tier is ranked (four times as many each round). Copies per group come from a
-        terms aggregation over the group keys of every match.
+        the tier is ranked (four times as many each round). Copies per group come from
+        ``_group_counts``; a group it does not list has one matching document.
         """
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
         picked: list[tuple[float, dict]] = []
         copies: Counter = Counter()
-        total = 0
+        total = singles = 0
         for tier in tiers:
-            counted = searcher.aggregate(tier, {"groups": {"terms": {"field": "group_key", "size": ALL}}})
-            in_tier = Counter({bucket["key"]: bucket["doc_count"] for bucket in counted["groups"]["buckets"]})
-            total += sum(in_tier.values())
+            in_tier, others = _group_counts(searcher, tier)
+            total += sum(in_tier.values()) + others
+            singles += others
             need = stop - len(picked)
             wanted = max(need * 2, 1)
             while need > 0:
@@ -260,7 +262,7 @@ class TantivyEngine:
                     break
                 wanted *= 4
             copies.update(in_tier)
-        return picked[first:stop], total, len(copies), copies
+        return picked[first:stop], total, len(copies) + singles, copies
 
     def _ranked(self, searcher: tantivy.Searcher, tier, wanted: int, *, by_date: bool) -> tuple[list, int]:
         """The first ``wanted`` hits of one tier and how many it matches; equal scores ranked by id."""
@@ -407,6 +409,25 @@ def _spans(text: str, language: str, marks: Marks) -> list:
     words = marks.matched(present)
     phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= present]
     return match_spans(tokens, words, phrases)
+
+
+def _group_counts(searcher: tantivy.Searcher, tier) -> tuple[Counter, int]:
+    """(group -> matching documents, for every group with two or more and some with one; the matching
+    documents of the groups not listed, each alone in its group).
+
+    A terms aggregation with a bucket per group stops at tantivy's limit of 65,000 buckets
+    (a common word at 100,000 articles); the largest groups come first, so it asks for
+    more only while the last group listed still has copies. tantivy counts per segment
+    first: a group with one match in each of two segments may be missed there, and
+    counted as two stories (``doc_count_error_upper_bound``).
+    """
+    size = GROUP_BUCKETS
+    while True:
+        counted = searcher.aggregate(tier, {"groups": {"terms": {"field": "group_key", "size": size}}})["groups"]
+        buckets, others = counted["buckets"], counted.get("sum_other_doc_count", 0)
+        if not others or buckets[-1]["doc_count"] == 1 or size * 4 > MAX_GROUP_BUCKETS:
+            return Counter({bucket["key"]: bucket["doc_count"] for bucket in buckets}), others
+        size *= 4
 
 
 def _group_key(stored: dict) -> str:
