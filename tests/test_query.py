@@ -261,3 +261,11 @@ def test_wrongly_typed_options_raise_query_syntax_error(ix, options):
 def test_a_query_that_is_not_text_raises_query_syntax_error(ix):
     with pytest.raises(QuerySyntaxError, match="must be text"):
         ix.query(None)
+
+
+def test_sorting_by_date_when_no_article_is_dated(tmp_path):
+    records = [{"id": f"undated-{n}", "title": f"Harbour notice {n}", "body": "The harbour office is open."}
+               for n in range(3)]
+    with index_holding(tmp_path / "ix", records) as ix:
+        results = ix.query("harbour", sort="date")
+    assert results.total == 3 and {hit.id for hit in results} == {"undated-0", "undated-1", "undated-2"}

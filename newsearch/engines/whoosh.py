@@ -201,8 +201,7 @@ class WhooshEngine:
                     found, docs = [], _matching(searcher, tier, condition, words)
                     break
                 if request.sort == "date":
-                    results = _collect(searcher, tier, wanted, condition, by_date=True, record=True)
-                    ranked = list(results)
+                    results, ranked = _newest(searcher, tier, wanted, condition, words)
                 else:
                     results, ranked = _ranked(searcher, tier, wanted, condition, words)
                 docs = results.docs()
@@ -432,7 +431,7 @@ def _group_number(group: str) -> int:
         return zlib.crc32(group.encode("utf-8")) + 1  # not ours: still one number per group
 
 
-def _numbers(leaf, fieldname: str) -> array:
+def _numbers(leaf, fieldname: str, default: int = 0) -> array:
     """A segment's whole "q" number column, one value per document, read in one piece.
 
     whoosh would unpack each value in Python (a tenth of a second per 100,000); this
@@ -444,7 +443,7 @@ def _numbers(leaf, fieldname: str) -> array:
         values.frombytes(column._dbfile.get(column._basepos, column._count * column._fixedlen))
         if sys.byteorder == "little":
             values.byteswap()  # whoosh packs big-endian ("!q")
-    values.extend(repeat(0, leaf.doc_count_all() - len(values)))  # the column's trailing defaults are not written
+    values.extend(repeat(default, leaf.doc_count_all() - len(values)))  # trailing defaults are not written
     return values
 
 
@@ -504,8 +503,7 @@ def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordS
             continue
         wanted = max(stop - total, 1)
         if request.sort == "date":
-            results = _collect(searcher, tier, wanted, condition, by_date=True)
-            ranked = list(results)
+            results, ranked = _newest(searcher, tier, wanted, condition, words)
         else:
             results, ranked = _ranked(searcher, tier, wanted, condition, words)
         hits.extend(ranked[max(first - total, 0):max(stop - total, 0)])
@@ -526,19 +524,28 @@ class _RecordingTopCollector(collectors.TopCollector):
         return results
 
 
-def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | None, *, by_date: bool = False,
-             record: bool = False):
-    """The top ``limit`` hits of one query; with ``record``, ``results.docs()`` is every (filtered) match.
+def _newest(searcher, tier: query.Query, wanted: int, condition: query.Query | None, words: WordScorer | None):
+    """(the tier's matches; its ``wanted`` newest hits, undated last, equal dates in index order).
+
+    Sorted on the recency column read whole; a segment without dated articles has no
+    column (whoosh's sorting collector then failed: 'recency' is not indexed).
+    """
+    docs = _matching(searcher, tier, condition, words)
+    recency = array("q")
+    for leaf, _ in searcher.reader().leaf_readers():
+        recency.extend(_numbers(leaf, "recency", UNDATED))
+    newest = heapq.nsmallest(wanted, docs, key=lambda docnum: (recency[docnum], docnum))
+    return _Matches(docs), [_ScoredHit(searcher, docnum, 0.0) for docnum in newest]
+
+
+def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | None):
+    """The top ``limit`` hits of one query by whoosh's scoring; ``results.docs()`` is every (filtered) match.
 
     whoosh's default top-N collector prunes sub-queries it judges unable to reach the
     current minimum score, and in whoosh-reloaded 2.7.5 that misjudges sums over title
     and body: top-10 lists missed real hits for 17 of 300 Reuters queries. Pruning is off.
     """
-    if by_date:
-        collector = collectors.SortingCollector("recency", limit=limit)
-    else:
-        collector = (_RecordingTopCollector if record else collectors.TopCollector)(limit, usequality=False,
-                                                                                   replace=0)
+    collector = _RecordingTopCollector(limit, usequality=False, replace=0)
     if condition is not None:
         collector = collectors.FilterCollector(collector, condition)
     searcher.search_with_collector(tier, collector)
@@ -633,10 +640,10 @@ def _ranked(searcher, tier: query.Query, wanted: int, condition: query.Query | N
         docs = _matching(searcher, tier, condition, words)
         return _Matches(docs), _best(searcher, words.scores(tier, docs, best=wanted), wanted)
     limit = wanted * 2
-    results = _collect(searcher, tier, limit, condition, record=True)
+    results = _collect(searcher, tier, limit, condition)
     while len(results.top_n) == limit and _rounded(results.score(wanted - 1)) == _rounded(results.score(limit - 1)):
         limit *= 4
-        results = _collect(searcher, tier, limit, condition, record=True)
+        results = _collect(searcher, tier, limit, condition)
     return results, sorted(results, key=lambda hit: (-_rounded(hit.score), hit["id"]))
 
 
