@@ -32,7 +32,7 @@ from .whoosh_ranking import TITLE_WEIGHT
 NAME = "tantivy"
 WRITER_HEAP = 256_000_000  # bytes tantivy buffers before writing a segment
 ALL = 1_000_000_000  # "every bucket" for aggregations
-GROUP_BUCKETS = 1000  # groups counted at first when collapsing (see _group_counts)
+GROUP_BUCKETS = 64  # groups counted at first when collapsing (see _group_counts): the cost grows with it
 MAX_GROUP_BUCKETS = 60_000  # below tantivy's limit of 65,000 buckets an aggregation may make
 Occur = tantivy.Occur
 
