@@ -24,6 +24,7 @@ import datetime as dt
 import os
 import pickle
 import re
+import struct
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
@@ -60,6 +61,7 @@ COMMON_KEY = 1000  # a key in more documents than this is boilerplate, not evide
 CONFIRMED = 16  # at most this many candidates per document are compared, most keys shared first
 EVERY_HASH = 1 << 32  # the limit of a set kept whole
 KEY_BUCKETS = 1024  # the key index's sorted arrays, chosen by a key's low bits
+_FIRST_VALUE = struct.Struct("=I")  # a packed sketch's first value (the day), as array("I") stores it
 
 _WORD = re.compile(r"\w+")
 
@@ -287,6 +289,23 @@ class Groups:
         packed = array("I", self._packed.get(id, b""))
         return (packed[0], packed[1:]) if packed else (UNDATED, packed)
 
+    def _close(self, candidates: Iterable[str], day: int) -> list[str]:
+        """The candidates published close enough to ``day``, read from the first value of each packed sketch.
+
+        A key may be held by a thousand documents: unpacking each candidate's whole sketch
+        made placing an article cost more the larger the index (0.7 ms at 180,000 articles).
+        """
+        if day == UNDATED:
+            return list(candidates)
+        packed, first = self._packed, _FIRST_VALUE.unpack_from
+        close = []
+        for candidate in candidates:
+            data = packed.get(candidate)
+            other = first(data)[0] if data else UNDATED
+            if other == UNDATED or abs(day - other) <= WINDOW_DAYS:
+                close.append(candidate)
+        return close
+
     def _key_index(self) -> _KeyIndex:
         """The key index, built from the saved sketches on first use."""
         if self._keys is None:
@@ -307,12 +326,11 @@ class Groups:
             holders = keys.holders(key)
             if len(holders) <= COMMON_KEY:
                 shared.update(holders)
-        states = {candidate: self._state(candidate) for candidate in shared}
-        close = [candidate for candidate, (other, _) in states.items() if self._close_in_time(day, other)]
+        close = self._close(shared, day)
         kept = ordered[:SKETCH]
         best, best_score = None, (0.0, 0.0)
         for candidate in sorted(close, key=lambda candidate: (-shared[candidate], candidate))[:CONFIRMED]:
-            other = states[candidate][1]
+            other = self._state(candidate)[1]
             score = estimate(kept, limit(kept), other, limit(other))
             if self._similar(score) and score > best_score:
                 best, best_score = candidate, score
