@@ -171,11 +171,12 @@ class WhooshEngine:
         """One page of the tiers' hits, each tier ranked after the one before, with facets and snippets."""
         condition = _filter(request, searcher.schema)
         words = self._word_scorer(searcher)
+        recency = self._per_searcher("recency", searcher, _recency) if request.sort == "date" else None
         stories, duplicates = None, {}
         if request.collapse:
-            hits, total, stories, duplicates = self._stories(searcher, tiers, request, condition, words)
+            hits, total, stories, duplicates = self._stories(searcher, tiers, request, condition, words, recency)
         else:
-            hits, total = _page(searcher, tiers, request, condition, words)
+            hits, total = _page(searcher, tiers, request, condition, words, recency)
         facets = self._facets(searcher, tiers, condition, request, words) if request.facets else {}
         marks = Marks.of(tiers[0], "body")
         matched = _terms_in(searcher, tiers[-1], [hit.docnum for hit in hits], "body", words) if request.snippets else {}
@@ -183,7 +184,8 @@ class WhooshEngine:
                                        duplicates.get(hit.docnum, 0)) for hit in hits),
                        total, request.page, request.limit, facets, stories=stories)
 
-    def _stories(self, searcher, tiers: list, request: SearchRequest, condition, words: WordScorer | None):
+    def _stories(self, searcher, tiers: list, request: SearchRequest, condition, words: WordScorer | None,
+                 recency: array | None):
         """A page of stories: (hits, matching documents, matching groups, docnum -> other matching copies).
 
         Each tier is ranked as without collapsing and read from the top, keeping the first
@@ -200,8 +202,8 @@ class WhooshEngine:
                 if need <= 0:
                     found, docs = [], _matching(searcher, tier, condition, words)
                     break
-                if request.sort == "date":
-                    results, ranked = _newest(searcher, tier, wanted, condition, words)
+                if recency is not None:
+                    results, ranked = _newest(searcher, tier, wanted, condition, words, recency)
                 else:
                     results, ranked = _ranked(searcher, tier, wanted, condition, words)
                 docs = results.docs()
@@ -223,24 +225,27 @@ class WhooshEngine:
         hits = picked[first:stop]
         return hits, total, len(copies), {hit.docnum: copies[key(hit.docnum)] - 1 for hit in hits}
 
+    def _per_searcher(self, name: str, searcher, build):
+        """``build(searcher)``, kept for this thread until its searcher changes (the index changed)."""
+        cached = getattr(self._local, name, None)
+        if cached is None or cached[0] is not searcher:
+            cached = (searcher, build(searcher))
+            setattr(self._local, name, cached)
+        return cached[1]
+
     def _word_scorer(self, searcher) -> WordScorer | None:
         """Term-at-a-time scoring for this search, sharing the searcher's field lengths; None if it cannot rank."""
-        cached = getattr(self._local, "lengths", None)
-        if cached is None or cached[0] is not searcher:
-            self._local.lengths = cached = (searcher, SegmentLengths())
-        words = WordScorer(searcher, cached[1], self._postings)
+        words = WordScorer(searcher, self._per_searcher("lengths", searcher, lambda _: SegmentLengths()),
+                           self._postings)
         return words if words.usable() else None
 
     def _group_keys(self, searcher):
         """docnum -> its group's number, read once per searcher (a document without a group: -1 - docnum)."""
-        cached = getattr(self._local, "group_keys", None)
-        if cached is None or cached[0] is not searcher:
-            values = array("q")
-            for leaf, _ in searcher.reader().leaf_readers():
-                values.extend(_numbers(leaf, "group_number"))
-            keys = [value or -1 - docnum for docnum, value in enumerate(values)]
-            self._local.group_keys = cached = (searcher, keys.__getitem__)
-        return cached[1]
+        def build(searcher):
+            values = _whole_column(searcher, "group_number", 0)
+            return [value or -1 - docnum for docnum, value in enumerate(values)].__getitem__
+
+        return self._per_searcher("group_keys", searcher, build)
 
     def _facets(self, searcher, tiers: list, condition: query.Query | None, request: SearchRequest,
                 words: WordScorer | None) -> dict:
@@ -252,8 +257,7 @@ class WhooshEngine:
 
     def _facet_columns(self, searcher) -> dict[str, list]:
         """field -> every document's facet value, for this searcher (each segment decoded once, then cached)."""
-        cached = getattr(self._local, "facet_columns", None)
-        if cached is None or cached[0] is not searcher:
+        def build(searcher):
             columns: dict[str, list] = {field: [] for field in FACET_FIELDS}
             parts = {}
             for leaf, _ in searcher.reader().leaf_readers():
@@ -264,8 +268,9 @@ class WhooshEngine:
                     columns[field].extend(parts[key][field])
             with self._segment_facets_lock:
                 self._segment_facets = parts  # segments merged away are forgotten
-            self._local.facet_columns = cached = (searcher, columns)
-        return cached[1]
+            return columns
+
+        return self._per_searcher("facet_columns", searcher, build)
 
     def _parse(self, text: str) -> tuple[query.Query, query.Query]:
         reader = self._searcher().reader()
@@ -431,7 +436,20 @@ def _group_number(group: str) -> int:
         return zlib.crc32(group.encode("utf-8")) + 1  # not ours: still one number per group
 
 
-def _numbers(leaf, fieldname: str, default: int = 0) -> array:
+def _whole_column(searcher, fieldname: str, default: int) -> array:
+    """A "q" number column over every segment of a searcher, one value per document number."""
+    values = array("q")
+    for leaf, _ in searcher.reader().leaf_readers():
+        values.extend(_numbers(leaf, fieldname, default))
+    return values
+
+
+def _recency(searcher) -> array:
+    """Every document's recency (newest first sorts lowest; undated: UNDATED)."""
+    return _whole_column(searcher, "recency", UNDATED)
+
+
+def _numbers(leaf, fieldname: str, default: int) -> array:
     """A segment's whole "q" number column, one value per document, read in one piece.
 
     whoosh would unpack each value in Python (a tenth of a second per 100,000); this
@@ -493,8 +511,10 @@ def _published(stored: dict) -> dt.date | None:
     return dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
 
 
-def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordScorer | None) -> tuple[list, int]:
-    """One page of the tiers' hits (each tier ranked after the one before) and the number of matches."""
+def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordScorer | None,
+          recency: array | None) -> tuple[list, int]:
+    """One page of the tiers' hits (each tier ranked after the one before; newest first with ``recency``)
+    and the number of matches."""
     first, stop = (request.page - 1) * request.limit, request.page * request.limit
     hits, total = [], 0
     for tier in tiers:
@@ -502,8 +522,8 @@ def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordS
             total += len(_matching(searcher, tier, condition, words))  # the page is full: no ranking
             continue
         wanted = max(stop - total, 1)
-        if request.sort == "date":
-            results, ranked = _newest(searcher, tier, wanted, condition, words)
+        if recency is not None:
+            results, ranked = _newest(searcher, tier, wanted, condition, words, recency)
         else:
             results, ranked = _ranked(searcher, tier, wanted, condition, words)
         hits.extend(ranked[max(first - total, 0):max(stop - total, 0)])
@@ -524,16 +544,14 @@ class _RecordingTopCollector(collectors.TopCollector):
         return results
 
 
-def _newest(searcher, tier: query.Query, wanted: int, condition: query.Query | None, words: WordScorer | None):
+def _newest(searcher, tier: query.Query, wanted: int, condition: query.Query | None, words: WordScorer | None,
+            recency: array):
     """(the tier's matches; its ``wanted`` newest hits, undated last, equal dates in index order).
 
-    Sorted on the recency column read whole; a segment without dated articles has no
-    column (whoosh's sorting collector then failed: 'recency' is not indexed).
+    Sorted on the recency column read whole (``_recency``); a segment without dated articles
+    has no column (whoosh's sorting collector then failed: 'recency' is not indexed).
     """
     docs = _matching(searcher, tier, condition, words)
-    recency = array("q")
-    for leaf, _ in searcher.reader().leaf_readers():
-        recency.extend(_numbers(leaf, "recency", UNDATED))
     newest = heapq.nsmallest(wanted, docs, key=lambda docnum: (recency[docnum], docnum))
     return _Matches(docs), [_ScoredHit(searcher, docnum, 0.0) for docnum in newest]
 
