@@ -24,7 +24,6 @@ import datetime as dt
 import os
 import pickle
 import re
-import struct
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
@@ -61,7 +60,6 @@ COMMON_KEY = 1000  # a key in more documents than this is boilerplate, not evide
 CONFIRMED = 16  # at most this many candidates per document are compared, most keys shared first
 EVERY_HASH = 1 << 32  # the limit of a set kept whole
 KEY_BUCKETS = 1024  # the key index's sorted arrays, chosen by a key's low bits
-_FIRST_VALUE = struct.Struct("=I")  # a packed sketch's first value (the day), as array("I") stores it
 
 _WORD = re.compile(r"\w+")
 
@@ -211,7 +209,7 @@ class Groups:
         if ordered:
             kept = array("I", [day, *ordered[:SKETCH]])
             self._packed[id] = kept.tobytes()
-            self._key_index().add(kept[1:1 + KEYS], id)
+            self._key_index().add(kept[:1 + KEYS], id)
         return group, match is not None
 
     def remove(self, id: str) -> str | None:
@@ -222,7 +220,7 @@ class Groups:
         self.changed = True
         packed = self._packed.pop(id, None)
         if self._keys is not None and packed:
-            self._keys.remove(array("I", packed)[1:1 + KEYS], id)
+            self._keys.remove(array("I", packed)[:1 + KEYS], id)
         self._leave(group, id)
         return group
 
@@ -289,27 +287,10 @@ class Groups:
         packed = array("I", self._packed.get(id, b""))
         return (packed[0], packed[1:]) if packed else (UNDATED, packed)
 
-    def _close(self, candidates: Iterable[str], day: int) -> list[str]:
-        """The candidates published close enough to ``day``, read from the first value of each packed sketch.
-
-        A key may be held by a thousand documents: unpacking each candidate's whole sketch
-        made placing an article cost more the larger the index (0.7 ms at 180,000 articles).
-        """
-        if day == UNDATED:
-            return list(candidates)
-        packed, first = self._packed, _FIRST_VALUE.unpack_from
-        close = []
-        for candidate in candidates:
-            data = packed.get(candidate)
-            other = first(data)[0] if data else UNDATED
-            if other == UNDATED or abs(day - other) <= WINDOW_DAYS:
-                close.append(candidate)
-        return close
-
     def _key_index(self) -> _KeyIndex:
         """The key index, built from the saved sketches on first use."""
         if self._keys is None:
-            self._keys = _KeyIndex((array("I", packed)[1:1 + KEYS], id) for id, packed in self._packed.items())
+            self._keys = _KeyIndex((array("I", packed)[:1 + KEYS], id) for id, packed in self._packed.items())
         return self._keys
 
     def _best_match(self, ordered: list[int], day: int) -> str | None:
@@ -323,13 +304,11 @@ class Groups:
         keys = self._key_index()
         shared = Counter()
         for key in ordered[:KEYS]:
-            holders = keys.holders(key)
-            if len(holders) <= COMMON_KEY:
-                shared.update(holders)
-        close = self._close(shared, day)
+            if keys.count(key) <= COMMON_KEY:
+                shared.update(keys.holders(key, day))
         kept = ordered[:SKETCH]
         best, best_score = None, (0.0, 0.0)
-        for candidate in sorted(close, key=lambda candidate: (-shared[candidate], candidate))[:CONFIRMED]:
+        for candidate in sorted(shared, key=lambda candidate: (-shared[candidate], candidate))[:CONFIRMED]:
             other = self._state(candidate)[1]
             score = estimate(kept, limit(kept), other, limit(other))
             if self._similar(score) and score > best_score:
@@ -338,47 +317,66 @@ class Groups:
 
 
 class _KeyIndex:
-    """Sketch key -> the documents whose sketch starts with it, as sorted arrays of keys beside lists of ids.
+    """Sketch key -> the documents whose sketch starts with it, found by key and day.
 
-    An entry takes about twelve bytes (a dict would take a hundred). The arrays are chosen
-    by a key's low bits: the keys, each sketch's smallest hashes, crowd at the low end of
-    the range, but their low bits are uniform.
+    Each entry is one 64-bit value, the key above the document's day, in sorted arrays
+    beside lists of ids: about sixteen bytes an entry (a dict would take a hundred). A key's
+    holders sort by day, so a dated document's candidates are read from the few days
+    around its own (and the undated), and placing an article costs no more as the archive
+    grows years long. The arrays are chosen by a key's low bits: the keys, each sketch's
+    smallest hashes, crowd at the low end of the range, but their low bits are uniform.
     """
 
-    def __init__(self, entries: Iterable[tuple[Iterable[int], str]] = ()):
-        keys = [array("I") for _ in range(KEY_BUCKETS)]
+    def __init__(self, entries: Iterable[tuple[Sequence[int], str]] = ()):
+        """``entries``: (day and keys, as a packed sketch starts, id) each."""
+        values = [array("Q") for _ in range(KEY_BUCKETS)]
         ids: list[list[str]] = [[] for _ in range(KEY_BUCKETS)]
-        for document_keys, id in entries:
-            for key in document_keys:
-                keys[key % KEY_BUCKETS].append(key)
+        for day_and_keys, id in entries:
+            day = day_and_keys[0]
+            for key in day_and_keys[1:]:
+                values[key % KEY_BUCKETS].append(key << 32 | day)
                 ids[key % KEY_BUCKETS].append(id)
-        for bucket, (bucket_keys, bucket_ids) in enumerate(zip(keys, ids)):
-            order = sorted(range(len(bucket_keys)), key=bucket_keys.__getitem__)
-            keys[bucket] = array("I", [bucket_keys[at] for at in order])
+        for bucket, (bucket_values, bucket_ids) in enumerate(zip(values, ids)):
+            order = sorted(range(len(bucket_values)), key=bucket_values.__getitem__)
+            values[bucket] = array("Q", [bucket_values[at] for at in order])
             ids[bucket] = [bucket_ids[at] for at in order]
-        self._keys, self._ids = keys, ids
+        self._values, self._ids = values, ids
 
-    def holders(self, key: int) -> list[str]:
-        """The ids holding a key."""
-        keys = self._keys[key % KEY_BUCKETS]
-        start = bisect_left(keys, key)
-        return self._ids[key % KEY_BUCKETS][start:bisect_right(keys, key, start)]
+    def count(self, key: int) -> int:
+        """How many documents hold a key, whatever their day."""
+        values = self._values[key % KEY_BUCKETS]
+        start = bisect_left(values, key << 32)
+        return bisect_right(values, key << 32 | 0xFFFFFFFF, start) - start
 
-    def add(self, document_keys: Iterable[int], id: str) -> None:
-        for key in document_keys:
-            keys, ids = self._keys[key % KEY_BUCKETS], self._ids[key % KEY_BUCKETS]
-            at = bisect_right(keys, key)
-            keys.insert(at, key)
+    def holders(self, key: int, day: int) -> list[str]:
+        """The ids holding a key that are undated or within WINDOW_DAYS of ``day`` (all of them for UNDATED)."""
+        values, ids = self._values[key % KEY_BUCKETS], self._ids[key % KEY_BUCKETS]
+        base = key << 32
+        if day == UNDATED:
+            start = bisect_left(values, base)
+            return ids[start:bisect_right(values, base | 0xFFFFFFFF, start)]
+        undated_end = bisect_right(values, base | UNDATED)
+        undated = ids[bisect_left(values, base, 0, undated_end):undated_end]
+        start = bisect_left(values, base | max(day - WINDOW_DAYS, UNDATED + 1), undated_end)
+        return undated + ids[start:bisect_right(values, base | (day + WINDOW_DAYS), start)]
+
+    def add(self, day_and_keys: Sequence[int], id: str) -> None:
+        day = day_and_keys[0]
+        for key in day_and_keys[1:]:
+            values, ids = self._values[key % KEY_BUCKETS], self._ids[key % KEY_BUCKETS]
+            at = bisect_right(values, key << 32 | day)
+            values.insert(at, key << 32 | day)
             ids.insert(at, id)
 
-    def remove(self, document_keys: Iterable[int], id: str) -> None:
-        for key in document_keys:
-            keys, ids = self._keys[key % KEY_BUCKETS], self._ids[key % KEY_BUCKETS]
-            start = bisect_left(keys, key)
-            end = bisect_right(keys, key, start)
+    def remove(self, day_and_keys: Sequence[int], id: str) -> None:
+        day = day_and_keys[0]
+        for key in day_and_keys[1:]:
+            values, ids = self._values[key % KEY_BUCKETS], self._ids[key % KEY_BUCKETS]
+            start = bisect_left(values, key << 32 | day)
+            end = bisect_right(values, key << 32 | day, start)
             if id in ids[start:end]:
                 at = ids.index(id, start, end)
-                del keys[at], ids[at]
+                del values[at], ids[at]
 
 
 def new_group() -> str:

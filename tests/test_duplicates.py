@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import pickle
 from pathlib import Path
@@ -262,6 +263,20 @@ def test_dated_copies_more_than_a_few_days_apart_are_separate_stories(tmp_path):
         groups = _groups(ix)
     assert groups["monday"] == groups["thursday"] == groups["undated"]
     assert groups["next-week"] != groups["monday"]
+
+
+def test_the_window_is_measured_in_days_either_way_and_removed_copies_are_not_found():
+    seed = (CORPUS / SEED_ID).read_text(encoding="utf-8")
+    day = dt.date(2023, 10, 10)
+    groups = Groups()
+    for name, offset in (("before", -3), ("after", 3), ("far", 7)):
+        groups.place(name, seed, day + dt.timedelta(days=offset))
+    assert len({groups.group_of[name] for name in ("before", "after", "far")}) == 3  # each 4 or more days apart
+    assert groups.place("middle", seed, day)[0] in (groups.group_of["before"], groups.group_of["after"])
+    for name in ("before", "after", "middle"):
+        groups.remove(name)
+    assert groups.place("again", seed, day)[1] is False  # the copies within three days are gone
+    assert groups.place("undated", seed)[1] is True  # an undated copy matches any day
 
 
 def test_groups_saved_in_an_older_format_ask_for_a_rebuild(tmp_path, runner):
