@@ -36,6 +36,9 @@ class Article:
     warnings: tuple[str, ...] = field(default=(), compare=False)
     # The near-duplicate group the index put it in (see newsearch.duplicates); set by the index, not by readers.
     group: str = field(default="", compare=False)
+    # The body's near-duplicate sketch (newsearch.duplicates.body_sketch) when the reading worker worked it
+    # out, so that the writing process need not; None otherwise. Never stored.
+    sketch: bytes | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict:
         """The article as JSON-ready values (dates in ISO 8601)."""

@@ -73,6 +73,11 @@ def shingles(body: str) -> frozenset[int]:
                      for gram in zip(*(words[start:] for start in range(SHINGLE_WORDS))))
 
 
+def body_sketch(body: str) -> bytes:
+    """The body's SKETCH smallest shingle hashes in order, packed as an array("I"); empty for a short body."""
+    return array("I", sorted(shingles(body))[:SKETCH]).tobytes()
+
+
 def similarity(a: frozenset[int], b: frozenset[int]) -> tuple[float, float]:
     """(containment of the smaller set in the larger, Jaccard) of two shingle sets."""
     if not a or not b:
@@ -191,25 +196,27 @@ class Groups:
 
     # -- changing
 
-    def place(self, id: str, body: str, published: dt.date | None = None) -> tuple[str, bool]:
+    def place(self, id: str, body: str, published: dt.date | None = None,
+              sketch: bytes | None = None) -> tuple[str, bool]:
         """Put a new or changed document in a group: (its group, whether it joined another document's group).
 
         A changed document first leaves its group; it keeps its old group id only when it
         is left alone in it, so it never shares an id with documents it no longer matches.
+        ``sketch``, when given, is ``body_sketch(body)`` worked out elsewhere.
         """
         old = self.remove(id)
         day = to_utc_naive(published).toordinal() if published is not None else UNDATED
-        ordered = sorted(shingles(body))
-        match = self._best_match(ordered, day)
+        kept = array("I", body_sketch(body) if sketch is None else sketch)
+        match = self._best_match(kept, day)
         group = (self.group_of[match] if match is not None
                  else old if old is not None and old not in self.members else new_group())
         self.changed = True
         self.group_of[id] = group
         self._join(group, id)
-        if ordered:
-            kept = array("I", [day, *ordered[:SKETCH]])
-            self._packed[id] = kept.tobytes()
-            self._key_index().add(kept[:1 + KEYS], id)
+        if kept:
+            packed = array("I", [day]) + kept
+            self._packed[id] = packed.tobytes()
+            self._key_index().add(packed[:1 + KEYS], id)
         return group, match is not None
 
     def remove(self, id: str) -> str | None:
@@ -293,20 +300,19 @@ class Groups:
             self._keys = _KeyIndex((array("I", packed)[:1 + KEYS], id) for id, packed in self._packed.items())
         return self._keys
 
-    def _best_match(self, ordered: list[int], day: int) -> str | None:
-        """The most similar near-duplicate already placed of a body with these sorted shingles, or None.
+    def _best_match(self, kept: array, day: int) -> str | None:
+        """The most similar near-duplicate already placed of a body with this sketch, or None.
 
         The body is judged by its sketch, as ``near_duplicates`` judges it later: a pair that
         joined here stays linked when ``regroup`` checks its group.
         """
-        if not ordered:
+        if not kept:
             return None
         keys = self._key_index()
         shared = Counter()
-        for key in ordered[:KEYS]:
+        for key in kept[:KEYS]:
             if keys.count(key) <= COMMON_KEY:
                 shared.update(keys.holders(key, day))
-        kept = ordered[:SKETCH]
         best, best_score = None, (0.0, 0.0)
         for candidate in sorted(shared, key=lambda candidate: (-shared[candidate], candidate))[:CONFIRMED]:
             other = self._state(candidate)[1]
@@ -415,14 +421,14 @@ class _Plan:
         touched: set[str] = set()  # groups that lost a member in this write
         for article in upserts:
             before = self.groups.group_of.get(article.id)
-            group, joined = self.groups.place(article.id, article.body, article.published)
+            group, joined = self.groups.place(article.id, article.body, article.published, article.sketch)
             if before is not None and before in self.groups.members:
                 touched.add(before)
             if (joined and hold) or article.id in held:
                 held[article.id] = article
                 continue
             written.add(article.id)
-            yield dataclasses.replace(article, group=group)
+            yield dataclasses.replace(article, group=group, sketch=None)
         self.deleted = list(deletes)
         for id in self.deleted:
             group = self.groups.remove(id)
@@ -432,7 +438,7 @@ class _Plan:
         for group in sorted(touched):
             moved.update(self.groups.regroup(group, keep=written))
         for id, article in held.items():
-            yield dataclasses.replace(article, group=self.groups.group_of[id])
+            yield dataclasses.replace(article, group=self.groups.group_of[id], sketch=None)
         for id in sorted(moved.keys() - held.keys() - written):
             stored = self.engine.get(id)
             if stored is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import stat as stat_module
 import time
@@ -17,7 +18,7 @@ from .engines.base import Engine
 from .errors import NewsearchError
 from .manifest import FileEntry, Manifest
 from .processes import end_with_parent, spawn_context
-from .readers import FileStream, find_files, read_file, stream_file
+from .readers import FileRead, FileStream, find_files, read_file, stream_file
 from .readers.files import STREAMED_SUFFIXES
 
 Progress = Callable[[int, int], None]
@@ -95,7 +96,7 @@ def _streams(files: list[_Pending], workers: int) -> Iterator[FileStream]:
                              initargs=(os.getpid(),)) as pool:
         for start in range(0, len(files), PARALLEL_BATCH):
             batch = files[start:start + PARALLEL_BATCH]
-            futures = {id(f): pool.submit(read_file, f.path, f.root) for f in batch
+            futures = {id(f): pool.submit(_read_sketched, f.path, f.root) for f in batch
                        if not _is_streamed(f.path) and (many or _is_big(f))}
             for pending in batch:
                 future = futures.get(id(pending))
@@ -103,9 +104,21 @@ def _streams(files: list[_Pending], workers: int) -> Iterator[FileStream]:
                     read = future.result()
                     yield FileStream(read.path, read.content_hash, iter(read.articles), list(read.errors))
                 elif _is_big(pending):
-                    yield stream_file(pending.path, pending.root, pool, workers)
+                    yield stream_file(pending.path, pending.root, pool, workers, _sketched)
                 else:
                     yield stream_file(pending.path, pending.root)
+
+
+def _read_sketched(path: Path, root: Path) -> FileRead:
+    """In a reading worker: read_file, each article with its near-duplicate sketch."""
+    read = read_file(path, root)
+    return dataclasses.replace(read, articles=tuple(map(_sketched, read.articles)))
+
+
+def _sketched(article: Article) -> Article:
+    """In a reading worker: the article with its near-duplicate sketch, which the writing process would
+    otherwise work out (a sixth of its time per article beside the tantivy engine)."""
+    return dataclasses.replace(article, sketch=duplicates.body_sketch(article.body))
 
 
 def _is_big(pending: _Pending) -> bool:

@@ -456,6 +456,36 @@ def test_a_big_feed_parsed_in_worker_processes_gives_the_same_index_and_errors(t
         assert ix.get("feed-9").title != "Twice"  # the first record of an id wins, as in one process
 
 
+def test_near_duplicates_sketched_in_worker_processes_fall_in_the_same_groups(tmp_path, monkeypatch):
+    import newsearch.indexer
+
+    corpus = tmp_path / "corpus"
+    make_corpus(corpus, 300)
+    stories = sorted(corpus.rglob("story-*.txt"))
+    for number, story in enumerate(stories[:20]):  # copies of files, as files and as feed records
+        (corpus / "copies" / f"copy-{number}.txt").parent.mkdir(exist_ok=True)
+        (corpus / "copies" / f"copy-{number}.txt").write_text(story.read_text() + "Reporting by a wire.\n")
+    feed = corpus / "feed.jsonl"
+    copies = [json.dumps({"id": f"copy-{n}", "title": "Copy", "body": s.read_text()}) for n, s in enumerate(stories[20:30])]
+    feed.write_text(feed.read_text() + "\n".join(copies) + "\n")
+    monkeypatch.setattr(newsearch.indexer, "PARALLEL_MIN_FILES", 10)
+    monkeypatch.setattr(newsearch.indexer, "PARALLEL_MIN_FEED_BYTES", 1)
+    Index.build(tmp_path / "parallel", corpus, workers=2)
+    Index.build(tmp_path / "sequential", corpus)
+    parallel, sequential = _partition(tmp_path / "parallel"), _partition(tmp_path / "sequential")
+    assert parallel == sequential
+    assert sum(len(group) == 2 for group in parallel) == 30
+
+
+def _partition(folder: Path) -> set[frozenset[str]]:
+    """The index's near-duplicate groups, as sets of ids."""
+    members: dict[str, set[str]] = {}
+    with Index.open(folder) as ix:
+        for article in ix.articles():
+            members.setdefault(article.group, set()).add(article.id)
+    return {frozenset(ids) for ids in members.values()}
+
+
 def test_special_files_and_undecodable_names_are_reported_not_fatal(runner, tmp_path, tiny_corpus):
     os.mkfifo(tiny_corpus / "txt" / "pipe.txt")
     odd_name = os.fsdecode(b"caf\xe9.txt")

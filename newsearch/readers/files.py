@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..article import Article
 from ..errors import ReadError
-from .chunks import parsed_in_chunks
+from .chunks import Prepare, parsed_in_chunks
 from .encoding import check_text, decode
 from .records import read_json, read_jsonl
 from .text import read_text
@@ -106,10 +106,12 @@ def read_file(path: Path, root: Path) -> FileRead:
     return FileRead(stream.path, stream.content_hash, articles, tuple(stream.errors))
 
 
-def stream_file(path: Path, root: Path, pool: Executor | None = None, workers: int = 1) -> FileStream:
+def stream_file(path: Path, root: Path, pool: Executor | None = None, workers: int = 1,
+                prepare: Prepare | None = None) -> FileStream:
     """The articles of one file as they are read (see FileStream); nothing is read twice.
 
-    With a ``pool`` of ``workers`` processes, a JSON Lines file's records are parsed there (see chunks).
+    With a ``pool`` of ``workers`` processes, a JSON Lines file's records are parsed there,
+    and each article passed through ``prepare`` there (see chunks).
     """
     shown = str(path)
     errors: list[ReadError] = []
@@ -117,7 +119,7 @@ def stream_file(path: Path, root: Path, pool: Executor | None = None, workers: i
     try:
         if shown.lower().endswith(STREAMED_SUFFIXES):
             content_hash = _hash(path)
-            parts = _lines_of(path, shown, id, pool, workers)
+            parts = _lines_of(path, shown, id, pool, workers, prepare)
         else:
             if path.stat().st_size > MAX_FILE_BYTES:
                 raise ReadError(shown, f"larger than {MAX_FILE_BYTES // 2**20} MB")
@@ -158,13 +160,13 @@ def _hash(path: Path) -> str:
 
 
 def _lines_of(path: Path, shown: str, id: str, pool: Executor | None,
-              workers: int) -> Iterator[Article | ReadError]:
+              workers: int, prepare: Prepare | None) -> Iterator[Article | ReadError]:
     """The records of a JSON Lines file, plain or gzipped, one line at a time; empty and binary files raise."""
     opener = gzip.open if shown.lower().endswith(".gz") else open
     with opener(path, "rb") as head:
         check_text(head.read(4096), shown)
     if pool is not None:
-        return parsed_in_chunks(opener, path, shown, id, pool, workers)
+        return parsed_in_chunks(opener, path, shown, id, pool, workers, prepare)
     return _records(opener, path, shown, id)
 
 
