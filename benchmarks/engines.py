@@ -435,7 +435,7 @@ def _print_table(rows: dict, work: Path) -> None:
     print(f"\nqueries: {work / 'queries.txt'}\n")
     print("| engine | docs | build s | docs/s | build RSS MB | run RSS MB | index MB | p50 ms | p95 ms | p99 ms "
           "| p50 ms snip | p95 ms snip | p99 ms snip | cold query s | add 1% s |")
-    print("| --- " * 16 + "|")
+    print("| --- " * 15 + "|")
     for name, figures in rows.items():
         if name == "baseline":
             continue
