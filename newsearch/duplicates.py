@@ -8,8 +8,8 @@ new headline, a trimmed last paragraph or a few edited words joins the group
 of the version it repeats, while a short item inside a long report does not.
 A document keeps only a sketch of its shingles: the SKETCH smallest hashes, a
 random sample consistent across bodies (bottom-k). A new body is compared with
-the documents whose sketches share one of its KEYS smallest hashes, sketch to
-sketch, both cut to the hash range both hold whole (``estimate``): an estimate
+the documents dated within WINDOW_DAYS of it (or undated) whose sketches share
+one of its KEYS smallest hashes, sketch to sketch, both cut to the hash range both hold whole (``estimate``): an estimate
 from at least SKETCH shingles of the longer body, exact for bodies of
 fewer. Bodies under MIN_WORDS words are never grouped. The state (every
 document's group, day and sketch, about 300 bytes for a long body) is saved
@@ -107,7 +107,8 @@ class Groups:
     """Every document's group and sketch, with an index of sketch keys to find candidates fast.
 
     A document's state is its group and one bytes value (its day and sketch, an array of
-    32-bit values) as saved; a body's whole shingle set lives only while it is placed.
+    32-bit values) as saved; a body's whole shingle set lives only while its sketch is
+    worked out (``body_sketch``, in a reading worker or in ``place``).
     The key index is built on the first ``place``, so a read (stats, the versions of a
     story) or a write that finds nothing new to place costs little on a large index.
     ``members`` holds a group's id alone while it has one member (a set per document
