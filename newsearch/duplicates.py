@@ -9,9 +9,9 @@ of the version it repeats, while a short item inside a long report does not.
 A document keeps only a sketch of its shingles: the SKETCH smallest hashes, a
 random sample consistent across bodies (bottom-k). A new body is compared with
 the documents dated within WINDOW_DAYS of it (or undated) whose sketches share
-one of its KEYS smallest hashes, sketch to sketch, both cut to the hash range both hold whole (``estimate``): an estimate
-from at least SKETCH shingles of the longer body, exact for bodies of
-fewer. Bodies under MIN_WORDS words are never grouped. The state (every
+one of its KEYS smallest hashes, sketch to sketch, both cut to the hash range
+both hold whole (``estimate``): an estimate from at least SKETCH shingles of
+the longer body, exact for bodies of fewer. Bodies under MIN_WORDS words are never grouped. The state (every
 document's group, day and sketch, about 300 bytes for a long body) is saved
 in the index's live generation beside the manifest; ``write`` keeps it and the
 engine's ``group`` values in step in one engine write.
@@ -312,8 +312,7 @@ class Groups:
         keys = self._key_index()
         shared = Counter()
         for key in kept[:KEYS]:
-            if keys.count(key) <= COMMON_KEY:
-                shared.update(keys.holders(key, day))
+            shared.update(keys.holders(key, day, COMMON_KEY))
         best, best_score = None, (0.0, 0.0)
         for candidate in sorted(shared, key=lambda candidate: (-shared[candidate], candidate))[:CONFIRMED]:
             other = self._state(candidate)[1]
@@ -349,23 +348,20 @@ class _KeyIndex:
             ids[bucket] = [bucket_ids[at] for at in order]
         self._values, self._ids = values, ids
 
-    def count(self, key: int) -> int:
-        """How many documents hold a key, whatever their day."""
-        values = self._values[key % KEY_BUCKETS]
-        start = bisect_left(values, key << 32)
-        return bisect_right(values, key << 32 | 0xFFFFFFFF, start) - start
-
-    def holders(self, key: int, day: int) -> list[str]:
-        """The ids holding a key that are undated or within WINDOW_DAYS of ``day`` (all of them for UNDATED)."""
+    def holders(self, key: int, day: int, most: int) -> list[str]:
+        """The ids holding a key that are undated or within WINDOW_DAYS of ``day`` (all of them for UNDATED);
+        none when more than ``most`` documents hold it, whatever their day."""
         values, ids = self._values[key % KEY_BUCKETS], self._ids[key % KEY_BUCKETS]
         base = key << 32
-        if day == UNDATED:
-            start = bisect_left(values, base)
-            return ids[start:bisect_right(values, base | 0xFFFFFFFF, start)]
-        undated_end = bisect_right(values, base | UNDATED)
-        undated = ids[bisect_left(values, base, 0, undated_end):undated_end]
-        start = bisect_left(values, base | max(day - WINDOW_DAYS, UNDATED + 1), undated_end)
-        return undated + ids[start:bisect_right(values, base | (day + WINDOW_DAYS), start)]
+        start = bisect_left(values, base)
+        end = bisect_right(values, base | 0xFFFFFFFF, start)
+        if end - start > most:
+            return []
+        if day == UNDATED or start == end:
+            return ids[start:end]
+        undated_end = bisect_right(values, base | UNDATED, start, end)
+        first = bisect_left(values, base | max(day - WINDOW_DAYS, UNDATED + 1), undated_end, end)
+        return ids[start:undated_end] + ids[first:bisect_right(values, base | (day + WINDOW_DAYS), first, end)]
 
     def add(self, day_and_keys: Sequence[int], id: str) -> None:
         day = day_and_keys[0]
