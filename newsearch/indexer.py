@@ -86,7 +86,6 @@ def _streams(files: list[_Pending], workers: int) -> Iterator[FileStream]:
     Extraction (HTML above all) and record parsing cost more than indexing, so on several
     cores they run beside the writer. A batch bounds how many read articles wait in memory.
     """
-    workers = min(workers, os.cpu_count() or 1)
     many = sum(not _is_streamed(f.path) for f in files) >= PARALLEL_MIN_FILES
     if workers < 2 or not (many or any(_is_big(f) for f in files)):
         for pending in files:
@@ -167,17 +166,18 @@ def update(engine: Engine, manifest: Manifest, groups: Groups, roots: list[Path]
     The manifest and the near-duplicate ``groups`` are updated in place (the caller
     saves them after the write); with
     ``dry_run`` nothing is written and the returned report says what would change.
-    ``workers`` above 1 reads files in that many spawned processes (see _streams), and lets the
-    engine write in as many (see Engine.write).
+    ``workers`` above 1 (at most one per core) reads files in that many spawned processes
+    (see _streams), and lets the engine write in as many (see Engine.write).
     """
     started = time.monotonic()
+    workers = min(workers, os.cpu_count() or 1)
     run = _Run(manifest, roots, progress, workers)
     if dry_run:
         for _ in run.upserts():
             pass
         deletes = list(run.deletes())
     else:
-        duplicates.write(engine, groups, run.upserts(), run.deletes(), workers=min(workers, os.cpu_count() or 1))
+        duplicates.write(engine, groups, run.upserts(), run.deletes(), workers=workers)
         deletes = run.deleted
     for root in roots:
         if str(root) not in manifest.sources:
