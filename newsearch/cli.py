@@ -57,7 +57,7 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print only erro
 @cli.command()
 @click.argument("corpus", nargs=-1, type=click.Path(exists=True))
 @click.option("--rebuild", is_flag=True, help="Rebuild from the folders the index was built from (no CORPUS needed).")
-@click.option("--engine", type=click.Choice(engines.NAMES), default=None,
+@click.option("--engine", type=click.Choice(engines.names()), default=None,
               help="The search engine to keep the index in (remembered by the index); default: the index's own, "
                    "else $NEWSEARCH_ENGINE, else whoosh. tantivy needs: pip install 'newsearch[tantivy]'; "
                    "typesense: pip install 'newsearch[typesense]' and a Typesense cluster (--url).")

@@ -179,7 +179,7 @@ BAD = [
     ("published:>=", "has no value"),
     ("published:< corridor", "has no value"),
     ("(corridor OR Mariupol", "never closed"),
-    ("corridor)", "no opening bracket"),
+    ("corridor) OR Kyiv", "no opening bracket"),
     ("NOT", "no words"),
     ("corridor NOT", "'NOT' needs a word after it"),
     ("AND corridor", "'AND' needs a word before it"),
