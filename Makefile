@@ -19,11 +19,10 @@ demo: install
 	$(BIN)/newsearch index corpus/
 	$(BIN)/newsearch query "$(QUERY)" --limit 3
 
-# The whole suite on the default engine, then again on every other engine (typesense: a real node the tests start).
+# One pytest run: every test that touches an engine runs once per installed engine (typesense on a real
+# node the tests start), engine-free tests once (tests/conftest.py).
 test: install
 	$(BIN)/python -m pytest -q tests
-	NEWSEARCH_ENGINE=tantivy $(BIN)/python -m pytest -q tests
-	NEWSEARCH_ENGINE=typesense $(BIN)/python -m pytest -q tests
 
 bench-extraction: install
 	# pip 23 cannot resolve trafilatura and readability-lxml together (both ask for lxml[html_clean]); pip 24+ can

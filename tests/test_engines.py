@@ -11,6 +11,8 @@ from newsearch.cli import cli
 from newsearch.engines import engine_class, installed
 from conftest import SEED_ID
 
+pytestmark = pytest.mark.engine_free
+
 pytest.importorskip("tantivy", reason="the tantivy engine is optional: pip install 'newsearch[tantivy]'")
 
 

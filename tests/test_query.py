@@ -8,7 +8,7 @@ import pytest
 
 from newsearch import Index, QuerySyntaxError
 from newsearch.cli import cli
-from conftest import index_holding, not_on_typesense
+from conftest import index_holding, needs
 
 RECORDS = [
     {"id": "corridor-mariupol", "title": "Humanitarian corridor from Mariupol agreed",
@@ -39,7 +39,7 @@ RECORDS = [
 
 
 @pytest.fixture(scope="module")
-def ix(tmp_path_factory):
+def ix(tmp_path_factory, engine):
     with index_holding(tmp_path_factory.mktemp("query") / "index", RECORDS) as index:
         yield index
 
@@ -87,7 +87,7 @@ def test_phrase(ix):
     assert ids(ix.query('deer AND "humanitarian corridor"')) == set()
 
 
-@not_on_typesense("words near each other (~N)")
+@needs("phrase_slop", "refuses words near each other (~N)")
 def test_proximity(ix):
     assert ids(ix.query('"humanitarian corridor"~2')) == {"corridor-mariupol", "corridor-azovstal"}
 
@@ -153,7 +153,7 @@ def test_question_marks_are_punctuation_not_wildcards(ix):
     assert ids(ix.query("where is Azovstal?")) == {"corridor-azovstal"}
 
 
-@not_on_typesense("words near each other (~N)")
+@needs("phrase_slop", "refuses words near each other (~N)")
 def test_syntax_combines_with_filters_and_date_sort(ix):
     results = ix.query('"humanitarian corridor"~2 OR Azov*', source="Reuters", since="2022-04", sort="date")
     assert [hit.id for hit in results] == ["corridor-azovstal"]

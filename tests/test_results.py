@@ -10,11 +10,11 @@ from newsearch import ArticleNotFound, QuerySyntaxError
 from newsearch.cli import cli
 from newsearch.snippets import make_snippet
 from test_query import RECORDS
-from conftest import index_holding, not_on_typesense
+from conftest import index_holding, needs
 
 
 @pytest.fixture(scope="module")
-def ix(tmp_path_factory):
+def ix(tmp_path_factory, engine):
     with index_holding(tmp_path_factory.mktemp("results") / "index", RECORDS) as index:
         yield index
 
@@ -124,7 +124,7 @@ def test_phrase_query_marks_the_phrase_not_its_scattered_words(ix):
     assert snippet.matches == ("corridor for humanitarian",)  # not the first "corridor" of the sentence
 
 
-@not_on_typesense("words near each other (~N)")
+@needs("phrase_slop", "refuses words near each other (~N)")
 def test_proximity_query_marks_the_words_within_reach(ix):
     snippet = ix.query('"humanitarian corridor"~2', source="Reuters", sort="date")[0].snippet
     assert snippet.matches == ("humanitarian evacuation corridor",)

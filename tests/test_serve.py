@@ -19,7 +19,7 @@ from newsearch import Index  # noqa: E402
 from newsearch.cli import cli  # noqa: E402
 from newsearch.web import create_app  # noqa: E402
 from newsearch.web.params import MAX_DEPTH  # noqa: E402
-from conftest import SEED_ID, needs_collapsing  # noqa: E402
+from conftest import SEED_ID, needs  # noqa: E402
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror="alert(1)">'
 EVIL = {"id": "evil-<1>", "title": f"Harbour corridor {PAYLOAD}", "source": f"Wire {PAYLOAD}",
@@ -29,7 +29,7 @@ RAW = ("<script", "<img", "onerror=\"alert", "javascript:alert")
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory) -> Path:
+def index_dir(tmp_path_factory, engine) -> Path:
     folder = tmp_path_factory.mktemp("serve") / "index"
     with Index.create(folder) as ix:
         assert ix.update(Path(__file__).resolve().parents[1] / "corpus").ok
@@ -38,7 +38,7 @@ def index_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(index_dir):
+def client(index_dir, engine):
     with TestClient(create_app(index_dir)) as client:
         yield client
 
@@ -264,7 +264,7 @@ def test_serve_command_is_thin_and_the_web_stack_loads_only_for_it(runner):
     assert "install newsearch[serve]" in result.stderr and "Traceback" not in result.stderr
 
 
-@needs_collapsing
+@needs("collapses", "does not collapse near-duplicates yet: it lists every copy")
 def test_page_and_api_show_each_story_once(tmp_path):
     story = ("The ferry operator said on Tuesday that the harbour crossing would reopen next week after repairs "
              "to the landing stage, which was damaged in the storm last month. Engineers replaced two pontoons "

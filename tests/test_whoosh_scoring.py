@@ -11,8 +11,7 @@ from newsearch.query import build_request
 from newsearch.engines.whoosh import _collect
 from newsearch.engines.whoosh_scoring import PostingCache, SegmentLengths, WordScorer
 
-pytestmark = pytest.mark.skipif(engines.default() != "whoosh",
-                                reason="Whoosh engine internals: tested once, in the run on the default engine")
+pytestmark = pytest.mark.only_engine("whoosh")
 
 COMMON = ["said", "market", "year", "company", "share", "price"]
 RARE = ["calprop", "kumagai", "cistron", "moduline", "ixto", "pito", "bahia", "selloff"]
@@ -31,7 +30,7 @@ def _records(start: int, count: int, rng: random.Random) -> list[dict]:
 
 
 @pytest.fixture(scope="module")
-def updated_index(tmp_path_factory):
+def updated_index(tmp_path_factory, engine):
     """A Whoosh index written in several commits, with documents replaced and deleted (so: deletions)."""
     rng = random.Random(5)
     folder = tmp_path_factory.mktemp("scoring") / "index"
