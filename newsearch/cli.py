@@ -192,8 +192,12 @@ collapse_option = click.option("--collapse/--no-collapse", default=True, show_de
 @snippet_chars_option
 @collapse_option
 @json_option
+@click.option("--all", "every", is_flag=True, help="Stream every matching article (no page cap) as --format.")
+@click.option("--format", "export_format", type=click.Choice(["jsonl", "csv"]), default=None,
+              help="With --all: JSON Lines (as --json prints hits; the default) or CSV with a header.")
 @index_option
-def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, as_json, index_dir):
+def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, as_json, every,
+          export_format, index_dir):
     """Search the index and print ranked hits with highlighted snippets.
 
     Plain words: articles with all of them come first, then those with most
@@ -208,7 +212,9 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
     copy. Totals and facets count articles (every copy); "in N stories" counts
     each story once. With --json: one object per hit (with "group" and
     "duplicates"), then one summary object {"total", "stories", "facets",
-    "suggestion", "ran_suggestion"}.
+    "suggestion", "ran_suggestion"}. With --all: every matching article
+    (story, unless --no-collapse), streamed as --format jsonl (one object
+    per hit, no summary) or csv, page and limit ignored.
 
     Example:
 
@@ -218,7 +224,16 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
         newsearch query 'corridor AND (Mariupol OR Azovstal) -shelling'
         newsearch query ukraine --facet source --facet published:month
         newsearch query "Mariupol corridor" --no-collapse
+        newsearch query harbour --all --format csv > harbour.csv
     """
+    if export_format and not every:
+        raise click.UsageError("--format goes with --all (every matching article); for one page use --json")
+    if every:
+        with Index.open(index_dir) as ix:
+            for line in ix.export(text, format=export_format or "jsonl", sort=sort, since=since, until=until,
+                                  source=source, snippet_chars=snippet_chars, collapse=collapse):
+                click.echo(line, nl=False)
+        return
     with Index.open(index_dir) as ix:
         results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
                            facets=facet, snippet_chars=snippet_chars, collapse=collapse)
