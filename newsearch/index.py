@@ -504,12 +504,13 @@ class Index:
         names = [names] if isinstance(names, str) else list(names)
         groups: list[Groups] = []
 
-        def members(group: str) -> set[str]:
+        def story(id: str) -> tuple[str, set[str]]:
             if not groups:  # read once, and only when a search has something new to check
                 groups.append(Groups.load(generations.live(self.folder)))
-            return groups[0].group_members(group)
+            group = groups[0].group_of.get(id) or f"alone:{id}"
+            return group, groups[0].group_members(group)
 
-        return Watches(self.folder).alerts(self.query, members, names, peek)
+        return Watches(self.folder).alerts(self.query, story, names, peek)
 
 
 def _check_can_create(folder: Path, overwrite: bool) -> None:

@@ -63,7 +63,7 @@ class Alert:
 
 
 Search = Callable[..., Results]  # Index.query
-StoryMembers = Callable[[str], set]  # a near-duplicate group -> the ids of its articles
+Story = Callable[[str], tuple[str, set]]  # an article's id -> its near-duplicate group and the group's ids
 
 
 class Watches:
@@ -104,7 +104,7 @@ class Watches:
             self._write(WATCHES_FILE, watches)
             self._write(ALERTS_FILE, reported)
 
-    def alerts(self, search: Search, members: StoryMembers, names: Iterable[str] = (),
+    def alerts(self, search: Search, story: Story, names: Iterable[str] = (),
                peek: bool = False) -> list[Alert]:
         """Per saved search (all, or those named), the matching articles it has not reported, newest first;
         recorded as reported unless ``peek``. A first run reports every match; of the new articles of one
@@ -119,7 +119,7 @@ class Watches:
             for name in names:
                 watch = _watch(watches[name])
                 before = set(reported.get(name, ()))
-                matching, new = self._new(watch, search, members, before)
+                matching, new = self._new(watch, search, story, before)
                 found += [Alert(name, hit) for hit in self._with_snippets(watch, search, new)]
                 reported[name] = sorted(matching)
             if not peek:
@@ -127,17 +127,17 @@ class Watches:
         return found
 
     @staticmethod
-    def _new(watch: Watch, search: Search, members: StoryMembers, before: set) -> tuple[set, list[str]]:
+    def _new(watch: Watch, search: Search, story: Story, before: set) -> tuple[set, list[str]]:
         """(the ids matching the search now, the ids to report: new ones, one per story not reported before)."""
         matching, new, stories = set(), [], set()
         for hit in _hits(watch, search, snippets=False):
             matching.add(hit.id)
-            if hit.id in before or (hit.group and hit.group in stories):
+            if hit.id in before:
                 continue
-            if hit.group:
-                stories.add(hit.group)
-                if before and (members(hit.group) - {hit.id}) & before:
-                    continue
+            group, members = story(hit.id)
+            if group in stories or (members - {hit.id}) & before:
+                continue
+            stories.add(group)
             new.append(hit.id)
         return matching, new
 
