@@ -71,6 +71,7 @@ def test_search_takes_every_option_of_the_cli(client, index_dir):
     with Index.open(index_dir) as ix:
         expected = ix.query("corridor", limit=2, page=2, sort="date", since="2021", until="2022-12",
                             source=["Valdoria Wire", "Northfield Courier"], facets=["source"], snippet_chars=80)
+    assert body.pop("next_cursor") is None  # the last page
     assert body == expected.to_dict()
     assert set(body["facets"]["source"]) <= {"Valdoria Wire", "Northfield Courier"}
     assert all(len(hit["snippet"]) < 200 for hit in body["hits"])
