@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from .. import Index
 from . import cursors
-from .params import MAX_LIMIT, SearchParams, search_params
+from .params import MAX_LIMIT, MAX_QUERY_CHARS, SearchParams, search_params
 from .served import served_index
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -126,6 +126,28 @@ def export(params: Annotated[SearchParams, Depends(search_params)], index: Annot
     lines = index.export(params.q, format=format, **options)
     return StreamingResponse(lines, media_type="application/x-ndjson" if format == "jsonl" else "text/csv",
                              headers={"Content-Disposition": f'inline; filename="newsearch.{format}"'})
+
+
+class TimelineOut(BaseModel):
+    """Matching articles per period, as `newsearch timeline --json` prints them."""
+
+    by: str
+    counts: str
+    total: int
+    undated: int
+    periods: list[dict]
+
+
+@router.get("/timeline", response_model=TimelineOut, responses=ERRORS)
+def timeline(index: Annotated[Index, Depends(served_index)],
+             q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="The query.")],
+             by: Annotated[Literal["day", "week", "month", "year"], Query(description="Length of a period.")] = "week",
+             since: Annotated[str, Query(max_length=40, description="Only articles published on or after this date.")] = "",
+             until: Annotated[str, Query(max_length=40, description="Only articles published on or before this date.")] = "",
+             source: Annotated[list[str], Query(description="Only articles from this source (repeatable).")] = None,
+             ) -> dict:
+    """How many articles match per day, week, month or year (every copy counted), as `newsearch timeline`."""
+    return index.timeline(q, by=by, since=since or None, until=until or None, source=list(source or ())).to_dict()
 
 
 @router.get("/articles/{id:path}", response_model=ArticleOut, responses={**ERRORS, 404: {"model": ErrorOut}})
