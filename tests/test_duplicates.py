@@ -192,7 +192,7 @@ def test_cli_collapses_by_default_and_lists_every_copy_on_request(tmp_path, runn
     as_json = runner.invoke(cli, ["query", "comet", "--json", "--index", folder])
     assert collapsed.exit_code == 0, collapsed.output
     assert "+2 similar" in collapsed.output
-    assert "3 matching articles in 1 stories; showing 1-1." in collapsed.output
+    assert "3 matching articles in 1 story; showing 1-1." in collapsed.output
     assert every.output.count("comet") >= 3 and "similar" not in every.output
     assert "3 matching articles; showing 1-3." in every.output
     *hits, summary = [json.loads(line) for line in as_json.output.splitlines()]
