@@ -25,7 +25,7 @@ from ..results import Hit, Results, Snippet
 from ..query import Marks, SearchRequest, TermMarks
 from ..query.spelling import edit_distance
 from ..schema import WEIGHTS
-from ..snippets import make_snippet, mark_all
+from ..snippets import make_snippet, mark_all, scanned
 from . import tantivy_analysis as analysis
 from .base import Engine, EngineStats
 from .tantivy_query import Translator
@@ -399,6 +399,7 @@ class TantivyEngine(Engine):
 
 def _snippet(body: str, language: str, marks: TermMarks, chars: int) -> Snippet:
     """The body's best sentences with the query's words and phrases marked."""
+    body = scanned(body)
     return make_snippet(body, _spans(body, language, marks), chars=chars)
 
 

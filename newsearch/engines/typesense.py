@@ -40,7 +40,7 @@ from ..analysis import DEFAULT_LANGUAGE, fold, stemming_language
 from ..query import Marks, SearchRequest, TermMarks
 from ..query.spelling import edit_distance
 from ..schema import WEIGHTS
-from ..snippets import make_snippet, mark_all
+from ..snippets import make_snippet, mark_all, scanned
 from . import EXTERNAL_FILE as ENGINE_FILE
 from .base import Engine, EngineStats
 from .typesense_query import Plan, Translator, all_of, any_of, date_range, pairs, seconds, words_clause
@@ -716,7 +716,7 @@ def _spans(text: str, language: str, marks: TermMarks) -> list:
 
 def _snippet(stored: dict, marks: Marks | TermMarks, chars: int) -> Snippet:
     """The body's best sentences with the query's words and phrases marked."""
-    body, language = stored.get("body", ""), stored.get("analysis", "")
+    body, language = scanned(stored.get("body", "")), stored.get("analysis", "")
     term_marks = marks if isinstance(marks, TermMarks) else _term_marks(marks, language)
     return make_snippet(body, _spans(body, language, term_marks), chars=chars)
 

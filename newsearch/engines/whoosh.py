@@ -30,7 +30,7 @@ from ..analysis import DEFAULT_LANGUAGE, fold, stemming_language
 from ..facets import FIELD_FACETS, count_facets
 from ..languages import analysis_language
 from ..query import Marks, SearchRequest, TermMarks
-from ..snippets import make_snippet, mark_all, match_spans
+from ..snippets import make_snippet, mark_all, match_spans, scanned
 from .base import Engine, EngineStats
 from .whoosh_analysis import STEMS, UNDATED, InLanguage, ProseTokens, build_schema
 from .whoosh_query import AndNot, Translator, similar_query
@@ -290,7 +290,7 @@ class WhooshEngine(Engine):
         stored = hit.fields()
         snippet = Snippet()
         if request.snippets:
-            body, language = stored.get("body", ""), stored.get("analysis", "")
+            body, language = scanned(stored.get("body", "")), stored.get("analysis", "")
             if language not in marks:
                 marks[language] = request.marks.analysed(self._analyser("body", language), fold)
             spans = self._spans(body, "body", language, marks[language], matched)
