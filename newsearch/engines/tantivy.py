@@ -23,6 +23,7 @@ from ..errors import IndexLocked, IndexNotFound
 from ..facets import FIELD_FACETS
 from ..results import Hit, Results, Snippet
 from ..query import Marks, SearchRequest, TermMarks
+from ..query.collapse import page_of_stories
 from ..query.spelling import edit_distance
 from ..schema import WEIGHTS
 from ..snippets import make_snippet, mark_all, scanned
@@ -232,38 +233,13 @@ class TantivyEngine(Engine):
         return hits, total
 
     def _stories(self, searcher: tantivy.Searcher, tiers: list, request: SearchRequest):
-        """A page of stories: (hits, matching documents, matching groups, group -> matching documents).
-
-        Each tier is ranked as without collapsing and read from the top, keeping the first
-        document of each group not seen before; when that gives too few stories, more of
-        the tier is ranked (four times as many each round). Copies per group come from
-        ``_group_counts``; a group it does not list has one matching document.
-        """
+        """A page of stories (newsearch.query.collapse): (hits, matching documents, matching groups,
+        group -> matching documents); copies per group come from ``_group_counts``."""
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
-        picked: list[tuple[float, dict]] = []
-        copies: Counter = Counter()
-        total = singles = 0
-        for tier in tiers:
-            in_tier, others = _group_counts(searcher, tier)
-            total += sum(in_tier.values()) + others
-            singles += others
-            need = stop - len(picked)
-            wanted = max(need * 2, 1)
-            while need > 0:
-                ranked, count = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
-                found, groups = [], set(copies) | {_group_key(stored) for _, stored in picked}
-                for hit in ranked:
-                    if _group_key(hit[1]) not in groups:
-                        groups.add(_group_key(hit[1]))
-                        found.append(hit)
-                        if len(found) == need:
-                            break
-                if len(found) == need or wanted >= count:
-                    picked.extend(found)
-                    break
-                wanted *= 4
-            copies.update(in_tier)
-        return picked[first:stop], total, len(copies) + singles, copies
+        page = page_of_stories(tiers, first, stop,
+                               lambda tier, wanted: self._ranked(searcher, tier, wanted, by_date=request.sort == "date"),
+                               lambda hit: _group_key(hit[1]), lambda tier: _group_counts(searcher, tier))
+        return page.hits, page.total, page.stories, page.copies
 
     def _ranked(self, searcher: tantivy.Searcher, tier, wanted: int, *, by_date: bool) -> tuple[list, int]:
         """The first ``wanted`` hits of one tier and how many it matches; equal scores ranked by id."""

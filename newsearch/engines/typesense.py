@@ -24,6 +24,7 @@ import re
 import stat
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -38,6 +39,7 @@ from ..results import Hit, Results, Snippet
 from .. import analysis
 from ..analysis import DEFAULT_LANGUAGE, fold, stemming_language
 from ..query import Marks, SearchRequest, TermMarks
+from ..query.collapse import page_of_stories
 from ..query.spelling import edit_distance
 from ..schema import WEIGHTS
 from ..snippets import make_snippet, mark_all, scanned
@@ -54,6 +56,8 @@ DELETE_BATCH = 200  # ids per delete-by-filter request
 ATTEMPTS = 6  # tries of one request while nodes fail or elect a leader (waits 0.5, 1, 2, 4, 8 s)
 PAGE_MAX = 250  # Typesense's largest page
 MULTI_SEARCHES = 50  # Typesense's most searches in one multi-search request (limit_multi_searches)
+GROUP_VALUES = 64  # groups counted at first when collapsing (see _group_counts)
+MAX_GROUP_VALUES = 65_536
 UNDATED = 2**62  # the recency of an article with no date: after every dated one
 HIDDEN = ("key,title_text,body_text,words,title_words,body_words,title_pairs,body_pairs,authors_names,source_names,"
           "language_names,categories_names")  # fields a hit need not carry back
@@ -78,6 +82,7 @@ def _schema(name: str) -> dict:
             texts("title_words"), texts("body_words"), texts("title_pairs"), texts("body_pairs"),
             texts("authors_names"), texts("source_names"), texts("language_names"), texts("categories_names"),
             text("key"), text("analysis", facet=True), text("url"), text("path"),  # key: the id, for filters
+            text("group_key", facet=True),  # what a document collapses by: its near-duplicate group, or itself
             text("f_source", facet=True), texts("f_authors", facet=True), text("f_language", facet=True),
             texts("f_categories", facet=True),
             *(text(f"f_{unit}", facet=True) for unit in ("day", "week", "month", "year")),
@@ -224,7 +229,7 @@ class TypesenseEngine(Engine):
     """
 
     name = NAME
-    collapses = False
+    collapses = True
     phrase_slop = False
     fuzzy_names = False
     external = True
@@ -474,7 +479,10 @@ class TypesenseEngine(Engine):
         rounds = [round for plan in plans if plan.filter is not False for round in self._rounds(plan, request)]
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
         hits: list[tuple[int, dict]] = []  # (rounds after the hit's own, hit)
-        total = 0
+        total, stories, copies = 0, None, Counter()
+        if request.collapse:
+            hits, total, stories, copies = self._stories(rounds, first, stop)
+            rounds = []
         for number, (params, count) in enumerate(rounds):
             wanted_from, wanted_to = max(first - total, 0), stop - total if count is None else min(stop - total, count)
             if wanted_from < wanted_to:
@@ -490,8 +498,37 @@ class TypesenseEngine(Engine):
             snippet = _snippet(stored, marks, request.snippet_chars) if request.snippets else Snippet()
             # Typesense's text match (below 2**64), each round of a search above the ones after it
             score = 0.0 if request.sort == "date" else later + float(hit.get("text_match") or 0) / 2**64
-            shown.append(_hit(stored, score, snippet))
-        return Results(tuple(shown), total, request.page, request.limit, facets)
+            duplicates = copies.get(hit["document"]["group_key"], 1) - 1 if request.collapse else 0
+            shown.append(_hit(stored, score, snippet, duplicates))
+        return Results(tuple(shown), total, request.page, request.limit, facets, stories=stories)
+
+    def _stories(self, rounds: list[tuple[dict, int | None]], first: int, stop: int):
+        """A page of stories (newsearch.query.collapse) over the searches of a request's tiers: (hits, each
+        with the rounds after its own; matching documents; matching stories; group -> matching documents)."""
+        def rank(number: int, wanted: int):
+            found, count = self._slice(rounds[number][0], 0, wanted)
+            return [(len(rounds) - 1 - number, hit) for hit in found], count
+
+        def counts(number: int) -> tuple[Counter, int]:
+            return self._group_counts(rounds[number][0])
+
+        page = page_of_stories(range(len(rounds)), first, stop, rank, lambda hit: hit[1]["document"]["group_key"],
+                               counts)
+        return page.hits, page.total, page.stories, page.copies
+
+    def _group_counts(self, params: dict) -> tuple[Counter, int]:
+        """(group -> matching documents, for every group with two or more; the matching documents of the
+        groups not listed, each alone in its group), as a facet on ``group_key`` growing until its last
+        value counts one document."""
+        size = GROUP_VALUES
+        while True:
+            answer = self._search({**params, "per_page": 0, "facet_by": "group_key", "max_facet_values": size})
+            counted = next((facet["counts"] for facet in answer.get("facet_counts", ())
+                            if facet["field_name"] == "group_key"), [])
+            listed = Counter({count["value"]: count["count"] for count in counted})
+            if len(counted) < size or counted[-1]["count"] == 1 or size >= MAX_GROUP_VALUES:
+                return listed, answer["found"] - sum(listed.values())
+            size *= 4
 
     def _rounds(self, plan: Plan, request: SearchRequest) -> list[tuple[dict, int | None]]:
         """The searches that together return a tier's matches, each with how many it finds (None: not
@@ -677,6 +714,7 @@ def document(article: Article) -> dict:
         "authors_names": _names(article.authors), "source_names": _names([article.source]),
         "language_names": _names([article.language]), "categories_names": _names(article.categories),
         "analysis": language, "url": article.url or "", "path": article.path or "",
+        "group_key": f"group:{article.group}" if article.group else f"id:{article.id}",
         "f_source": article.source or "", "f_authors": [a for a in article.authors if a],
         "f_language": article.language or "", "f_categories": [c for c in article.categories if c],
         "published": 0, "dated": article.published is not None, "recency": UNDATED,
@@ -721,8 +759,8 @@ def _snippet(stored: dict, marks: Marks | TermMarks, chars: int) -> Snippet:
     return make_snippet(body, _spans(body, language, term_marks), chars=chars)
 
 
-def _hit(stored: dict, score: float, snippet: Snippet) -> Hit:
+def _hit(stored: dict, score: float, snippet: Snippet, duplicates: int = 0) -> Hit:
     article = article_of(stored)
     return Hit(id=article.id, score=score, title=article.title, source=article.source,
                published=article.published, url=article.url, path=article.path, authors=article.authors,
-               language=article.language, snippet=snippet, group=article.group)
+               language=article.language, snippet=snippet, group=article.group, duplicates=duplicates)

@@ -30,6 +30,7 @@ from ..analysis import DEFAULT_LANGUAGE, fold, stemming_language
 from ..facets import FIELD_FACETS, count_facets
 from ..languages import analysis_language
 from ..query import Marks, SearchRequest, TermMarks
+from ..query.collapse import page_of_stories
 from ..snippets import make_snippet, mark_all, match_spans, scanned
 from .base import Engine, EngineStats
 from .whoosh_analysis import STEMS, UNDATED, InLanguage, ProseTokens, build_schema
@@ -191,44 +192,28 @@ class WhooshEngine(Engine):
 
     def _stories(self, searcher, tiers: list, request: SearchRequest, condition, words: WordScorer | None,
                  recency: array | None):
-        """A page of stories: (hits, matching documents, matching groups, docnum -> other matching copies).
-
-        Each tier is ranked as without collapsing and read from the top, keeping the first
-        document of each group not seen before; when that gives too few stories, more
-        of the tier is ranked (four times as many each round).
-        """
+        """A page of stories (newsearch.query.collapse): (hits, matching documents, matching groups,
+        docnum -> other matching copies)."""
         key = self._group_keys(searcher)
+        matches: dict[int, set[int]] = {}  # id(tier) -> the documents it matches, found once
+
+        def rank(tier: query.Query, wanted: int):
+            if recency is not None:
+                results, ranked = _newest(searcher, tier, wanted, condition, words, recency)
+            else:
+                results, ranked = _ranked(searcher, tier, wanted, condition, words)
+            matches[id(tier)] = results.docs()
+            return ranked, len(matches[id(tier)])
+
+        def counts(tier: query.Query) -> tuple[Counter, int]:
+            if id(tier) not in matches:
+                matches[id(tier)] = _matching(searcher, tier, condition, words)
+            return Counter(map(key, matches[id(tier)])), 0
+
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
-        picked, seen, copies, total = [], set(), Counter(), 0
-        for tier in tiers:
-            need = stop - len(picked)
-            wanted = max(need * 2, 1)
-            while True:
-                if need <= 0:
-                    found, docs = [], _matching(searcher, tier, condition, words)
-                    break
-                if recency is not None:
-                    results, ranked = _newest(searcher, tier, wanted, condition, words, recency)
-                else:
-                    results, ranked = _ranked(searcher, tier, wanted, condition, words)
-                docs = results.docs()
-                found, groups = [], set(seen)
-                for hit in ranked[:wanted]:
-                    group = key(hit.docnum)
-                    if group not in groups:
-                        groups.add(group)
-                        found.append(hit)
-                        if len(found) == need:
-                            break
-                if len(found) == need or wanted >= len(docs):
-                    break
-                wanted *= 4
-            picked.extend(found)
-            seen.update(key(hit.docnum) for hit in found)
-            total += len(docs)
-            copies.update(map(key, docs))
-        hits = picked[first:stop]
-        return hits, total, len(copies), {hit.docnum: copies[key(hit.docnum)] - 1 for hit in hits}
+        page = page_of_stories(tiers, first, stop, rank, lambda hit: key(hit.docnum), counts)
+        return page.hits, page.total, page.stories, {hit.docnum: page.copies[key(hit.docnum)] - 1
+                                                     for hit in page.hits}
 
     def _per_searcher(self, name: str, searcher, build):
         """``build(searcher)``, kept for this thread until its searcher changes (the index changed)."""
