@@ -351,10 +351,7 @@ def _reading_workers() -> set[int]:
     return pids
 
 
-def test_reader_process_never_fails_during_updates_and_rebuilds(tmp_path, engine):
-    if engine == "typesense":
-        pytest.skip("known issue on the typesense engine: in one clean-clone CI run a reader found no hit for "
-                    "'harbour' in the middle of an update (no transactions); under investigation")
+def test_reader_process_never_fails_during_updates_and_rebuilds(tmp_path):
     corpus, folder = tmp_path / "corpus", tmp_path / "ix"
     make_corpus(corpus, 600)
     Index.build(folder, corpus)
