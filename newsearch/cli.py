@@ -70,11 +70,15 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print only erro
               help="typesense: a file holding the API key, readable by its owner only (chmod 600).")
 @click.option("--search-key-env", metavar="NAME", help="typesense: the environment variable holding a search-only "
                                                        "API key, which `newsearch serve` uses.")
+@click.option("--engine-option", "engine_options", multiple=True, metavar="KEY=VALUE",
+              help="An option of the engine, passed to it as is (repeatable); --url and the key options above "
+                   "are shorthands for the typesense engine's.")
 @json_option
 @quiet_option
 @wait_option
 @index_option
-def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_env, as_json, quiet, wait, index_dir):
+def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_env, engine_options, as_json, quiet,
+          wait, index_dir):
     """Build the index from scratch from CORPUS folders (or files).
 
     The new index is built beside the live one and replaces it in one step when
@@ -92,9 +96,10 @@ def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_en
     """
     if not corpus and not rebuild:
         raise click.UsageError("name the CORPUS folders to index, or pass --rebuild")
-    options = {name: value for name, value in (("nodes", url), ("api_key_env", api_key_env),
-                                               ("api_key_file", api_key_file),
-                                               ("search_key_env", search_key_env)) if value}
+    options = dict(_key_value("--engine-option", option) for option in engine_options)
+    options.update({name: value for name, value in (("nodes", url), ("api_key_env", api_key_env),
+                                                    ("api_key_file", api_key_file),
+                                                    ("search_key_env", search_key_env)) if value})
     report = Index.build(index_dir, list(corpus) or None, progress=_progress(quiet or as_json), wait=wait,
                          workers=os.cpu_count() or 1, engine=engine, **options)
     _report(report, as_json, quiet)
@@ -673,3 +678,11 @@ def _format_timeline(chart: Timeline) -> str:
 def _counted(count: int, noun: str, plural: str = "") -> str:
     """``1 story``, ``2 stories``: the count and the noun in the number it needs (``noun + "s"`` by default)."""
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def _key_value(option: str, text: str) -> tuple[str, str]:
+    """KEY=VALUE as a pair; a usage error naming the option otherwise."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise click.UsageError(f"{option} takes KEY=VALUE, not {text!r}")
+    return key.strip(), value

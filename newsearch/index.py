@@ -175,10 +175,9 @@ class Index:
         live_engine, live_options = _live_engine(folder)
         if engine is None:
             engine = live_engine
-        if engine == live_engine and not set(engine_options) & {"nodes", "api_key_env", "api_key_file",
-                                                                "search_key_env"}:
-            engine_options = {**live_options, **engine_options}
         engine_class = engines.engine_class(engine)
+        if engine == live_engine and not set(engine_options) & set(engine_class.option_names):
+            engine_options = {**live_options, **engine_options}
         stored = engines.stored_options(engine, engine_options)
         with WriteLock(folder, wait):
             _remove_stale(folder, engine_options)

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from newsearch import Index, QuerySyntaxError
+from newsearch import Index, NewsearchError, QuerySyntaxError
 from newsearch.cli import cli
 from conftest import index_holding, needs
 
@@ -269,3 +269,31 @@ def test_sorting_by_date_when_no_article_is_dated(tmp_path):
     with index_holding(tmp_path / "ix", records) as ix:
         results = ix.query("harbour", sort="date")
     assert results.total == 3 and {hit.id for hit in results} == {"undated-0", "undated-1", "undated-2"}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Hochwasser an der Selbach: Altstadt von Kellinghausen evakuiert", "german"),
+    ("SHELLING CLOSES THE CORRIDOR NOT AGAIN", "corridor-shelling"),  # a headline in capitals: NOT is a word
+    ("Café reopens in (Kyiv", "kyiv-cafe"),  # a stray bracket
+    ("<Humanitarian> corridor from Mariupol agreed 🚌", "corridor-mariupol"),
+])
+def test_pasted_headlines_are_words_and_find_their_article(ix, text, expected):
+    assert ix.query(text)[0].id == expected
+
+
+def test_a_field_value_is_searched_as_that_fields_words(ix):
+    assert ix.query("title:<TX>").total == 0  # not every article, as a comparison would have made it
+    assert ids(ix.query("title:<Evacuation>")) == {"corridor-azovstal"}
+
+
+def test_an_index_made_with_the_old_word_analysis_asks_for_a_rebuild(tmp_path):
+    import json
+
+    folder = tmp_path / "ix"
+    with index_holding(folder, RECORDS[:2]):
+        pass
+    metadata = json.loads((folder / "newsearch.json").read_text())
+    del metadata["analysis"]
+    (folder / "newsearch.json").write_text(json.dumps(metadata))
+    with pytest.raises(NewsearchError, match="analysed words differently; rebuild it: newsearch index --rebuild"):
+        Index.open(folder).query("corridor")

@@ -42,6 +42,7 @@ Occur = tantivy.Occur
 class TantivyEngine(Engine):
     """An index in a folder of tantivy segment files."""
 
+    name = NAME
     collapses = True
 
     def __init__(self, index: tantivy.Index, folder: Path):

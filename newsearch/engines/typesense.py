@@ -230,6 +230,7 @@ class TypesenseEngine(Engine):
 
     name = NAME
     collapses = True
+    option_names = Settings.STORED
     phrase_slop = False
     fuzzy_names = False
     external = True
