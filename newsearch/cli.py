@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 DEFAULT_INDEX = "index"
 CHART_WIDTH = 80
+# Control characters in file names and ids, escaped in reports so that no name can forge a line of them.
+_ESCAPED = {code: repr(chr(code))[1:-1] for code in (*range(32), *range(127, 160))}
 
 
 class Cli(click.Group):
@@ -364,12 +366,12 @@ def extract(files, as_json):
 
     for part in (part for name in files for part in read_articles(name)):
         if isinstance(part, ReadError):
-            click.echo(f"newsearch: skipped {part}", err=True)
+            click.echo(f"newsearch: skipped {_printable(str(part))}", err=True)
             failed = True
             continue
         article, number = part, number + 1
         for warning in article.warnings:
-            click.echo(f"newsearch: warning: {warning}", err=True)
+            click.echo(f"newsearch: warning: {_printable(warning)}", err=True)
         if as_json:
             click.echo(json.dumps(article.to_dict(), ensure_ascii=False))
         else:
@@ -428,16 +430,21 @@ def serve(host, port, index_dir):
 def _report(report: UpdateReport, as_json: bool = False, quiet: bool = False) -> None:
     """Failures on stderr, the summary (text or JSON) on stdout unless quiet; exit 1 when anything failed."""
     for where, reason in report.failed:
-        click.echo(f"newsearch: skipped {where}: {reason}", err=True)
+        click.echo(f"newsearch: skipped {_printable(where)}: {_printable(reason)}", err=True)
     if not quiet:
         for warning in report.warnings:
-            click.echo(f"newsearch: warning: {warning}", err=True)
+            click.echo(f"newsearch: warning: {_printable(warning)}", err=True)
     if as_json:
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
     elif not quiet:
         click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters (a newline in a file name) shown as escapes."""
+    return text.translate(_ESCAPED)
 
 
 def _progress(silent: bool):
