@@ -90,7 +90,7 @@ def remove_stale(folder: Path, discard: Callable[[Path], None] | None = None) ->
             if discard is not None:
                 discard(path)
             shutil.rmtree(path, ignore_errors=True)
-        elif _TEMPORARY.match(entry):
+        elif entry.startswith(f".{METADATA_FILE}.") and entry.endswith(".tmp"):
             path.unlink(missing_ok=True)
     if keep is not None:  # the manifest's and the groups' temporary files, left by a run killed while saving them
         for entry in os.listdir(folder / keep):
