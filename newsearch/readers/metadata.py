@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..dates import parse_date
+from ..dates import parse_date, parse_loose_date
 from .bylines import Byline, read_byline
 from .jsonld import article_object, first_text, names
 from .text import normalize_space
@@ -35,6 +35,7 @@ _BYLINE_CLASS = re.compile(r"(?:^|[-_\s])(?:byline|author|authors|author-name)(?
 _BYLINE_XPATH = "//*[" + " or ".join(f"contains(@{attribute}, '{word}')" for attribute in ("class", "id")
                                     for word in ("byline", "author")) + "]"
 MAX_NAME_CHARS = 60
+EARLIEST_DATE = dt.date(1990, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -136,17 +137,26 @@ def _without_site_name(title: str, source: str, h1: etree._Element | None) -> st
 
 
 def _published(root: etree._Element, meta: dict, ld: dict, url: str) -> dt.date | None:
+    """The first date given that can be right: from 1990 on, not in the future, not before the URL's day.
+
+    Text the strict parser rejects gets the loose one. A day before the URL's is taken for a
+    page's other dates (a copyright, a related story); one day of slack allows for time zones.
+    """
     candidates = [first_text(ld.get("datePublished")), first_text(ld.get("dateCreated"))]
     candidates += [meta.get(key) for key in _DATE_META]
     candidates += [_item_value(e) for e in _microdata(root, "datePublished")[:1]]
     times = list(root.iter("time"))
     marked = [t for t in times if t.get("pubdate") is not None or "publish" in (t.get("class") or "").lower()]
     candidates += [t.get("datetime") for t in marked + times]
+    in_url = _date_in_url(url)
+    earliest = max(EARLIEST_DATE, in_url - dt.timedelta(days=1)) if in_url else EARLIEST_DATE
+    latest = dt.date.today() + dt.timedelta(days=1)
     for value in candidates:
-        parsed = parse_date(value.strip()) if value else None
-        if parsed is not None and dt.date(1990, 1, 1) <= _day(parsed) <= dt.date(2100, 1, 1):
+        value = value.strip() if value else ""
+        parsed = (parse_date(value) or parse_loose_date(value)) if value else None
+        if parsed is not None and earliest <= _day(parsed) <= latest:
             return parsed
-    return _date_in_url(url)
+    return in_url
 
 
 def _day(value: dt.date) -> dt.date:
