@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 DEFAULT_INDEX = "index"
 CHART_WIDTH = 80
+SOURCES_SHOWN = 20  # stats lists this many sources, the largest first
 
 
 class Cli(click.Group):
@@ -192,8 +193,12 @@ collapse_option = click.option("--collapse/--no-collapse", default=True, show_de
 @snippet_chars_option
 @collapse_option
 @json_option
+@click.option("--all", "every", is_flag=True, help="Stream every matching article (no page cap) as --format.")
+@click.option("--format", "export_format", type=click.Choice(["jsonl", "csv"]), default=None,
+              help="With --all: JSON Lines (as --json prints hits; the default) or CSV with a header.")
 @index_option
-def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, as_json, index_dir):
+def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, as_json, every,
+          export_format, index_dir):
     """Search the index and print ranked hits with highlighted snippets.
 
     Plain words: articles with all of them come first, then those with most
@@ -208,7 +213,9 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
     copy. Totals and facets count articles (every copy); "in N stories" counts
     each story once. With --json: one object per hit (with "group" and
     "duplicates"), then one summary object {"total", "stories", "facets",
-    "suggestion", "ran_suggestion"}.
+    "suggestion", "ran_suggestion"}. With --all: every matching article
+    (story, unless --no-collapse), streamed as --format jsonl (one object
+    per hit, no summary) or csv, page and limit ignored.
 
     Example:
 
@@ -218,7 +225,16 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
         newsearch query 'corridor AND (Mariupol OR Azovstal) -shelling'
         newsearch query ukraine --facet source --facet published:month
         newsearch query "Mariupol corridor" --no-collapse
+        newsearch query harbour --all --format csv > harbour.csv
     """
+    if export_format and not every:
+        raise click.UsageError("--format goes with --all (every matching article); for one page use --json")
+    if every:
+        with Index.open(index_dir) as ix:
+            for line in ix.export(text, format=export_format or "jsonl", sort=sort, since=since, until=until,
+                                  source=source, snippet_chars=snippet_chars, collapse=collapse):
+                click.echo(line, nl=False)
+        return
     with Index.open(index_dir) as ix:
         results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
                            facets=facet, snippet_chars=snippet_chars, collapse=collapse)
@@ -300,6 +316,111 @@ def timeline(text, by, since, until, source, as_json, index_dir):
         click.echo(_format_timeline(chart))
 
 
+@cli.group()
+def watch():
+    """Saved searches, kept with the index through updates and rebuilds (see `alerts`).
+
+    Example:
+
+    \b
+        newsearch watch add corridors '"humanitarian corridor"'
+        newsearch watch list
+        newsearch watch remove corridors
+    """
+
+
+@watch.command("add")
+@click.argument("name")
+@click.argument("query")
+@click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
+@index_option
+def watch_add(name, query, source, index_dir):
+    """Save QUERY under NAME (replacing a saved search of that name).
+
+    Example:
+
+    \b
+        newsearch watch add harbour 'harbour OR port' --source Reuters
+    """
+    with Index.open(index_dir) as ix:
+        saved = ix.watch(name, query, source=source)
+    click.echo(f"saved '{saved.name}': {saved.query}")
+
+
+@watch.command("list")
+@json_option
+@index_option
+def watch_list(as_json, index_dir):
+    """List the saved searches: name, query and sources (--json: one object each).
+
+    Example:
+
+    \b
+        newsearch watch list --json
+    """
+    with Index.open(index_dir) as ix:
+        saved = ix.watches()
+    for one in saved:
+        if as_json:
+            click.echo(json.dumps(one.to_dict(), ensure_ascii=False))
+        else:
+            sources = f"  (source: {', '.join(one.sources)})" if one.sources else ""
+            click.echo(f"{one.name}\t{one.query}{sources}")
+
+
+@watch.command("remove")
+@click.argument("name")
+@index_option
+def watch_remove(name, index_dir):
+    """Forget the saved search NAME and what it reported.
+
+    Example:
+
+    \b
+        newsearch watch remove harbour
+    """
+    with Index.open(index_dir) as ix:
+        ix.unwatch(name)
+    click.echo(f"removed '{name}'")
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@click.option("--peek", is_flag=True, help="Show the alerts without recording them as reported.")
+@json_option
+@index_option
+def alerts(names, peek, as_json, index_dir):
+    """Print, per saved search (all, or NAMES), the matching articles new since it last reported.
+
+    They then count as reported (not with --peek). A search's first run
+    reports everything it matches; near-duplicates of an article already
+    reported are not reported again. Prints nothing when there is no news, so
+    cron mails only when there is: newsearch update --quiet && newsearch
+    alerts. With --json: one object per article (watch, id, title, source,
+    published, url, snippet).
+
+    Example:
+
+    \b
+        newsearch alerts
+        newsearch alerts harbour --json --peek
+    """
+    with Index.open(index_dir) as ix:
+        found = ix.alerts(names, peek=peek)
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    heading, number = None, 0
+    for alert in found:
+        if as_json:
+            click.echo(json.dumps(alert.to_dict(), ensure_ascii=False))
+            continue
+        if alert.watch != heading:
+            heading, number = alert.watch, 0
+            count = sum(1 for other in found if other.watch == heading)
+            click.echo(f"{heading}: {count} new article{'' if count == 1 else 's'}\n")
+        number += 1
+        click.echo(_format_hit(number, alert.hit, color, score=False))
+
+
 def _print_results(results: Results, as_json: bool) -> None:
     """Hits as text (suggestion first, facets last) or as JSON lines ending with a summary object."""
     if as_json:
@@ -316,8 +437,8 @@ def _print_results(results: Results, as_json: bool) -> None:
     for number, hit in enumerate(results, first + 1):
         click.echo(_format_hit(number, hit, color))
     shown = f"{first + 1}-{first + len(results)}" if len(results) else "none"
-    stories = f" in {results.stories} stories" if results.stories is not None else ""
-    click.echo(f"{results.total} matching articles{stories}; showing {shown}.")
+    stories = f" in {_counted(results.stories, 'story', 'stories')}" if results.stories is not None else ""
+    click.echo(f"{_counted(results.total, 'matching article')}{stories}; showing {shown}.")
     for name, counts in results.facets.items():
         click.echo(f"{name}: " + (" · ".join(f"{value} ({count})" for value, count in counts) or "—"))
 
@@ -458,7 +579,7 @@ def _progress(silent: bool):
     return advance
 
 
-def _format_hit(number: int, hit: Hit, color: bool) -> str:
+def _format_hit(number: int, hit: Hit, color: bool, score: bool = True) -> str:
     title = click.style(hit.title, bold=True) if color else hit.title
     details = [hit.source, hit.published.isoformat()[:10] if hit.published else "", ", ".join(hit.authors), hit.id]
     if color:
@@ -467,7 +588,8 @@ def _format_hit(number: int, hit: Hit, color: bool) -> str:
     else:
         snippet = hit.snippet.render("[", "]")
     similar = f"  +{hit.duplicates} similar" if hit.duplicates else ""
-    lines = [f"{number:>2}. {title}", f"    {' · '.join(d for d in details if d)}  (score {hit.score:.2f}){similar}"]
+    scored = f"  (score {hit.score:.2f})" if score else ""
+    lines = [f"{number:>2}. {title}", f"    {' · '.join(d for d in details if d)}{scored}{similar}"]
     if snippet:
         lines.append(f"    {snippet}")
     return "\n".join(lines) + "\n"
@@ -490,21 +612,42 @@ def _format_stats(summary: IndexStats) -> str:
     dates = "—"
     if summary.first_published:
         dates = f"{summary.first_published.isoformat()[:10]} to {summary.last_published.isoformat()[:10]}"
-    sources = ", ".join(f"{name} ({count})" for name, count in summary.sources.items()) or "—"
     return "\n".join([
         f"{'index:':<12}{summary.path} ({summary.engine})",
         f"{'documents:':<12}{summary.documents}",
-        f"{'sources:':<12}{sources}",
+        _format_sources(summary.sources),
         f"{'published:':<12}{dates}",
         f"{'size:':<12}{summary.size_bytes / 1e6:.1f} MB",
-        f"{'grouped:':<12}{summary.grouped_documents} documents have near-duplicates, in {summary.groups} groups",
-        *(f"{'' if number else 'largest:':<12}{size} documents: {title}"
+        f"{'grouped:':<12}{_counted(summary.grouped_documents, 'document')} "
+        f"{'has' if summary.grouped_documents == 1 else 'have'} near-duplicates, in {_counted(summary.groups, 'group')}",
+        *(f"{'' if number else 'largest:':<12}{_counted(size, 'document')}: {title}"
           for number, (_, size, title) in enumerate(summary.largest_groups)),
     ])
 
 
+def _format_sources(sources: dict[str, int]) -> str:
+    """The ``SOURCES_SHOWN`` largest sources with their counts, "and N more", wrapped to CHART_WIDTH columns
+    between sources (a source and its count stay on one line)."""
+    ranked = sorted(sources.items(), key=lambda item: (-item[1], item[0]))
+    items = [f"{name} ({count})," for name, count in ranked[:SOURCES_SHOWN]]
+    if len(ranked) > SOURCES_SHOWN:
+        items.append(f"and {len(ranked) - SOURCES_SHOWN} more")
+    elif items:
+        items[-1] = items[-1].rstrip(",")
+    lines = [f"{'sources:':<12}" + (items[0] if items else "—")]
+    for item in items[1:]:
+        if len(lines[-1]) + 1 + len(item) > CHART_WIDTH:
+            lines.append(" " * 12 + item)
+        else:
+            lines[-1] += " " + item
+    return "\n".join(lines)
+
+
 def _format_timeline(chart: Timeline) -> str:
-    """One line per period: label, a bar scaled to the busiest period, the count; fits CHART_WIDTH columns."""
+    """One line per period: label, a bar scaled to the busiest period, the count; fits CHART_WIDTH columns.
+
+    Long runs of empty periods take one line (``Timeline.folded``).
+    """
     if not chart.periods:
         return f"No dated articles match ({chart.total} matching, {chart.undated} undated)."
     label_width = max(len(label) for label, _ in chart.periods)
@@ -512,12 +655,21 @@ def _format_timeline(chart: Timeline) -> str:
     bar_width = CHART_WIDTH - label_width - count_width - 3
     peak = max(count for _, count in chart.periods)
     lines = []
-    for label, count in chart.periods:
+    for first, last, count, periods in chart.folded():
+        if periods > 1:
+            lines.append(f"{'⋮':<{label_width}} {_counted(periods, 'empty ' + chart.by)}, {first} to {last}")
+            continue
         bar = "█" * round(count / peak * bar_width) if peak else ""
         if count and not bar:
             bar = "▏"  # a period with matches never looks empty
-        lines.append(f"{label:<{label_width}} {bar:<{bar_width}} {count:>{count_width}}".rstrip())
+        lines.append(f"{first:<{label_width}} {bar:<{bar_width}} {count:>{count_width}}".rstrip())
     busiest = max(chart.periods, key=lambda period: period[1])[0]
     undated = f", {chart.undated} undated" if chart.undated else ""
-    lines.append(f"{chart.total} matching articles (every copy counted){undated}; busiest {chart.by}: {busiest}.")
+    lines.append(f"{_counted(chart.total, 'matching article')} (every copy counted){undated}; "
+                 f"busiest {chart.by}: {busiest}.")
     return "\n".join(lines)
+
+
+def _counted(count: int, noun: str, plural: str = "") -> str:
+    """``1 story``, ``2 stories``: the count and the noun in the number it needs (``noun + "s"`` by default)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

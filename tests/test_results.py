@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import gzip
 import json
+import tracemalloc
 
 import pytest
 
 from newsearch import ArticleNotFound, QuerySyntaxError
 from newsearch.cli import cli
-from newsearch.snippets import make_snippet
+from newsearch.snippets import SCAN_CHARS, make_snippet, scanned, sentences_around
 from test_query import RECORDS
-from conftest import index_holding, not_on_typesense
+from conftest import index_holding, not_on_typesense, shared_path
 
 
 @pytest.fixture(scope="module")
@@ -117,6 +120,31 @@ def test_cli_similar(runner, ix):
     assert missing.exit_code == 1 and "no article with id 'no-such-id'" in missing.stderr
 
 
+# -- publication dates
+
+def test_hits_and_articles_of_a_mixed_index_all_carry_aware_datetimes_and_sort(tmp_path):
+    records = [
+        {"id": "day", "title": "Ferry day", "body": "The ferry sailed.", "published": "2022-03-06"},
+        {"id": "naive", "title": "Ferry naive", "body": "The ferry sailed.", "published": "2022-03-06T10:00:00"},
+        {"id": "offset", "title": "Ferry offset", "body": "The ferry sailed.", "published": "2022-03-06T11:00:00+02:00"},
+        {"id": "zulu", "title": "Ferry zulu", "body": "The ferry sailed.", "published": "2022-03-05T23:30:00Z"},
+        {"id": "undated", "title": "Ferry undated", "body": "The ferry sailed."},
+    ]
+    with index_holding(tmp_path / "index", records) as index:
+        hits = list(index.query("ferry", collapse=False))
+        articles = [index.get(record["id"]) for record in records]
+    dated = [hit for hit in hits if hit.published is not None]
+    assert [hit.id for hit in hits if hit.published is None] == ["undated"]
+    assert all(isinstance(hit.published, dt.datetime) and hit.published.tzinfo for hit in dated)
+    assert [hit.id for hit in sorted(dated, key=lambda hit: hit.published)] == ["zulu", "day", "offset", "naive"]
+    utc = dt.timezone.utc
+    assert [article.published for article in articles] == [
+        dt.datetime(2022, 3, 6, tzinfo=utc), dt.datetime(2022, 3, 6, 10, tzinfo=utc),
+        dt.datetime(2022, 3, 6, 9, tzinfo=utc), dt.datetime(2022, 3, 5, 23, 30, tzinfo=utc), None]
+    assert articles[2].published.utcoffset() == dt.timedelta(hours=2)  # the source's own offset is kept
+    assert {hit.id: hit.published for hit in dated} == {article.id: article.published for article in articles[:4]}
+
+
 # -- snippets
 
 def test_phrase_query_marks_the_phrase_not_its_scattered_words(ix):
@@ -141,7 +169,7 @@ def test_stemmed_forms_are_marked(ix):
     assert "evacuate" in ix.query("evacuation Mariupol", limit=1)[0].snippet.matches
 
 
-def test_snippet_prefers_sentences_with_more_distinct_words_and_joins_fragments():
+def test_snippet_prefers_sentences_with_more_distinct_words_and_joins_neighbours():
     text = ("Rain fell. The harbour was quiet. The harbour crane broke. "
             "Workers said the crane and the harbour gate were repaired. Ships waited.")
     words = {"harbour", "crane", "gate"}
@@ -150,8 +178,10 @@ def test_snippet_prefers_sentences_with_more_distinct_words_and_joins_fragments(
     spans = sorted(set(spans))
     snippet = make_snippet(text, spans, fragments=1)
     assert str(snippet) == "Workers said the [crane] and the [harbour] [gate] were repaired."
-    three = make_snippet(text, spans)
-    assert str(three).count(" … ") == 2 and "Rain" not in str(three)
+    three = make_snippet(text, spans)  # sentences next to each other make one fragment, without an ellipsis
+    assert str(three) == ("The [harbour] was quiet. The [harbour] [crane] broke. "
+                          "Workers said the [crane] and the [harbour] [gate] were repaired.")
+    assert len(three.fragments) == 1
 
 
 def test_snippet_length_is_configurable_and_snippets_can_be_skipped(ix):
@@ -168,6 +198,71 @@ def test_decimal_points_do_not_end_a_sentence():
     text = "Inflation eased to 3.1 percent in August. Nothing else happened."
     snippet = make_snippet(text, [(text.index("percent"), text.index("percent") + 7, "percent")], fragments=1)
     assert str(snippet) == "Inflation eased to 3.1 [percent] in August."
+
+
+def _reuters(*ids: str) -> dict[str, dict]:
+    """Reuters records by id (from ../shared), or skip."""
+    found = {}
+    with gzip.open(shared_path("reuters", "reuters.jsonl.gz"), "rt", encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if record["id"] in ids:
+                found[record["id"]] = record
+                if len(found) == len(ids):
+                    return found
+    raise AssertionError(f"not in the Reuters file: {set(ids) - set(found)}")
+
+
+def _spans(text: str, *words: str) -> list:
+    return [(text.index(word), text.index(word) + len(word), word.lower()) for word in words]
+
+
+def test_hard_wrapped_lines_make_one_sentence_and_abbreviations_do_not_end_one():
+    records = _reuters("reuters-3325", "reuters-3426", "reuters-158")
+    body = records["reuters-3426"]["body"]  # "...rumor that Nebraska\nGov. Kay Orr was ... Democratic Sen. Edward"
+    assert [body[start:end].split() for start, end, _, _ in sentences_around(body, body.index("Yeutter"))] == [
+        "U.S. Trade Representative Clayton Yeutter declined to comment publicly on a rumor that Nebraska Gov. Kay "
+        "Orr was considering appointing him to replace Democratic Sen. Edward Zorinsky, who died last week.".split()]
+    body = records["reuters-3325"]["body"]  # "<Guinness PLC> said William G.\nPietersen has been named..."
+    snippet = make_snippet(body, _spans(body, "Pietersen"), fragments=1)
+    assert str(snippet).startswith("<Guinness PLC> said William G. [Pietersen] has been named president")
+    assert str(snippet).endswith("North American Wine and Spirits operations.")
+    body = records["reuters-158"]["body"]  # '...under the name "Continental Express."\nThe company, however, ...'
+    assert str(make_snippet(body, _spans(body, "independent"))) == "The company, however, will remain [independent]."
+    assert str(make_snippet(body, _spans(body, "Justice"))).endswith(
+        "unit was approved by the U.S. Department of [Justice].")
+
+
+def test_a_long_sentence_is_cut_around_its_match_with_one_ellipsis_between_fragments():
+    body = _reuters("reuters-3325")["reuters-3325"]["body"]
+    cut = make_snippet(body, _spans(body, "finance"), chars=80)
+    assert [(fragment.cut_start, fragment.cut_end) for fragment in cut.fragments] == [(True, True)]
+    assert str(cut).startswith("… ") and str(cut).endswith(" …") and "[finance]" in str(cut)
+    two = make_snippet(body, _spans(body, "finance", "Lunghino"), chars=300)
+    assert [(fragment.cut_start, fragment.cut_end) for fragment in two.fragments] == [(False, False), (True, True)]
+    assert str(two).count("…") == 2 and "human resources. … an interim basis by Donald J. [Lunghino]" in str(two)
+
+
+def test_a_hit_matched_only_in_its_title_shows_the_lead_sentences(tmp_path):
+    records = _reuters("reuters-853", "reuters-309")
+    with index_holding(tmp_path / "index", records.values()) as index:
+        hit = next(hit for hit in index.query("title:takeover") if hit.id == "reuters-853")
+    assert "takeover" not in hit.snippet.render().lower()
+    assert hit.snippet.render().startswith("The federal Securities and Exchange Commission (SEC) is looking for")
+    assert hit.snippet.render().count(". ") >= 2 and not hit.snippet.fragments[0].cut_start
+
+
+def test_a_huge_body_is_read_only_around_its_matches():
+    body = _reuters("reuters-3325")["reuters-3325"]["body"]
+    huge = "\n    ".join([body] * (20_000_000 // len(body)))
+    assert len(scanned(huge)) <= SCAN_CHARS and huge.startswith(scanned(huge))
+    spans = [(start, start + 8, "lunghino") for start in (huge.index("Lunghino"), huge.rindex("Lunghino"))]
+    tracemalloc.start()
+    snippet, lead = make_snippet(huge, spans), make_snippet(huge, [])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert str(snippet).count("[Lunghino]") == 2 and str(lead).startswith("<Guinness PLC> said")
+    assert peak < 1_000_000  # a copy of the body, or its lines, would take 20 MB or more
 
 
 # -- whole articles marked (the article view of the web page)

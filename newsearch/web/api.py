@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from .. import Index
-from .params import MAX_LIMIT, SearchParams, search_params
+from . import cursors
+from .params import MAX_LIMIT, MAX_QUERY_CHARS, SearchParams, search_params
 from .served import served_index
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -42,6 +44,12 @@ class ResultsOut(BaseModel):
     facets: dict[str, dict[str, int]]
     suggestion: str | None
     ran_suggestion: bool
+
+
+class SearchOut(ResultsOut):
+    """A page of hits and the summary, then the cursor of the next page (null on the last)."""
+
+    next_cursor: str | None
 
 
 class ArticleOut(BaseModel):
@@ -93,11 +101,53 @@ ERRORS = {400: {"model": ErrorOut, "description": "Bad query or parameter"},
 ArticleId = Annotated[str, Path(description="The article's id, as in a hit's `id`.")]
 
 
-@router.get("/search", response_model=ResultsOut, responses=ERRORS)
+@router.get("/search", response_model=SearchOut, responses=ERRORS)
 def search(params: Annotated[SearchParams, Depends(search_params)],
-           index: Annotated[Index, Depends(served_index)]) -> dict:
-    """Ranked hits with highlighted snippets, facet counts and a spelling suggestion, as `newsearch query`."""
-    return index.query(params.q, facets=params.facets, **params.options()).to_dict()
+           index: Annotated[Index, Depends(served_index)],
+           cursor: Annotated[str, Query(max_length=40, description="The `next_cursor` of the page before: the "
+                                        "next page, also past the page × limit cap (every other parameter "
+                                        "as before).")] = "") -> dict:
+    """Ranked hits with highlighted snippets, facet counts and a spelling suggestion, as `newsearch query`;
+    `next_cursor` continues to the next page while there is one."""
+    if cursor:
+        params = cursors.follow(cursor, params)
+    results = index.query(params.q, facets=params.facets, **params.options())
+    return {**results.to_dict(), "next_cursor": cursors.next_cursor(results)}
+
+
+@router.get("/export", responses={**ERRORS, 200: {"content": {"application/x-ndjson": {}, "text/csv": {}},
+                                                  "description": "Every hit, one line each"}})
+def export(params: Annotated[SearchParams, Depends(search_params)], index: Annotated[Index, Depends(served_index)],
+           format: Annotated[Literal["jsonl", "csv"], Query(description="JSON Lines (one hit object a line, as "
+                                                            "`newsearch query --json`) or CSV with a header.")]
+           = "jsonl") -> StreamingResponse:
+    """Every matching article, streamed with no page cap, as `newsearch query --all` (page and limit ignored)."""
+    options = {name: value for name, value in params.options().items() if name not in ("limit", "page")}
+    lines = index.export(params.q, format=format, **options)
+    return StreamingResponse(lines, media_type="application/x-ndjson" if format == "jsonl" else "text/csv",
+                             headers={"Content-Disposition": f'inline; filename="newsearch.{format}"'})
+
+
+class TimelineOut(BaseModel):
+    """Matching articles per period, as `newsearch timeline --json` prints them."""
+
+    by: str
+    counts: str
+    total: int
+    undated: int
+    periods: list[dict]
+
+
+@router.get("/timeline", response_model=TimelineOut, responses=ERRORS)
+def timeline(index: Annotated[Index, Depends(served_index)],
+             q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="The query.")],
+             by: Annotated[Literal["day", "week", "month", "year"], Query(description="Length of a period.")] = "week",
+             since: Annotated[str, Query(max_length=40, description="Only articles published on or after this date.")] = "",
+             until: Annotated[str, Query(max_length=40, description="Only articles published on or before this date.")] = "",
+             source: Annotated[list[str], Query(description="Only articles from this source (repeatable).")] = None,
+             ) -> dict:
+    """How many articles match per day, week, month or year (every copy counted), as `newsearch timeline`."""
+    return index.timeline(q, by=by, since=since or None, until=until or None, source=list(source or ())).to_dict()
 
 
 @router.get("/articles/{id:path}", response_model=ArticleOut, responses={**ERRORS, 404: {"model": ErrorOut}})
