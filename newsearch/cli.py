@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, engines
+from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, __version__, engines
 from .timeline import Timeline
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON i
 
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="newsearch")
+@click.version_option(__version__, prog_name="newsearch")  # from the source: works uninstalled too
 def cli():
     """Full-text search for news archives.
 
@@ -398,9 +398,11 @@ def stats(as_json, index_dir):
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (0.0.0.0: every interface, reachable from other machines).")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="NEWSEARCH_HOST",
+              help="Address to listen on (0.0.0.0: every interface, reachable from other machines; "
+                   "env NEWSEARCH_HOST).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), envvar="NEWSEARCH_PORT",
+              help="Port to listen on (env NEWSEARCH_PORT).")
 @index_option
 def serve(host, port, index_dir):
     """Serve the search page and the JSON API over HTTP until interrupted.

@@ -135,6 +135,20 @@ def test_python_dash_m_runs_the_cli(built_index):
     assert SEED_ID in result.stdout
 
 
+def test_version_needs_no_installed_metadata(runner, monkeypatch):
+    import importlib.metadata
+
+    import newsearch
+
+    def uninstalled(name):  # what a checkout that was never pip-installed answers
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", uninstalled)
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"newsearch, version {newsearch.__version__}\n"
+
+
 STUB_PAGE = ('<html><head><title>Subscribers only: the harbour deal | Harbour Gazette</title></head>'
              '<body><div id="app"></div><script>render()</script></body></html>')
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import re
 import subprocess
 import sys
@@ -262,6 +263,37 @@ def test_serve_command_is_thin_and_the_web_stack_loads_only_for_it(runner):
     result = subprocess.run([sys.executable, "-c", without], capture_output=True, text=True)
     assert result.returncode == 1
     assert "install newsearch[serve]" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_listens_where_the_environment_says(tmp_path):
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    with socket.socket() as probe:  # a free port on the loopback address the server is told to use
+        probe.bind(("127.0.0.2", 0))
+        port = probe.getsockname()[1]
+    environment = {**os.environ, "NEWSEARCH_HOST": "127.0.0.2", "NEWSEARCH_PORT": str(port)}
+    server = subprocess.Popen([sys.executable, "-m", "newsearch", "serve", "--index", str(tmp_path / "none")],
+                              env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        answer = None
+        for _ in range(100):  # up to about 20 s for the server to start on a busy machine
+            try:
+                urllib.request.urlopen(f"http://127.0.0.2:{port}/api/health", timeout=2)
+            except urllib.error.HTTPError as error:
+                answer = error  # 503: there is no index in that folder, but it is our server answering
+                break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.2)
+        assert answer is not None and answer.code == 503, server.stderr.read() if server.poll() is not None else ""
+        assert json.loads(answer.read())["status"] == 503
+    finally:
+        server.terminate()
+        server.wait(10)
 
 
 @needs_collapsing
