@@ -35,7 +35,19 @@ index_option = click.option(
     "--index", "index_dir", default=DEFAULT_INDEX, show_default=True, envvar="NEWSEARCH_INDEX",
     type=click.Path(file_okay=False), help="Index folder (env NEWSEARCH_INDEX).",
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def json_options(items: str | None = None):
+    """The machine-readable forms of a command's answer, in one convention for every command (see README):
+    ``--json`` prints the whole answer as one JSON object on one line; where the answer is a list, ``--jsonl``
+    prints one object per item instead (``items`` names them), one a line, and nothing else."""
+    json_flag = click.option("--json", "output", flag_value="json",
+                             help="Print the whole answer as one JSON object, on one line.")
+    if items is None:
+        return json_flag
+    jsonl_flag = click.option("--jsonl", "output", flag_value="jsonl",
+                              help=f"Print one JSON object per {items}, one a line (JSON Lines), and nothing else.")
+    return lambda command: json_flag(jsonl_flag(command))
 
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
@@ -69,11 +81,11 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print only erro
               help="typesense: a file holding the API key, readable by its owner only (chmod 600).")
 @click.option("--search-key-env", metavar="NAME", help="typesense: the environment variable holding a search-only "
                                                        "API key, which `newsearch serve` uses.")
-@json_option
+@json_options()
 @quiet_option
 @wait_option
 @index_option
-def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_env, as_json, quiet, wait, index_dir):
+def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_env, output, quiet, wait, index_dir):
     """Build the index from scratch from CORPUS folders (or files).
 
     The new index is built beside the live one and replaces it in one step when
@@ -94,19 +106,19 @@ def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_en
     options = {name: value for name, value in (("nodes", url), ("api_key_env", api_key_env),
                                                ("api_key_file", api_key_file),
                                                ("search_key_env", search_key_env)) if value}
-    report = Index.build(index_dir, list(corpus) or None, progress=_progress(quiet or as_json), wait=wait,
+    report = Index.build(index_dir, list(corpus) or None, progress=_progress(quiet or bool(output)), wait=wait,
                          workers=os.cpu_count() or 1, engine=engine, **options)
-    _report(report, as_json, quiet)
+    _report(report, output, quiet)
 
 
 @cli.command()
 @click.argument("corpus", nargs=-1, type=click.Path(exists=True))
 @click.option("--dry-run", is_flag=True, help="Say what would be added, changed and deleted; change nothing.")
-@json_option
+@json_options()
 @quiet_option
 @wait_option
 @index_option
-def update(corpus, dry_run, as_json, quiet, wait, index_dir):
+def update(corpus, dry_run, output, quiet, wait, index_dir):
     """Re-read new and changed files and drop vanished ones, in one commit.
 
     Without CORPUS, the folders the index was built from are used. Only files
@@ -122,15 +134,15 @@ def update(corpus, dry_run, as_json, quiet, wait, index_dir):
         newsearch update --dry-run
     """
     with Index.open(index_dir) as ix:
-        report = ix.update(list(corpus) or None, progress=_progress(quiet or as_json), dry_run=dry_run, wait=wait,
-                           workers=os.cpu_count() or 1)
-    _report(report, as_json, quiet)
+        report = ix.update(list(corpus) or None, progress=_progress(quiet or bool(output)), dry_run=dry_run,
+                           wait=wait, workers=os.cpu_count() or 1)
+    _report(report, output, quiet)
 
 
 @cli.command()
-@json_option
+@json_options()
 @index_option
-def check(as_json, index_dir):
+def check(output, index_dir):
     """Check that the index opens, answers, and matches its source files.
 
     Exit code 0 when it does, 1 when an update would change something or a
@@ -143,8 +155,8 @@ def check(as_json, index_dir):
     """
     with Index.open(index_dir) as ix:
         verdict = ix.check()
-    if as_json:
-        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
+    if output:
+        _echo_json(verdict.to_dict())
     else:
         click.echo(verdict.summary())
     if not verdict.ok:
@@ -191,9 +203,9 @@ collapse_option = click.option("--collapse/--no-collapse", default=True, show_de
                    "published:day|week|month|year (repeatable).")
 @snippet_chars_option
 @collapse_option
-@json_option
+@json_options("hit")
 @index_option
-def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, as_json, index_dir):
+def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, output, index_dir):
     """Search the index and print ranked hits with highlighted snippets.
 
     Plain words: articles with all of them come first, then those with most
@@ -206,9 +218,9 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
     are shown). Near-duplicates (the same story republished or updated) show
     once, as their best-ranked copy with "+N similar"; --no-collapse lists every
     copy. Totals and facets count articles (every copy); "in N stories" counts
-    each story once. With --json: one object per hit (with "group" and
-    "duplicates"), then one summary object {"total", "stories", "facets",
-    "suggestion", "ran_suggestion"}.
+    each story once. With --json: one object {"hits", "page", "limit",
+    "total", "stories", "facets", "suggestion", "ran_suggestion"}, each hit
+    with "group" and "duplicates"; with --jsonl: one hit per line.
 
     Example:
 
@@ -222,7 +234,7 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
     with Index.open(index_dir) as ix:
         results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
                            facets=facet, snippet_chars=snippet_chars, collapse=collapse)
-    _print_results(results, as_json)
+    _print_results(results, output)
 
 
 @cli.command()
@@ -232,14 +244,16 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
 @limit_option
 @snippet_chars_option
 @collapse_option
-@json_option
+@json_options("hit (or version)")
 @index_option
-def similar(id, duplicates, limit, snippet_chars, collapse, as_json, index_dir):
+def similar(id, duplicates, limit, snippet_chars, collapse, output, index_dir):
     """Print articles like the one with this ID (more like this), from its key terms.
 
     With --duplicates: the other versions of the same story instead (oldest
-    first), one line each with date, source, id and title; with --json, one
-    object per version (id, title, source, published, url, path, group).
+    first), one line each with date, source, id and title. --json and
+    --jsonl as for query; with --duplicates, --json prints one object {"id",
+    "total", "duplicates"} and --jsonl one version per line, each
+    {"id", "title", "source", "published", "url", "path", "group"}.
 
     Example:
 
@@ -253,17 +267,18 @@ def similar(id, duplicates, limit, snippet_chars, collapse, as_json, index_dir):
         else:
             results = ix.similar(id, limit=limit, snippet_chars=snippet_chars, collapse=collapse)
     if not duplicates:
-        _print_results(results, as_json)
+        _print_results(results, output)
+        return
+    if output == "json":
+        _echo_json({"id": id, "total": len(versions), "duplicates": [version.to_listing() for version in versions]})
         return
     for version in versions:
-        if as_json:
-            fields = version.to_dict()
-            click.echo(json.dumps({name: fields[name] for name in ("id", "title", "source", "published", "url", "path")}
-                                  | {"group": version.group}, ensure_ascii=False))
+        if output == "jsonl":
+            _echo_json(version.to_listing())
         else:
             when = version.published.isoformat()[:10] if version.published else "undated"
             click.echo(f"{when}  {version.source or '—'}  {version.id}  {version.title}")
-    if not as_json:
+    if not output:
         versions_word = "version" if len(versions) == 1 else "versions"
         click.echo(f"{len(versions)} other {versions_word} of this story." if versions else
                    "No other versions of this story (no near-duplicates).")
@@ -276,15 +291,16 @@ def similar(id, duplicates, limit, snippet_chars, collapse, as_json, index_dir):
 @click.option("--since", help="Only articles published on or after this date (2022-03-01, 2022-03, 2022, 7d).")
 @click.option("--until", help="Only articles published on or before this date.")
 @click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
-@json_option
+@json_options("period")
 @index_option
-def timeline(text, by, since, until, source, as_json, index_dir):
+def timeline(text, by, since, until, source, output, index_dir):
     """Chart how many articles match TEXT per day, week, month or year.
 
     One bar per period, from the first period with a match to the last; empty
     periods show as 0. Counts articles, every copy of a story included. The
     query language and filters are those of `query`. With --json: one object
-    {"by", "counts", "total", "undated", "periods": [{"period", "count"}]}.
+    {"by", "counts", "total", "undated", "periods": [{"period", "count"}]};
+    with --jsonl: one {"period", "count"} per line.
 
     Example:
 
@@ -294,18 +310,23 @@ def timeline(text, by, since, until, source, as_json, index_dir):
     """
     with Index.open(index_dir) as ix:
         chart = ix.timeline(text, by=by, since=since, until=until, source=source)
-    if as_json:
-        click.echo(json.dumps(chart.to_dict(), ensure_ascii=False))
+    if output == "json":
+        _echo_json(chart.to_dict())
+    elif output == "jsonl":
+        for period in chart.to_dict()["periods"]:
+            _echo_json(period)
     else:
         click.echo(_format_timeline(chart))
 
 
-def _print_results(results: Results, as_json: bool) -> None:
-    """Hits as text (suggestion first, facets last) or as JSON lines ending with a summary object."""
-    if as_json:
+def _print_results(results: Results, output: str | None) -> None:
+    """Hits as text (suggestion first, facets last), as one JSON object, or as one JSON hit per line."""
+    if output == "json":
+        _echo_json(results.to_dict())
+        return
+    if output == "jsonl":
         for hit in results:
-            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
-        click.echo(json.dumps(results.summary(), ensure_ascii=False))
+            _echo_json(hit.to_dict())
         return
     if results.ran_suggestion:
         click.echo(f"No articles match; showing results for: {results.suggestion}\n")
@@ -324,9 +345,9 @@ def _print_results(results: Results, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("id")
-@json_option
+@json_options()
 @index_option
-def show(id, as_json, index_dir):
+def show(id, output, index_dir):
     """Print one stored article with all its fields.
 
     Example:
@@ -336,52 +357,60 @@ def show(id, as_json, index_dir):
     """
     with Index.open(index_dir) as ix:
         article = ix.get(id)
-    if as_json:
-        click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+    if output:
+        _echo_json(article.to_dict())
     else:
         click.echo(_format_article(article))
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@json_option
-def extract(files, as_json):
+@json_options("article")
+def extract(files, output):
     """Print articles as newsearch reads them: metadata, then the body.
 
-    With --json, one JSON object per article (id, title, authors, published,
-    source, url, language, categories, body, warnings); a JSON or JSONL file
-    gives one per record. What cannot be read is reported on stderr and the
-    rest is still printed (exit code 1).
+    A JSON or JSONL file gives one article per record. With --json: one
+    object {"articles": [...], "failed": [{"path", "reason"}]}, each article
+    {"id", "title", "authors", "published", "source", "url", "language",
+    "categories", "path", "body", "warnings"}; with --jsonl: one article per
+    line. What cannot be read is reported on stderr and the rest is still
+    printed (exit code 1).
 
     Example:
 
     \b
         newsearch extract page.html
-        newsearch extract page.html other.html --json
+        newsearch extract page.html other.html --jsonl
     """
-    failed, number = False, 0
+    failed: list[ReadError] = []
+    articles: list[dict] = []  # for --json, printed as one object at the end
+    number = 0
     from .readers import read_articles
 
     for part in (part for name in files for part in read_articles(name)):
         if isinstance(part, ReadError):
             click.echo(f"newsearch: skipped {part}", err=True)
-            failed = True
+            failed.append(part)
             continue
         article, number = part, number + 1
         for warning in article.warnings:
             click.echo(f"newsearch: warning: {warning}", err=True)
-        if as_json:
-            click.echo(json.dumps(article.to_dict(), ensure_ascii=False))
+        if output == "json":
+            articles.append(article.to_dict())
+        elif output == "jsonl":
+            _echo_json(article.to_dict())
         else:
             click.echo(("\n" + "=" * 72 + "\n" if number > 1 else "") + _format_article(article))
+    if output == "json":
+        _echo_json({"articles": articles, "failed": [{"path": error.path, "reason": error.reason} for error in failed]})
     if failed:
         sys.exit(1)
 
 
 @cli.command()
-@json_option
+@json_options()
 @index_option
-def stats(as_json, index_dir):
+def stats(output, index_dir):
     """Print documents, sources, date range and size on disk.
 
     Example:
@@ -391,8 +420,8 @@ def stats(as_json, index_dir):
     """
     with Index.open(index_dir) as ix:
         summary = ix.stats()
-    if as_json:
-        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    if output:
+        _echo_json(summary.to_dict())
     else:
         click.echo(_format_stats(summary))
 
@@ -427,19 +456,24 @@ def serve(host, port, index_dir):
     run_server(index_dir, host=host, port=port)
 
 
-def _report(report: UpdateReport, as_json: bool = False, quiet: bool = False) -> None:
+def _report(report: UpdateReport, output: str | None = None, quiet: bool = False) -> None:
     """Failures on stderr, the summary (text or JSON) on stdout unless quiet; exit 1 when anything failed."""
     for where, reason in report.failed:
         click.echo(f"newsearch: skipped {where}: {reason}", err=True)
     if not quiet:
         for warning in report.warnings:
             click.echo(f"newsearch: warning: {warning}", err=True)
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+    if output:
+        _echo_json(report.to_dict())
     elif not quiet:
         click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
+
+
+def _echo_json(answer: dict) -> None:
+    """One JSON object on one line of stdout, non-ASCII text as is."""
+    click.echo(json.dumps(answer, ensure_ascii=False))
 
 
 def _progress(silent: bool):

@@ -1,21 +1,22 @@
-"""The JSON API: search, article, similar, stats and health, in the shapes of the CLI's --json output."""
+"""The JSON API: search, article, similar, duplicates, timeline, stats and health, each answer the object that
+the matching command prints with --json."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel
 
 from .. import Index
-from .params import MAX_LIMIT, SearchParams, search_params
+from .params import MAX_LIMIT, MAX_QUERY_CHARS, SearchParams, search_params
 from .served import served_index
 
 router = APIRouter(prefix="/api", tags=["api"])
 
 
 class HitOut(BaseModel):
-    """One hit, as a line of `newsearch query --json`; the snippet is escaped HTML with <b> marks."""
+    """One hit, as `newsearch query --jsonl` prints each; the snippet is escaped HTML with <b> marks."""
 
     id: str
     score: float
@@ -32,7 +33,7 @@ class HitOut(BaseModel):
 
 
 class ResultsOut(BaseModel):
-    """A page of hits, then the summary object of `newsearch query --json` (total, facets, suggestion)."""
+    """A page of hits with the totals, facets and suggestion, as `newsearch query --json` prints it."""
 
     hits: list[HitOut]
     total: int
@@ -58,6 +59,41 @@ class ArticleOut(BaseModel):
     path: str
     body: str
     warnings: list[str]
+
+
+class VersionOut(BaseModel):
+    """Another version of a story: the article without its body."""
+
+    id: str
+    title: str
+    source: str
+    published: str | None
+    url: str
+    path: str
+    group: str
+
+
+class DuplicatesOut(BaseModel):
+    """The other versions of an article's story, oldest first, as `newsearch similar ID --duplicates --json`."""
+
+    id: str
+    total: int
+    duplicates: list[VersionOut]
+
+
+class PeriodOut(BaseModel):
+    period: str
+    count: int
+
+
+class TimelineOut(BaseModel):
+    """Matching articles per period, as `newsearch timeline --json` prints it."""
+
+    by: str
+    counts: str
+    total: int
+    undated: int
+    periods: list[PeriodOut]
 
 
 class StatsOut(BaseModel):
@@ -88,7 +124,7 @@ class ErrorOut(BaseModel):
     message: str
 
 
-ERRORS = {400: {"model": ErrorOut, "description": "Bad query or parameter"},
+ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut, "description": "Bad query or parameter"},
           503: {"model": ErrorOut, "description": "No index yet"}}
 ArticleId = Annotated[str, Path(description="The article's id, as in a hit's `id`.")]
 
@@ -111,6 +147,28 @@ def similar(id: ArticleId, index: Annotated[Index, Depends(served_index)],
             limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> dict:
     """Articles like this one (more like this), without it, as `newsearch similar`."""
     return index.similar(id, limit=limit).to_dict()
+
+
+@router.get("/duplicates/{id:path}", response_model=DuplicatesOut, responses={**ERRORS, 404: {"model": ErrorOut}})
+def duplicates(id: ArticleId, index: Annotated[Index, Depends(served_index)]) -> dict:
+    """The other versions of this article's story (its near-duplicates), as `newsearch similar --duplicates`."""
+    versions = index.duplicates(id)
+    return {"id": id, "total": len(versions), "duplicates": [version.to_listing() for version in versions]}
+
+
+@router.get("/timeline", response_model=TimelineOut, responses=ERRORS)
+def timeline(index: Annotated[Index, Depends(served_index)],
+             q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="The query, as for search.")] = "",
+             by: Annotated[Literal["day", "week", "month", "year"], Query(description="Length of one period.")]
+             = "week",
+             since: Annotated[str, Query(max_length=40, description="Only articles published on or after this date.")]
+             = "",
+             until: Annotated[str, Query(max_length=40, description="Only articles published on or before this date.")]
+             = "",
+             source: Annotated[list[str] | None, Query(description="Only articles from this source (repeatable).")]
+             = None) -> dict:
+    """How many articles match per day, week, month or year, as `newsearch timeline`."""
+    return index.timeline(q, by=by, since=since or None, until=until or None, source=source or None).to_dict()
 
 
 @router.get("/stats", response_model=StatsOut, responses=ERRORS)
