@@ -5,7 +5,7 @@ import logging
 from .article import Article
 from .errors import IndexExists, IndexLocked, IndexNotFound, NewsearchError, QuerySyntaxError, ReadError
 from .index import ArticleNotFound, CheckReport, Index, IndexStats, MarkedArticle
-from .results import Hit, Results, Snippet
+from .results import Fragment, Hit, Results, Snippet
 
 __version__ = "0.1.0"
 _LAZY = {"UpdateReport": "indexer", "read_article": "readers", "read_articles": "readers"}
@@ -22,6 +22,6 @@ def __getattr__(name: str):
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "Article", "ArticleNotFound", "CheckReport", "Hit", "Index", "IndexExists", "IndexLocked", "IndexNotFound", "IndexStats", "MarkedArticle",
+    "Article", "ArticleNotFound", "CheckReport", "Fragment", "Hit", "Index", "IndexExists", "IndexLocked", "IndexNotFound", "IndexStats", "MarkedArticle",
     "NewsearchError", "QuerySyntaxError", "ReadError", "Results", "Snippet", "UpdateReport", "read_article", "read_articles",
 ]

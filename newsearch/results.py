@@ -4,10 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 FacetCounts = dict[str, tuple[tuple[str, int], ...]]  # facet name -> ((value, count), ...), most frequent first
+
+
+SEPARATOR = " … "  # between two fragments of a snippet, and the only ellipsis there
+
+
+@dataclass(frozen=True)
+class Fragment:
+    """One passage of a snippet: whole sentences, or one long sentence cut around its match.
+
+    ``cut_start`` and ``cut_end`` say the passage begins or ends inside a sentence.
+    """
+
+    parts: tuple[tuple[str, bool], ...]
+    cut_start: bool = False
+    cut_end: bool = False
+
+    @property
+    def text(self) -> str:
+        """The passage as plain text."""
+        return "".join(text for text, _ in self.parts)
 
 
 @dataclass(frozen=True)
@@ -16,9 +36,32 @@ class Snippet:
 
     ``parts`` alternates plain and matched text as ``(text, is_match)`` pairs, so
     every output (terminal colour, ``[...]`` marks, HTML) is rendered from one source.
+    ``fragments`` are the passages it was made of (empty for a whole marked text).
     """
 
     parts: tuple[tuple[str, bool], ...] = ()
+    fragments: tuple[Fragment, ...] = ()
+
+    @classmethod
+    def of(cls, fragments: Iterable[Fragment]) -> Snippet:
+        """The fragments in order, one ellipsis between two of them and where the first starts or the last ends cut."""
+        fragments = tuple(fragment for fragment in fragments if fragment.parts)
+        parts: list[tuple[str, bool]] = []
+        for number, fragment in enumerate(fragments):
+            if number:
+                parts.append((SEPARATOR, False))
+            elif fragment.cut_start:
+                parts.append(("… ", False))
+            parts.extend(fragment.parts)
+        if fragments and fragments[-1].cut_end:
+            parts.append((" …", False))
+        merged: list[tuple[str, bool]] = []
+        for text, is_match in parts:
+            if merged and merged[-1][1] == is_match:
+                merged[-1] = (merged[-1][0] + text, is_match)
+            elif text:
+                merged.append((text, is_match))
+        return cls(tuple(merged), fragments)
 
     def render(self, before: str = "[", after: str = "]") -> str:
         """The snippet as text with each match between ``before`` and ``after``."""

@@ -1,23 +1,54 @@
-"""Snippets: the sentences of a text that best cover the matched words and phrases, with those marked."""
+"""Snippets: the sentences of a text that best cover the matched words and phrases, with those marked.
+
+Sentences are found in the text's own structure, and only around the matches: a
+paragraph starts at a blank line or an indented line, a line break inside a paragraph
+is a hard wrap (Reuters keeps them), not a sentence end, and a sentence ends at . ! ?
+or … (with any closing quote) before a word that can begin one, not after an initial,
+a title (Mr.), a dotted abbreviation (U.S.) or a month before its day.
+"""
 
 from __future__ import annotations
 
+import bisect
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
-from .results import Snippet
+from .results import SEPARATOR, Fragment, Snippet
 
-# A sentence ends at . ! ? … (and closing quotes or brackets) followed by a space, or at a line end:
-# "2.3 percent" and "U.S." stay inside their sentence.
-_SENTENCE = re.compile(r"(?:[^.!?…\n]|[.!?…]+(?![\"'”’)\]]*(?:\s|$)))*(?:[.!?…]+[\"'”’)\]]*|\n|$)")
 FRAGMENTS = 3
 SNIPPET_CHARS = 720
 MIN_FRAGMENT_CHARS = 40  # a further fragment needs at least this much room left
-SEPARATOR = " … "
+SCAN_CHARS = 200_000  # snippets read no more of a body than this, so their time and memory are bounded
+REACH = 3_000  # how far from a match its paragraph's ends are looked for; beyond, the sentence counts as cut
+SPANS_PER_TERM = 50  # matches of one term looked at, the first ones in the text
 
 Span = tuple[int, int, str]  # start, end, and the indexed term the span matched
 Token = tuple[int, int, str, int]  # start, end, indexed term and word position of one word of a text
 Phrase = tuple[tuple[str, ...], int]  # the indexed terms of a phrase, and how far apart they may be (1: adjacent)
+Sentence = tuple[int, int, bool, bool]  # start, end, and whether it truly starts / ends there (not a window's edge)
+
+_BREAK = re.compile(r"\n[ \t]*\n\s*|\n[ \t]+")  # a blank line, or a line break before an indented line
+_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
+_OPENING = "\"'“‘([«"
+_TITLES = frozenset("mr mrs ms dr prof sen sens rep reps gov gen lt col sgt capt cmdr adm rev st mt hon messrs "
+                    "pres supt vs v".split())
+_BEFORE_NUMBERS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec no nos vol fig p pp art sec ch"
+                            .split())
+# Words that begin a sentence after an initial or a dotted abbreviation ("in the U.S. The bank..."),
+# where a name would not ("J. Smith", "U.S. Treasury").
+_STARTERS = frozenset("The A An He She It They We I You But And Or So Yet In On At By For From To With This That "
+                      "These Those There Its His Her Their Our Some Most Many Such However Meanwhile If When "
+                      "While As After Before Although Because".split())
+_DOTTED = re.compile(r"[A-Za-z](?:\.[A-Za-z])*")
+
+
+def scanned(text: str) -> str:
+    """The part of a body snippets read: all of it, or its first ``SCAN_CHARS`` characters ending at a line end."""
+    if len(text) <= SCAN_CHARS:
+        return text
+    line_end = text.rfind("\n", SCAN_CHARS // 2, SCAN_CHARS)
+    return text[:line_end if line_end > 0 else SCAN_CHARS]
 
 
 def match_spans(tokens: Iterable[Token], words: set[str], phrases: Sequence[Phrase] = ()) -> list[Span]:
@@ -50,35 +81,23 @@ def make_snippet(text: str, spans: list[Span], *, fragments: int = FRAGMENTS, ch
     """Up to ``fragments`` sentences covering the most distinct terms, in text order, matches marked.
 
     They take about ``chars`` characters in all: whole sentences while they fit, then
-    a sentence cut around its first match. Without spans, the opening of the text stands in.
+    a sentence cut around its first match (marked as cut). Sentences next to each other
+    make one fragment. Without spans, the text's lead sentences stand in.
     """
-    sentences = [_stripped(text, m.start(), m.end()) for m in _SENTENCE.finditer(text)]
-    sentences = [(start, end) for start, end in sentences if start < end]
-    if not sentences:
-        return Snippet()
+    spans = _first_per_term(_outermost(sorted(spans, key=lambda span: (span[0], -span[1]))))
     if not spans:
-        start, end = sentences[0]
-        return Snippet(tuple(_merged(_fragment(text, start, end, [], chars))))
-    spans = _outermost(sorted(spans, key=lambda span: (span[0], -span[1])))
-    candidates = []
-    for start, end in sentences:
-        inside = [span for span in spans if span[0] >= start and span[1] <= end]
-        if inside:
-            candidates.append((start, end, inside))
+        return _lead(text, fragments, chars)
     kept, room = [], chars
-    for start, end, inside in _best_cover(candidates, fragments):  # the most telling first
+    for sentence, inside in _best_cover(_candidates(text, spans), fragments):  # the most telling first
         if kept:
             room -= len(SEPARATOR)
             if room < MIN_FRAGMENT_CHARS:
                 break
-        kept.append((start, end, inside, room))
-        room -= min(end - start, room)
-    parts: list[tuple[str, bool]] = []
-    for number, (start, end, inside, limit) in enumerate(sorted(kept)):
-        if number:
-            parts.append((SEPARATOR, False))
-        parts.extend(_fragment(text, start, end, inside, limit))
-    return Snippet(tuple(_merged(parts)))
+        kept.append((sentence, inside, room))
+        room -= min(sentence[1] - sentence[0], room)
+    kept.sort()
+    pieces = [_fragment(text, sentence, inside, limit) for sentence, inside, limit in kept]
+    return Snippet.of(_joined(text, [sentence for sentence, _, _ in kept], pieces))
 
 
 def mark_all(text: str, spans: list[Span]) -> Snippet:
@@ -92,11 +111,125 @@ def mark_all(text: str, spans: list[Span]) -> Snippet:
     return Snippet(tuple(_merged(parts)))
 
 
+def sentences_around(text: str, position: int) -> list[Sentence]:
+    """The sentences of the paragraph holding ``position`` (as far as ``REACH`` on either side)."""
+    low, high = max(0, position - REACH), min(len(text), position + REACH)
+    start = low
+    for found in _BREAK.finditer(text, low, position):
+        start = found.end()
+    starts_known = start > low or low == 0
+    found = _BREAK.search(text, position, high)
+    end = found.start() if found else high
+    ends_known = found is not None or high == len(text)
+    return _split(text, start, end, starts_known, ends_known)
+
+
+def _split(text: str, start: int, end: int, starts_known: bool, ends_known: bool) -> list[Sentence]:
+    """The sentences between ``start`` and ``end`` (one paragraph, its line breaks read as spaces)."""
+    start, end = _stripped(text, start, end)
+    sentences: list[Sentence] = []
+    for found in _END.finditer(text, start, end):
+        if found.end() > start and _ends_sentence(text, found, end):
+            sentences.append((start, found.end(), starts_known or bool(sentences), True))
+            start, _ = _stripped(text, found.end(), end)
+    if start < end:
+        sentences.append((start, end, starts_known or bool(sentences), ends_known))
+    return sentences
+
+
+def _ends_sentence(text: str, found: re.Match, limit: int) -> bool:
+    """Whether the punctuation ``found`` ends its sentence, judged by the words on either side."""
+    following = text[found.end():min(limit, found.end() + 60)].split(None, 1)
+    if not following:
+        return True
+    after = following[0]
+    first = after.lstrip(_OPENING)[:1] or after[:1]
+    if first.islower():
+        return False
+    if not found.group().startswith(".") or found.group().startswith(".."):
+        return True  # ! ? and ellipses end a sentence before a capital
+    word = text[max(0, found.start() - 40):found.start()].rsplit(None, 1)[-1:] or [""]
+    word = word[0].lstrip(_OPENING)
+    if word.lower() in _TITLES:
+        return False
+    if word.lower() in _BEFORE_NUMBERS and first.isdigit():
+        return False
+    if _DOTTED.fullmatch(word) and (len(word) == 1 or "." in word):  # an initial (J.) or U.S., a.m.
+        return after.strip(_OPENING + ",;:") in _STARTERS
+    return True
+
+
+def _candidates(text: str, spans: list[Span]) -> list[tuple[Sentence, list[Span]]]:
+    """The sentences holding spans, each with its spans, in text order."""
+    candidates: list[tuple[Sentence, list[Span]]] = []
+    paragraph: list[Sentence] = []
+    for span in spans:
+        if not paragraph or not paragraph[0][0] <= span[0] < paragraph[-1][1]:
+            paragraph = sentences_around(text, span[0])
+            if not paragraph:
+                continue
+        at = bisect.bisect_right([sentence[0] for sentence in paragraph], span[0]) - 1
+        sentence = paragraph[max(at, 0)]
+        if span[1] > sentence[1]:
+            continue  # a phrase across a sentence end
+        if candidates and candidates[-1][0] == sentence:
+            candidates[-1][1].append(span)
+        else:
+            candidates.append((sentence, [span]))
+    return candidates
+
+
+def _lead(text: str, count: int, chars: int) -> Snippet:
+    """The text's first sentences, up to ``count`` and while they fit in ``chars`` (the first cut if it must be)."""
+    kept: list[Sentence] = []
+    used, start = 0, 0
+    while len(kept) < count:
+        start, _ = _stripped(text, start, min(len(text), start + REACH))
+        paragraph = sentences_around(text, start) if start < len(text) else []
+        for sentence in paragraph:
+            length = sentence[1] - sentence[0]
+            if len(kept) == count or (kept and used + length > chars):
+                return Snippet.of(_joined(text, kept, [_fragment(text, kept[0], [], chars)] + [
+                    _fragment(text, sentence, [], chars) for sentence in kept[1:]]))
+            kept.append(sentence)
+            used += length + 1
+        if not paragraph or not paragraph[-1][3]:
+            break  # the end of the text, or of a paragraph too long to read whole
+        start = paragraph[-1][1]
+    return Snippet.of(_joined(text, kept, [_fragment(text, sentence, [], chars) for sentence in kept]))
+
+
+def _joined(text: str, sentences: list[Sentence], pieces: list[Fragment]) -> list[Fragment]:
+    """Fragments of sentences next to each other in the text (nothing but spaces between) made one."""
+    joined: list[Fragment] = []
+    for number, piece in enumerate(pieces):
+        between = (sentences[number - 1][1], sentences[number][0]) if number else (0, 0)
+        if number and not joined[-1].cut_end and not piece.cut_start and between[1] - between[0] <= REACH \
+                and not text[between[0]:between[1]].strip():
+            last = joined[-1]
+            joined[-1] = Fragment(tuple(_merged([*last.parts, (" ", False), *piece.parts])), last.cut_start,
+                                  piece.cut_end)
+        else:
+            joined.append(piece)
+    return joined
+
+
 def _outermost(spans: list[Span]) -> list[Span]:
     """Spans not inside an earlier one (a word of a marked phrase is not marked again)."""
     kept: list[Span] = []
     for span in spans:
         if not kept or span[0] >= kept[-1][1]:
+            kept.append(span)
+    return kept
+
+
+def _first_per_term(spans: list[Span]) -> list[Span]:
+    """The first ``SPANS_PER_TERM`` spans of each term, so a word repeated all over a long text costs no more."""
+    seen: Counter = Counter()
+    kept = []
+    for span in spans:
+        seen[span[2]] += 1
+        if seen[span[2]] <= SPANS_PER_TERM:
             kept.append(span)
     return kept
 
@@ -107,12 +240,12 @@ def _best_cover(candidates: list, count: int) -> list:
     remaining = list(candidates)
     while remaining and len(chosen) < count:
         def gain(candidate):
-            terms = {term for _, _, term in candidate[2]}
-            return (len(terms - covered), len(terms), len(candidate[2]), -candidate[0])
+            terms = {term for _, _, term in candidate[1]}
+            return (len(terms - covered), len(terms), len(candidate[1]), -candidate[0][0])
         best = max(remaining, key=gain)
         remaining.remove(best)
         chosen.append(best)
-        covered.update(term for _, _, term in best[2])
+        covered.update(term for _, _, term in best[1])
     return chosen
 
 
@@ -124,14 +257,15 @@ def _stripped(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def _fragment(text: str, start: int, end: int, inside: list[Span], limit: int) -> list[tuple[str, bool]]:
+def _fragment(text: str, sentence: Sentence, inside: list[Span], limit: int) -> Fragment:
     """The sentence with its matches marked; a sentence over ``limit`` is cut around its first match."""
+    start, end, starts_known, ends_known = sentence
     left, right = start, end
     if end - start > limit:
         anchor = inside[0][0] if inside else start
-        left = _word_start(text, max(start, anchor - limit // 3), start)
-        right = _word_end(text, min(end, left + limit), end)
-    parts: list[tuple[str, bool]] = [("… ", False)] if left > start else []
+        left = _word_start(text, max(start, anchor - limit // 3), anchor)
+        right = _word_end(text, min(end, left + limit), max(left, inside[0][1] if inside else left))
+    parts: list[tuple[str, bool]] = []
     position = left
     for span_start, span_end, _ in inside:
         if span_start < position or span_end > right:
@@ -140,23 +274,19 @@ def _fragment(text: str, start: int, end: int, inside: list[Span], limit: int) -
         parts.append((_flat(text[span_start:span_end]), True))
         position = span_end
     parts.append((_flat(text[position:right]), False))
-    if right < end:
-        parts.append((" …", False))
-    return parts
+    return Fragment(tuple(_merged(parts)), left > start or not starts_known, right < end or not ends_known)
 
 
 def _word_start(text: str, position: int, bound: int) -> int:
-    """``position`` moved forward to the start of a word (not before ``bound``)."""
-    while position > bound and not text[position - 1].isspace():
+    """``position`` moved forward to the start of a word (not past ``bound``)."""
+    while position < bound and position > 0 and not text[position - 1].isspace():
         position += 1
-        if position >= len(text):
-            break
     return position
 
 
 def _word_end(text: str, position: int, bound: int) -> int:
-    """``position`` moved back to the end of a word (not after ``bound``)."""
-    while position < bound and position > 0 and not text[position].isspace():
+    """``position`` moved back to the end of a word (not before ``bound``)."""
+    while position > bound and position < len(text) and not text[position].isspace():
         position -= 1
     return position
 

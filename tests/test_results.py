@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+import tracemalloc
 
 import pytest
 
 from newsearch import ArticleNotFound, QuerySyntaxError
 from newsearch.cli import cli
-from newsearch.snippets import make_snippet
+from newsearch.snippets import SCAN_CHARS, make_snippet, scanned, sentences_around
 from test_query import RECORDS
-from conftest import index_holding, not_on_typesense
+from conftest import index_holding, not_on_typesense, shared_path
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +146,7 @@ def test_stemmed_forms_are_marked(ix):
     assert "evacuate" in ix.query("evacuation Mariupol", limit=1)[0].snippet.matches
 
 
-def test_snippet_prefers_sentences_with_more_distinct_words_and_joins_fragments():
+def test_snippet_prefers_sentences_with_more_distinct_words_and_joins_neighbours():
     text = ("Rain fell. The harbour was quiet. The harbour crane broke. "
             "Workers said the crane and the harbour gate were repaired. Ships waited.")
     words = {"harbour", "crane", "gate"}
@@ -153,8 +155,10 @@ def test_snippet_prefers_sentences_with_more_distinct_words_and_joins_fragments(
     spans = sorted(set(spans))
     snippet = make_snippet(text, spans, fragments=1)
     assert str(snippet) == "Workers said the [crane] and the [harbour] [gate] were repaired."
-    three = make_snippet(text, spans)
-    assert str(three).count(" … ") == 2 and "Rain" not in str(three)
+    three = make_snippet(text, spans)  # sentences next to each other make one fragment, without an ellipsis
+    assert str(three) == ("The [harbour] was quiet. The [harbour] [crane] broke. "
+                          "Workers said the [crane] and the [harbour] [gate] were repaired.")
+    assert len(three.fragments) == 1
 
 
 def test_snippet_length_is_configurable_and_snippets_can_be_skipped(ix):
@@ -171,6 +175,71 @@ def test_decimal_points_do_not_end_a_sentence():
     text = "Inflation eased to 3.1 percent in August. Nothing else happened."
     snippet = make_snippet(text, [(text.index("percent"), text.index("percent") + 7, "percent")], fragments=1)
     assert str(snippet) == "Inflation eased to 3.1 [percent] in August."
+
+
+def _reuters(*ids: str) -> dict[str, dict]:
+    """Reuters records by id (from ../shared), or skip."""
+    found = {}
+    with gzip.open(shared_path("reuters", "reuters.jsonl.gz"), "rt", encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            if record["id"] in ids:
+                found[record["id"]] = record
+                if len(found) == len(ids):
+                    return found
+    raise AssertionError(f"not in the Reuters file: {set(ids) - set(found)}")
+
+
+def _spans(text: str, *words: str) -> list:
+    return [(text.index(word), text.index(word) + len(word), word.lower()) for word in words]
+
+
+def test_hard_wrapped_lines_make_one_sentence_and_abbreviations_do_not_end_one():
+    records = _reuters("reuters-3325", "reuters-3426", "reuters-158")
+    body = records["reuters-3426"]["body"]  # "...rumor that Nebraska\nGov. Kay Orr was ... Democratic Sen. Edward"
+    assert [body[start:end].split() for start, end, _, _ in sentences_around(body, body.index("Yeutter"))] == [
+        "U.S. Trade Representative Clayton Yeutter declined to comment publicly on a rumor that Nebraska Gov. Kay "
+        "Orr was considering appointing him to replace Democratic Sen. Edward Zorinsky, who died last week.".split()]
+    body = records["reuters-3325"]["body"]  # "<Guinness PLC> said William G.\nPietersen has been named..."
+    snippet = make_snippet(body, _spans(body, "Pietersen"), fragments=1)
+    assert str(snippet).startswith("<Guinness PLC> said William G. [Pietersen] has been named president")
+    assert str(snippet).endswith("North American Wine and Spirits operations.")
+    body = records["reuters-158"]["body"]  # '...under the name "Continental Express."\nThe company, however, ...'
+    assert str(make_snippet(body, _spans(body, "independent"))) == "The company, however, will remain [independent]."
+    assert str(make_snippet(body, _spans(body, "Justice"))).endswith(
+        "unit was approved by the U.S. Department of [Justice].")
+
+
+def test_a_long_sentence_is_cut_around_its_match_with_one_ellipsis_between_fragments():
+    body = _reuters("reuters-3325")["reuters-3325"]["body"]
+    cut = make_snippet(body, _spans(body, "finance"), chars=80)
+    assert [(fragment.cut_start, fragment.cut_end) for fragment in cut.fragments] == [(True, True)]
+    assert str(cut).startswith("… ") and str(cut).endswith(" …") and "[finance]" in str(cut)
+    two = make_snippet(body, _spans(body, "finance", "Lunghino"), chars=300)
+    assert [(fragment.cut_start, fragment.cut_end) for fragment in two.fragments] == [(False, False), (True, True)]
+    assert str(two).count("…") == 2 and "human resources. … an interim basis by Donald J. [Lunghino]" in str(two)
+
+
+def test_a_hit_matched_only_in_its_title_shows_the_lead_sentences(tmp_path):
+    records = _reuters("reuters-853", "reuters-309")
+    with index_holding(tmp_path / "index", records.values()) as index:
+        hit = next(hit for hit in index.query("title:takeover") if hit.id == "reuters-853")
+    assert "takeover" not in hit.snippet.render().lower()
+    assert hit.snippet.render().startswith("The federal Securities and Exchange Commission (SEC) is looking for")
+    assert hit.snippet.render().count(". ") >= 2 and not hit.snippet.fragments[0].cut_start
+
+
+def test_a_huge_body_is_read_only_around_its_matches():
+    body = _reuters("reuters-3325")["reuters-3325"]["body"]
+    huge = "\n    ".join([body] * (20_000_000 // len(body)))
+    assert len(scanned(huge)) <= SCAN_CHARS and huge.startswith(scanned(huge))
+    spans = [(start, start + 8, "lunghino") for start in (huge.index("Lunghino"), huge.rindex("Lunghino"))]
+    tracemalloc.start()
+    snippet, lead = make_snippet(huge, spans), make_snippet(huge, [])
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert str(snippet).count("[Lunghino]") == 2 and str(lead).startswith("<Guinness PLC> said")
+    assert peak < 1_000_000  # a copy of the body, or its lines, would take 20 MB or more
 
 
 # -- whole articles marked (the article view of the web page)

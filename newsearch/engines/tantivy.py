@@ -22,7 +22,7 @@ from ..article import Article
 from ..errors import IndexLocked, IndexNotFound
 from ..facets import FIELD_FACETS
 from ..results import Hit, Results, Snippet
-from ..snippets import make_snippet, mark_all, match_spans
+from ..snippets import make_snippet, mark_all, match_spans, scanned
 from ..spelling import edit_distance
 from . import tantivy_analysis as analysis
 from .base import EngineStats, SearchRequest
@@ -398,6 +398,7 @@ class TantivyEngine:
 
 def _snippet(body: str, language: str, marks: Marks, chars: int) -> Snippet:
     """The body's best sentences with the query's words and phrases marked."""
+    body = scanned(body)
     return make_snippet(body, _spans(body, language, marks), chars=chars)
 
 

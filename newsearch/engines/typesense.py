@@ -35,7 +35,7 @@ from ..errors import IndexNotFound, NewsearchError
 from ..facets import FACET_VALUES, date_bucket
 from ..languages import analysis_language
 from ..results import Hit, Results, Snippet
-from ..snippets import make_snippet, mark_all, match_spans
+from ..snippets import make_snippet, mark_all, match_spans, scanned
 from ..spelling import edit_distance
 from . import EXTERNAL_FILE as ENGINE_FILE
 from .base import EngineStats, SearchRequest
@@ -726,7 +726,7 @@ def _spans(schema, text: str, language: str, marks: Marks) -> list:
 
 def _snippet(schema, stored: dict, marks: Marks, chars: int) -> Snippet:
     """The body's best sentences with the query's words and phrases marked."""
-    body = stored.get("body", "")
+    body = scanned(stored.get("body", ""))
     return make_snippet(body, _spans(schema, body, stored.get("analysis", ""), marks), chars=chars)
 
 

@@ -28,7 +28,7 @@ from ..errors import IndexLocked, IndexNotFound, NewsearchError
 from ..results import Hit, Results, Snippet
 from ..facets import FIELD_FACETS, count_facets
 from ..languages import analysis_language
-from ..snippets import make_snippet, mark_all, match_spans
+from ..snippets import make_snippet, mark_all, match_spans, scanned
 from .base import EngineStats, SearchRequest
 from .whoosh_analysis import (DEFAULT_LANGUAGE, STEMS, UNDATED, InLanguage, ProseTokens, build_schema,
                               stemming_language)
@@ -288,7 +288,7 @@ class WhooshEngine:
         stored = hit.fields()
         snippet = Snippet()
         if request.snippets:
-            body = stored.get("body", "")
+            body = scanned(stored.get("body", ""))
             spans = self._spans(body, "body", stored.get("analysis", ""), marks, matched)
             snippet = make_snippet(body, spans, chars=request.snippet_chars)
         return Hit(
