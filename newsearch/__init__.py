@@ -6,6 +6,7 @@ from .article import Article
 from .errors import IndexExists, IndexLocked, IndexNotFound, NewsearchError, QuerySyntaxError, ReadError
 from .index import ArticleNotFound, CheckReport, Index, IndexStats, MarkedArticle
 from .results import Fragment, Hit, Results, Snippet
+from .watches import Alert, Watch, WatchNotFound
 
 __version__ = "0.1.0"
 _LAZY = {"UpdateReport": "indexer", "read_article": "readers", "read_articles": "readers"}
@@ -22,6 +23,7 @@ def __getattr__(name: str):
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "Article", "ArticleNotFound", "CheckReport", "Fragment", "Hit", "Index", "IndexExists", "IndexLocked", "IndexNotFound", "IndexStats", "MarkedArticle",
-    "NewsearchError", "QuerySyntaxError", "ReadError", "Results", "Snippet", "UpdateReport", "read_article", "read_articles",
+    "Alert", "Article", "ArticleNotFound", "CheckReport", "Fragment", "Hit", "Index", "IndexExists", "IndexLocked",
+    "IndexNotFound", "IndexStats", "MarkedArticle", "NewsearchError", "QuerySyntaxError", "ReadError", "Results",
+    "Snippet", "UpdateReport", "Watch", "WatchNotFound", "read_article", "read_articles",
 ]

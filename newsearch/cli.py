@@ -204,8 +204,12 @@ collapse_option = click.option("--collapse/--no-collapse", default=True, show_de
 @snippet_chars_option
 @collapse_option
 @json_options("hit")
+@click.option("--all", "every", is_flag=True, help="Stream every matching article (no page cap) as --format.")
+@click.option("--format", "export_format", type=click.Choice(["jsonl", "csv"]), default=None,
+              help="With --all: JSON Lines (as --jsonl prints hits; the default) or CSV with a header.")
 @index_option
-def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, output, index_dir):
+def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, output, every,
+          export_format, index_dir):
     """Search the index and print ranked hits with highlighted snippets.
 
     Plain words: articles with all of them come first, then those with most
@@ -220,7 +224,10 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
     copy. Totals and facets count articles (every copy); "in N stories" counts
     each story once. With --json: one object {"hits", "page", "limit",
     "total", "stories", "facets", "suggestion", "ran_suggestion"}, each hit
-    with "group" and "duplicates"; with --jsonl: one hit per line.
+    with "group" and "duplicates"; with --jsonl: one hit per line. With
+    --all: every matching article (story, unless --no-collapse), streamed as
+    --format jsonl (one hit per line, as --jsonl) or csv, page and limit
+    ignored.
 
     Example:
 
@@ -230,7 +237,18 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
         newsearch query 'corridor AND (Mariupol OR Azovstal) -shelling'
         newsearch query ukraine --facet source --facet published:month
         newsearch query "Mariupol corridor" --no-collapse
+        newsearch query harbour --all --format csv > harbour.csv
     """
+    if export_format and not every:
+        raise click.UsageError("--format goes with --all (every matching article); for one page use --json")
+    if every and output == "json":
+        raise click.UsageError("--all streams one hit per line: use --jsonl (or --format csv), not --json")
+    if every:
+        with Index.open(index_dir) as ix:
+            for line in ix.export(text, format=export_format or "jsonl", sort=sort, since=since, until=until,
+                                  source=source, snippet_chars=snippet_chars, collapse=collapse):
+                click.echo(line, nl=False)
+        return
     with Index.open(index_dir) as ix:
         results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
                            facets=facet, snippet_chars=snippet_chars, collapse=collapse)
@@ -317,6 +335,118 @@ def timeline(text, by, since, until, source, output, index_dir):
             _echo_json(period)
     else:
         click.echo(_format_timeline(chart))
+
+
+@cli.group()
+def watch():
+    """Saved searches, kept with the index through updates and rebuilds (see `alerts`).
+
+    Example:
+
+    \b
+        newsearch watch add corridors '"humanitarian corridor"'
+        newsearch watch list
+        newsearch watch remove corridors
+    """
+
+
+@watch.command("add")
+@click.argument("name")
+@click.argument("query")
+@click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
+@index_option
+def watch_add(name, query, source, index_dir):
+    """Save QUERY under NAME (replacing a saved search of that name).
+
+    Example:
+
+    \b
+        newsearch watch add harbour 'harbour OR port' --source Reuters
+    """
+    with Index.open(index_dir) as ix:
+        saved = ix.watch(name, query, source=source)
+    click.echo(f"saved '{saved.name}': {saved.query}")
+
+
+@watch.command("list")
+@json_options("saved search")
+@index_option
+def watch_list(output, index_dir):
+    """List the saved searches: name, query and sources (--json: one object {"watches": [...]}; --jsonl: one a line).
+
+    Example:
+
+    \b
+        newsearch watch list --json
+    """
+    with Index.open(index_dir) as ix:
+        saved = ix.watches()
+    if output == "json":
+        _echo_json({"watches": [one.to_dict() for one in saved]})
+        return
+    for one in saved:
+        if output == "jsonl":
+            _echo_json(one.to_dict())
+        else:
+            sources = f"  (source: {', '.join(one.sources)})" if one.sources else ""
+            click.echo(f"{one.name}\t{one.query}{sources}")
+
+
+@watch.command("remove")
+@click.argument("name")
+@index_option
+def watch_remove(name, index_dir):
+    """Forget the saved search NAME and what it reported.
+
+    Example:
+
+    \b
+        newsearch watch remove harbour
+    """
+    with Index.open(index_dir) as ix:
+        ix.unwatch(name)
+    click.echo(f"removed '{name}'")
+
+
+@cli.command()
+@click.argument("names", nargs=-1)
+@click.option("--peek", is_flag=True, help="Show the alerts without recording them as reported.")
+@json_options("article")
+@index_option
+def alerts(names, peek, output, index_dir):
+    """Print, per saved search (all, or NAMES), the matching articles new since it last reported.
+
+    They then count as reported (not with --peek). A search's first run
+    reports everything it matches; near-duplicates of an article already
+    reported are not reported again. Prints nothing when there is no news, so
+    cron mails only when there is: newsearch update --quiet && newsearch
+    alerts. With --jsonl: one object per article (watch, id, title, source,
+    published, url, snippet), nothing when there is no news; with --json:
+    one object {"alerts": [...]}, always.
+
+    Example:
+
+    \b
+        newsearch alerts
+        newsearch alerts harbour --jsonl --peek
+    """
+    with Index.open(index_dir) as ix:
+        found = ix.alerts(names, peek=peek)
+    color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if output == "json":
+        _echo_json({"alerts": [alert.to_dict() for alert in found]})
+        return
+    heading, number = None, 0
+    for alert in found:
+        if output == "jsonl":
+            _echo_json(alert.to_dict())
+            continue
+        if alert.watch != heading:
+            heading, number = alert.watch, 0
+            count = sum(1 for other in found if other.watch == heading)
+            click.echo(f"{heading}: {count} new article{'' if count == 1 else 's'}\n")
+        number += 1
+        click.echo(_format_hit(number, alert.hit, color, score=False))
 
 
 def _print_results(results: Results, output: str | None) -> None:
@@ -494,7 +624,7 @@ def _progress(silent: bool):
     return advance
 
 
-def _format_hit(number: int, hit: Hit, color: bool) -> str:
+def _format_hit(number: int, hit: Hit, color: bool, score: bool = True) -> str:
     title = click.style(hit.title, bold=True) if color else hit.title
     details = [hit.source, hit.published.isoformat()[:10] if hit.published else "", ", ".join(hit.authors), hit.id]
     if color:
@@ -503,7 +633,8 @@ def _format_hit(number: int, hit: Hit, color: bool) -> str:
     else:
         snippet = hit.snippet.render("[", "]")
     similar = f"  +{hit.duplicates} similar" if hit.duplicates else ""
-    lines = [f"{number:>2}. {title}", f"    {' · '.join(d for d in details if d)}  (score {hit.score:.2f}){similar}"]
+    scored = f"  (score {hit.score:.2f})" if score else ""
+    lines = [f"{number:>2}. {title}", f"    {' · '.join(d for d in details if d)}{scored}{similar}"]
     if snippet:
         lines.append(f"    {snippet}")
     return "\n".join(lines) + "\n"

@@ -5,15 +5,16 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import functools
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import duplicates, generations, spelling, synonyms
+from . import duplicates, export, generations, spelling, synonyms
 from . import query as query_language
 from .article import Article, to_utc_naive
 from . import engines
@@ -26,6 +27,7 @@ from .dates import parse_bound
 from .results import Results, Snippet
 from .snippets import SNIPPET_CHARS
 from .timeline import Timeline, make_timeline
+from .watches import Alert, Watch, Watches
 
 LARGEST_GROUPS = 5  # groups listed by stats
 
@@ -452,6 +454,63 @@ class Index:
                           size_bytes=size, corpus=tuple(Manifest.load(generation).sources),
                           grouped_documents=groups.grouped_documents(), groups=groups.group_count(),
                           largest_groups=tuple(largest))
+
+    # -- following: saved searches, alerts, exports
+
+    def export(self, text: str, format: str = "jsonl", sort: str = "relevance", since: str | dt.date | None = None,
+               until: str | dt.date | None = None, source: str | Iterable[str] | None = None,
+               snippets: bool = True, snippet_chars: int = SNIPPET_CHARS, collapse: bool = True) -> Iterator[str]:
+        """Every hit of a query, no page cap, as lines of ``jsonl`` (one ``query --json`` object each) or
+        ``csv`` (a header first); read a page at a time, so memory does not grow with the number of hits.
+
+        Options as for ``query``; QuerySyntaxError for bad input (checked before the first line).
+        """
+        if format not in export.FORMATS:
+            raise QuerySyntaxError(f"format must be one of {', '.join(export.FORMATS)}, not {format!r}")
+        options = dict(sort=sort, since=since, until=until, source=source, snippets=snippets,
+                       snippet_chars=snippet_chars, collapse=collapse)
+        search = functools.partial(self.query, text, **options)
+        first = search(limit=export.BATCH, page=1)  # bad input fails here, before any line is written
+        return export.rows(export.every_hit(search, first=first), format)
+
+    def watch(self, name: str, query: str, source: str | Iterable[str] | None = None) -> Watch:
+        """Save a search under ``name`` (replacing one of that name), kept with the index through updates and
+        rebuilds; ``source`` keeps only articles from these sources. QuerySyntaxError for a bad query or name."""
+        sources = [source] if isinstance(source, str) else list(source or ())
+        try:
+            self.query(query, limit=1, source=sources, snippets=False)
+        except IndexNotFound:
+            if not generations.is_index(self.folder):
+                raise  # an index that exists but is still empty may be given searches before its first update
+        return Watches(self.folder).add(name, query, sources)
+
+    def watches(self) -> list[Watch]:
+        """The saved searches, by name."""
+        generations.read_metadata(self.folder)  # IndexNotFound where there is no index
+        return Watches(self.folder).list()
+
+    def unwatch(self, name: str) -> None:
+        """Forget a saved search; WatchNotFound (a NewsearchError) when there is none of that name."""
+        generations.read_metadata(self.folder)
+        Watches(self.folder).remove(name)
+
+    def alerts(self, names: str | Iterable[str] = (), peek: bool = False) -> list[Alert]:
+        """For each saved search (all, or those named), the matching articles that entered the index since it
+        last reported, newest first, as ``Alert(watch, hit)``; then they count as reported, unless ``peek``.
+
+        A search's first run reports what matches now. Near-duplicates of an article already
+        reported are not reported again, and of new copies of one story only the newest is.
+        """
+        names = [names] if isinstance(names, str) else list(names)
+        groups: list[Groups] = []
+
+        def story(id: str) -> tuple[str, set[str]]:
+            if not groups:  # read once, and only when a search has something new to check
+                groups.append(Groups.load(generations.live(self.folder)))
+            group = groups[0].group_of.get(id) or f"alone:{id}"
+            return group, groups[0].group_members(group)
+
+        return Watches(self.folder).alerts(self.query, story, names, peek)
 
 
 def _check_can_create(folder: Path, overwrite: bool) -> None:

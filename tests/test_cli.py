@@ -39,6 +39,10 @@ def test_query_json_is_one_object_and_jsonl_one_hit_per_line(runner, built_index
     assert any("<b>corridor" in hit["snippet"] for hit in hits)
     lines = runner.invoke(cli, ["query", "corridor", "--jsonl", "--limit", "5", "--index", str(built_index)])
     assert [json.loads(line) for line in lines.output.splitlines()] == hits
+    every = runner.invoke(cli, ["query", "corridor", "--all", "--jsonl", "--index", str(built_index)])
+    assert [json.loads(line)["id"] for line in every.output.splitlines()][:5] == [hit["id"] for hit in hits]
+    refused = runner.invoke(cli, ["query", "corridor", "--all", "--json", "--index", str(built_index)])
+    assert refused.exit_code == 2 and "--jsonl" in refused.stderr
 
 
 def test_query_options_filter_and_sort(runner, built_index):

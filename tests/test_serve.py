@@ -59,6 +59,7 @@ def test_search_has_the_shape_of_query_json(client, index_dir, runner):
     assert "<b>Mariupol</b>" in body["hits"][0]["snippet"]
     printed = runner.invoke(cli, ["query", "Mariupol corridor", "--limit", "3", "--facet", "source", "--facet",
                                   "published:year", "--json", "--index", str(index_dir)])
+    assert body.pop("next_cursor")  # the API's one addition: a cursor for the next page
     assert body == json.loads(printed.output)
     assert (body["page"], body["limit"]) == (1, 3)
 
@@ -70,6 +71,7 @@ def test_search_takes_every_option_of_the_cli(client, index_dir):
     with Index.open(index_dir) as ix:
         expected = ix.query("corridor", limit=2, page=2, sort="date", since="2021", until="2022-12",
                             source=["Valdoria Wire", "Northfield Courier"], facets=["source"], snippet_chars=80)
+    assert body.pop("next_cursor") is None  # the last page
     assert body == expected.to_dict()
     assert set(body["facets"]["source"]) <= {"Valdoria Wire", "Northfield Courier"}
     assert all(len(hit["snippet"]) < 200 for hit in body["hits"])
@@ -334,3 +336,63 @@ def test_page_and_api_show_each_story_once(tmp_path, runner):
     assert [(v["id"], v["source"]) for v in versions["duplicates"]] == [("copy", "Northfield Courier")]
     printed = runner.invoke(cli, ["similar", "wire", "--duplicates", "--json", "--index", str(tmp_path / "ix")])
     assert json.loads(printed.output) == versions
+
+
+# -- feeds and the timeline
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def parse_atom(response) -> "ElementTree.Element":
+    from xml.etree import ElementTree
+
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    feed = ElementTree.fromstring(response.content)
+    assert feed.tag == f"{ATOM}feed"
+    for name in ("id", "title", "updated"):
+        assert feed.find(f"{ATOM}{name}").text, name
+    for entry in feed.findall(f"{ATOM}entry"):
+        for name in ("id", "title", "updated", "summary"):
+            assert entry.find(f"{ATOM}{name}") is not None and entry.find(f"{ATOM}{name}").text, name
+        assert entry.find(f"{ATOM}link[@rel='alternate']").get("href").startswith("http://testserver/articles/")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(Z|[+-]\d\d:\d\d)", entry.find(f"{ATOM}updated").text)
+    return feed
+
+
+def test_feed_of_a_search_is_atom_newest_first_and_linked_from_the_page(client, index_dir):
+    feed = parse_atom(client.get("/feed.atom", params={"q": "corridor"}))
+    with Index.open(index_dir) as ix:
+        newest = [hit.id for hit in ix.query("corridor", sort="date", limit=20)]
+    entries = feed.findall(f"{ATOM}entry")
+    assert [entry.find(f"{ATOM}link").get("href").rsplit("/", 1)[1] for entry in entries] == [
+        re.sub(r"[^\w.~-]", lambda c: "%" + c.group().encode().hex().upper(), id) for id in newest]
+    assert "<b>corridor</b>" in entries[0].find(f"{ATOM}summary").text
+    assert len(parse_atom(client.get("/feed.atom", params={"q": "corridor", "limit": 2})).findall(f"{ATOM}entry")) == 2
+    page = client.get("/", params={"q": "corridor"}).text
+    assert '<link rel="alternate" type="application/atom+xml"' in page and 'href="/feed.atom?q=corridor"' in page
+    assert client.get("/feed.atom").status_code == 400
+    assert client.get("/feed.atom", params={"q": "corridor", "watch": "x"}).status_code == 400
+
+
+def test_feed_of_a_saved_search_and_escaping(client, index_dir):
+    with Index.open(index_dir) as ix:
+        ix.watch("gazette-harbour", "harbour", source="The Harbour Gazette")
+    feed = parse_atom(client.get("/feed.atom", params={"watch": "gazette-harbour"}))
+    assert "gazette-harbour" in feed.find(f"{ATOM}title").text
+    authors = {entry.find(f"{ATOM}author/{ATOM}name").text for entry in feed.findall(f"{ATOM}entry")}
+    assert len(feed.findall(f"{ATOM}entry")) == 6 and authors
+    assert client.get("/feed.atom", params={"watch": "never-saved"}).status_code == 404
+    entries = parse_atom(client.get("/feed.atom", params={"q": "corridor Harbour"})).findall(f"{ATOM}entry")
+    [evil] = [entry for entry in entries if entry.find(f"{ATOM}id").text.endswith("/articles/evil-%3C1%3E")]
+    assert evil.find(f"{ATOM}title").text == EVIL["title"]  # text in the XML, never markup
+    assert evil.find(f"{ATOM}link[@rel='related']") is None  # a javascript: URL is not linked
+
+
+def test_timeline_endpoint_gives_the_numbers_of_the_command(client, index_dir, runner):
+    for by in ("week", "month"):
+        body = client.get("/api/timeline", params={"q": "corridor", "by": by, "since": "2021"}).json()
+        printed = runner.invoke(cli, ["timeline", "corridor", "--by", by, "--since", "2021", "--json",
+                                      "--index", str(index_dir)])
+        assert body == json.loads(printed.output) and body["total"] > 0
+    assert client.get("/api/timeline", params={"q": "corridor", "by": "hour"}).status_code == 400

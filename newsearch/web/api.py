@@ -1,14 +1,16 @@
-"""The JSON API: search, article, similar, duplicates, timeline, stats and health, each answer the object that
-the matching command prints with --json."""
+"""The JSON API: search, export, article, similar, duplicates, timeline, stats and health; each answers what the
+matching command prints with --json (export: the lines of `query --all`)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from .. import Index
+from . import cursors
 from .params import MAX_LIMIT, MAX_QUERY_CHARS, SearchParams, search_params
 from .served import served_index
 
@@ -43,6 +45,12 @@ class ResultsOut(BaseModel):
     facets: dict[str, dict[str, int]]
     suggestion: str | None
     ran_suggestion: bool
+
+
+class SearchOut(ResultsOut):
+    """What `newsearch query --json` prints, then the cursor of the next page (null on the last)."""
+
+    next_cursor: str | None
 
 
 class ArticleOut(BaseModel):
@@ -129,11 +137,43 @@ ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut, "description
 ArticleId = Annotated[str, Path(description="The article's id, as in a hit's `id`.")]
 
 
-@router.get("/search", response_model=ResultsOut, responses=ERRORS)
+@router.get("/search", response_model=SearchOut, responses=ERRORS)
 def search(params: Annotated[SearchParams, Depends(search_params)],
-           index: Annotated[Index, Depends(served_index)]) -> dict:
-    """Ranked hits with highlighted snippets, facet counts and a spelling suggestion, as `newsearch query`."""
-    return index.query(params.q, facets=params.facets, **params.options()).to_dict()
+           index: Annotated[Index, Depends(served_index)],
+           cursor: Annotated[str, Query(max_length=40, description="The `next_cursor` of the page before: the "
+                                        "next page, also past the page × limit cap (every other parameter "
+                                        "as before).")] = "") -> dict:
+    """Ranked hits with highlighted snippets, facet counts and a spelling suggestion, as `newsearch query`;
+    `next_cursor` continues to the next page while there is one."""
+    if cursor:
+        params = cursors.follow(cursor, params)
+    results = index.query(params.q, facets=params.facets, **params.options())
+    return {**results.to_dict(), "next_cursor": cursors.next_cursor(results)}
+
+
+@router.get("/export", responses={**ERRORS, 200: {"content": {"application/x-ndjson": {}, "text/csv": {}},
+                                                  "description": "Every hit, one line each"}})
+def export(params: Annotated[SearchParams, Depends(search_params)], index: Annotated[Index, Depends(served_index)],
+           format: Annotated[Literal["jsonl", "csv"], Query(description="JSON Lines (one hit object a line, as "
+                                                            "`newsearch query --jsonl`) or CSV with a header.")]
+           = "jsonl") -> StreamingResponse:
+    """Every matching article, streamed with no page cap, as `newsearch query --all` (page and limit ignored)."""
+    options = {name: value for name, value in params.options().items() if name not in ("limit", "page")}
+    lines = index.export(params.q, format=format, **options)
+    return StreamingResponse(lines, media_type="application/x-ndjson" if format == "jsonl" else "text/csv",
+                             headers={"Content-Disposition": f'inline; filename="newsearch.{format}"'})
+
+
+@router.get("/timeline", response_model=TimelineOut, responses=ERRORS)
+def timeline(index: Annotated[Index, Depends(served_index)],
+             q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="The query.")],
+             by: Annotated[Literal["day", "week", "month", "year"], Query(description="Length of a period.")] = "week",
+             since: Annotated[str, Query(max_length=40, description="Only articles published on or after this date.")] = "",
+             until: Annotated[str, Query(max_length=40, description="Only articles published on or before this date.")] = "",
+             source: Annotated[list[str], Query(description="Only articles from this source (repeatable).")] = None,
+             ) -> dict:
+    """How many articles match per day, week, month or year (every copy counted), as `newsearch timeline`."""
+    return index.timeline(q, by=by, since=since or None, until=until or None, source=list(source or ())).to_dict()
 
 
 @router.get("/articles/{id:path}", response_model=ArticleOut, responses={**ERRORS, 404: {"model": ErrorOut}})
@@ -154,21 +194,6 @@ def duplicates(id: ArticleId, index: Annotated[Index, Depends(served_index)]) ->
     """The other versions of this article's story (its near-duplicates), as `newsearch similar --duplicates`."""
     versions = index.duplicates(id)
     return {"id": id, "total": len(versions), "duplicates": [version.to_listing() for version in versions]}
-
-
-@router.get("/timeline", response_model=TimelineOut, responses=ERRORS)
-def timeline(index: Annotated[Index, Depends(served_index)],
-             q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="The query, as for search.")] = "",
-             by: Annotated[Literal["day", "week", "month", "year"], Query(description="Length of one period.")]
-             = "week",
-             since: Annotated[str, Query(max_length=40, description="Only articles published on or after this date.")]
-             = "",
-             until: Annotated[str, Query(max_length=40, description="Only articles published on or before this date.")]
-             = "",
-             source: Annotated[list[str] | None, Query(description="Only articles from this source (repeatable).")]
-             = None) -> dict:
-    """How many articles match per day, week, month or year, as `newsearch timeline`."""
-    return index.timeline(q, by=by, since=since or None, until=until or None, source=source or None).to_dict()
 
 
 @router.get("/stats", response_model=StatsOut, responses=ERRORS)

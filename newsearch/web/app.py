@@ -15,8 +15,8 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .. import ArticleNotFound, IndexNotFound, NewsearchError, QuerySyntaxError, __version__
-from . import api, pages
+from .. import ArticleNotFound, IndexNotFound, NewsearchError, QuerySyntaxError, WatchNotFound, __version__
+from . import api, feeds, pages
 from .served import ServedIndex
 
 HERE = Path(__file__).parent
@@ -47,6 +47,7 @@ def create_app(index_dir: str | os.PathLike) -> FastAPI:
     app.mount("/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(feeds.router)
 
     @app.get("/api/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
@@ -78,6 +79,7 @@ def create_app(index_dir: str | os.PathLike) -> FastAPI:
     app.openapi = openapi
 
     for error_type, status in ((RequestValidationError, 400), (QuerySyntaxError, 400), (ArticleNotFound, 404),
+                               (WatchNotFound, 404),
                                (IndexNotFound, 503), (NewsearchError, 500)):
         app.add_exception_handler(error_type, _error_handler(status))
     return app

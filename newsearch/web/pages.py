@@ -35,6 +35,7 @@ def search_page(request: Request, params: Annotated[SearchParams, Depends(search
             bars=chart.bars(counts), chart_size=(chart.WIDTH, chart.HEIGHT), last_page=last_page,
             pages=range(max(1, params.page - PAGE_LINKS), min(last_page, params.page + PAGE_LINKS) + 1),
             article_url=lambda id: _article_url(id, params),
+            feed_url="/feed.atom?" + urlencode([("q", params.q)]),
         )
     return _render(request, "search.html", context)
 
