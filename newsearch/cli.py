@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 DEFAULT_INDEX = "index"
 CHART_WIDTH = 80
+SOURCES_SHOWN = 20  # stats lists this many sources, the largest first
 
 
 class Cli(click.Group):
@@ -467,8 +468,8 @@ def _print_results(results: Results, output: str | None) -> None:
     for number, hit in enumerate(results, first + 1):
         click.echo(_format_hit(number, hit, color))
     shown = f"{first + 1}-{first + len(results)}" if len(results) else "none"
-    stories = f" in {results.stories} stories" if results.stories is not None else ""
-    click.echo(f"{results.total} matching articles{stories}; showing {shown}.")
+    stories = f" in {_counted(results.stories, 'story', 'stories')}" if results.stories is not None else ""
+    click.echo(f"{_counted(results.total, 'matching article')}{stories}; showing {shown}.")
     for name, counts in results.facets.items():
         click.echo(f"{name}: " + (" · ".join(f"{value} ({count})" for value, count in counts) or "—"))
 
@@ -657,21 +658,42 @@ def _format_stats(summary: IndexStats) -> str:
     dates = "—"
     if summary.first_published:
         dates = f"{summary.first_published.isoformat()[:10]} to {summary.last_published.isoformat()[:10]}"
-    sources = ", ".join(f"{name} ({count})" for name, count in summary.sources.items()) or "—"
     return "\n".join([
         f"{'index:':<12}{summary.path} ({summary.engine})",
         f"{'documents:':<12}{summary.documents}",
-        f"{'sources:':<12}{sources}",
+        _format_sources(summary.sources),
         f"{'published:':<12}{dates}",
         f"{'size:':<12}{summary.size_bytes / 1e6:.1f} MB",
-        f"{'grouped:':<12}{summary.grouped_documents} documents have near-duplicates, in {summary.groups} groups",
-        *(f"{'' if number else 'largest:':<12}{size} documents: {title}"
+        f"{'grouped:':<12}{_counted(summary.grouped_documents, 'document')} "
+        f"{'has' if summary.grouped_documents == 1 else 'have'} near-duplicates, in {_counted(summary.groups, 'group')}",
+        *(f"{'' if number else 'largest:':<12}{_counted(size, 'document')}: {title}"
           for number, (_, size, title) in enumerate(summary.largest_groups)),
     ])
 
 
+def _format_sources(sources: dict[str, int]) -> str:
+    """The ``SOURCES_SHOWN`` largest sources with their counts, "and N more", wrapped to CHART_WIDTH columns
+    between sources (a source and its count stay on one line)."""
+    ranked = sorted(sources.items(), key=lambda item: (-item[1], item[0]))
+    items = [f"{name} ({count})," for name, count in ranked[:SOURCES_SHOWN]]
+    if len(ranked) > SOURCES_SHOWN:
+        items.append(f"and {len(ranked) - SOURCES_SHOWN} more")
+    elif items:
+        items[-1] = items[-1].rstrip(",")
+    lines = [f"{'sources:':<12}" + (items[0] if items else "—")]
+    for item in items[1:]:
+        if len(lines[-1]) + 1 + len(item) > CHART_WIDTH:
+            lines.append(" " * 12 + item)
+        else:
+            lines[-1] += " " + item
+    return "\n".join(lines)
+
+
 def _format_timeline(chart: Timeline) -> str:
-    """One line per period: label, a bar scaled to the busiest period, the count; fits CHART_WIDTH columns."""
+    """One line per period: label, a bar scaled to the busiest period, the count; fits CHART_WIDTH columns.
+
+    Long runs of empty periods take one line (``Timeline.folded``).
+    """
     if not chart.periods:
         return f"No dated articles match ({chart.total} matching, {chart.undated} undated)."
     label_width = max(len(label) for label, _ in chart.periods)
@@ -679,12 +701,21 @@ def _format_timeline(chart: Timeline) -> str:
     bar_width = CHART_WIDTH - label_width - count_width - 3
     peak = max(count for _, count in chart.periods)
     lines = []
-    for label, count in chart.periods:
+    for first, last, count, periods in chart.folded():
+        if periods > 1:
+            lines.append(f"{'⋮':<{label_width}} {_counted(periods, 'empty ' + chart.by)}, {first} to {last}")
+            continue
         bar = "█" * round(count / peak * bar_width) if peak else ""
         if count and not bar:
             bar = "▏"  # a period with matches never looks empty
-        lines.append(f"{label:<{label_width}} {bar:<{bar_width}} {count:>{count_width}}".rstrip())
+        lines.append(f"{first:<{label_width}} {bar:<{bar_width}} {count:>{count_width}}".rstrip())
     busiest = max(chart.periods, key=lambda period: period[1])[0]
     undated = f", {chart.undated} undated" if chart.undated else ""
-    lines.append(f"{chart.total} matching articles (every copy counted){undated}; busiest {chart.by}: {busiest}.")
+    lines.append(f"{_counted(chart.total, 'matching article')} (every copy counted){undated}; "
+                 f"busiest {chart.by}: {busiest}.")
     return "\n".join(lines)
+
+
+def _counted(count: int, noun: str, plural: str = "") -> str:
+    """``1 story``, ``2 stories``: the count and the noun in the number it needs (``noun + "s"`` by default)."""
+    return f"{count} {noun if count == 1 else plural or noun + 's'}"

@@ -7,8 +7,8 @@ import os
 import subprocess
 import sys
 
-from newsearch.cli import cli
-from conftest import ON_TYPESENSE, ROOT, SEED_ID
+from newsearch.cli import CHART_WIDTH, cli
+from conftest import ON_TYPESENSE, ROOT, SEED_ID, index_holding
 
 
 def test_index_then_query_prints_marked_snippet(runner, tmp_path, tiny_corpus):
@@ -90,6 +90,32 @@ def test_stats(runner, built_index):
     assert len(as_json.splitlines()) == 1
     data = json.loads(as_json)
     assert data["documents"] == 30 and data["size_bytes"] > 0
+
+
+def test_counts_are_worded_for_one_and_for_many(runner, built_index):
+    one = runner.invoke(cli, ["query", "Tulliver", "--index", str(built_index)])
+    many = runner.invoke(cli, ["query", "corridor", "--no-collapse", "--index", str(built_index)])
+    assert one.exit_code == 0, one.output
+    stories = " in 1 story" if not ON_TYPESENSE else ""
+    assert one.output.splitlines()[-1] == f"1 matching article{stories}; showing 1-1."
+    assert many.output.splitlines()[-1].endswith(" matching articles; showing 1-5.")
+
+
+def test_stats_lists_the_twenty_largest_sources_then_how_many_more(runner, tmp_path):
+    records = [{"id": f"{number}-{copy}", "title": f"Harbour news {number}", "body": "The harbour reopened.",
+                "source": f"Coastal Gazette of District {number:02}"}
+               for number in range(26) for copy in range(1 + number % 3)]
+    with index_holding(tmp_path / "ix", records):
+        pass
+    result = runner.invoke(cli, ["stats", "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    start = next(number for number, line in enumerate(lines) if line.startswith("sources:"))
+    wrapped = [line for line in lines[start:] if line.startswith(("sources:", " "))]
+    listed = " ".join(" ".join(line.split()) for line in wrapped)
+    assert 1 < len(wrapped) and all(len(line) <= CHART_WIDTH and line.endswith((")", ",", "more")) for line in wrapped)
+    assert listed.startswith("sources: Coastal Gazette of District 02 (3), Coastal Gazette of District 05 (3),")
+    assert listed.count("Coastal Gazette") == 20 and listed.endswith("District 06 (1), and 6 more")
 
 
 def test_query_without_index_tells_user_to_build_one(runner, tmp_path):

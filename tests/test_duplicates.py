@@ -192,7 +192,7 @@ def test_cli_collapses_by_default_and_lists_every_copy_on_request(tmp_path, runn
     as_json = runner.invoke(cli, ["query", "comet", "--json", "--index", folder])
     assert collapsed.exit_code == 0, collapsed.output
     assert "+2 similar" in collapsed.output
-    assert "3 matching articles in 1 stories; showing 1-1." in collapsed.output
+    assert "3 matching articles in 1 story; showing 1-1." in collapsed.output
     assert every.output.count("comet") >= 3 and "similar" not in every.output
     assert "3 matching articles; showing 1-3." in every.output
     summary = json.loads(as_json.output)
@@ -215,7 +215,8 @@ def test_cli_similar_duplicates_lists_the_other_versions_with_sources_and_dates(
     answer = json.loads(as_json.output)
     versions = answer["duplicates"]
     assert [(v["id"], v["source"], v["published"]) for v in versions] == [
-        ("comet", "Northfield Courier", "2023-10-02"), ("comet-wire", "Valdoria Wire", "2023-10-03")]
+        ("comet", "Northfield Courier", "2023-10-02T00:00:00+00:00"),
+        ("comet-wire", "Valdoria Wire", "2023-10-03T00:00:00+00:00")]  # a day alone: its midnight UTC
     assert (answer["id"], answer["total"]) == ("comet-gazette", 2)
     assert [json.loads(line) for line in as_jsonl.output.splitlines()] == versions
     assert "No other versions" in alone.output

@@ -83,7 +83,7 @@ def test_json_ld_in_several_scripts_and_lists_finds_the_article(tmp_path):
     article = _read(tmp_path, _page(head, STORY_HTML))
     assert article.title == "Listed headline"
     assert article.authors == ("Ann Lee", "John Roe")
-    assert article.published == dt.date(2022, 3, 21) and type(article.published) is dt.date
+    assert article.published == dt.datetime(2022, 3, 21, tzinfo=UTC)  # a day alone: its midnight UTC
 
 
 def test_json_ld_with_trailing_comma_is_still_read(tmp_path):
@@ -115,10 +115,10 @@ def test_opengraph_and_article_meta(tmp_path):
 
 
 @pytest.mark.parametrize("name, value, expected", [
-    ("dc.date", "2022-03-21", dt.date(2022, 3, 21)),
+    ("dc.date", "2022-03-21", dt.datetime(2022, 3, 21, tzinfo=UTC)),
     ("parsely-pub-date", "2022-03-21T10:00:00Z", dt.datetime(2022, 3, 21, 10, 0, tzinfo=UTC)),
     ("sailthru.date", "Mon, 21 Mar 2022 10:00:00 GMT", dt.datetime(2022, 3, 21, 10, 0, tzinfo=UTC)),
-    ("pubdate", "20220321", dt.date(2022, 3, 21)),
+    ("pubdate", "20220321", dt.datetime(2022, 3, 21, tzinfo=UTC)),
 ])
 def test_meta_name_dates(tmp_path, name, value, expected):
     article = _read(tmp_path, _page(f'<title>T</title><meta name="{name}" content="{value}">', STORY_HTML))
@@ -160,9 +160,9 @@ def test_visible_byline_gives_authors(tmp_path):
 
 
 @pytest.mark.parametrize("url, expected", [
-    ("https://example.org/news/2022/03/21/corridor-opens/", dt.date(2022, 3, 21)),
-    ("https://example.org/2019-11-05/story.html", dt.date(2019, 11, 5)),
-    ("https://example.org/story-20220321-abc.html", dt.date(2022, 3, 21)),
+    ("https://example.org/news/2022/03/21/corridor-opens/", dt.datetime(2022, 3, 21, tzinfo=UTC)),
+    ("https://example.org/2019-11-05/story.html", dt.datetime(2019, 11, 5, tzinfo=UTC)),
+    ("https://example.org/story-20220321-abc.html", dt.datetime(2022, 3, 21, tzinfo=UTC)),
     ("https://example.org/news/corridor-opens", None),
 ])
 def test_date_in_url_is_the_last_resort(tmp_path, url, expected):

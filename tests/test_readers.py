@@ -217,8 +217,8 @@ def test_record_field_aliases_map_onto_article_fields(tmp_path):
     article = _read_one(path, tmp_path)
     assert article.title == "Bridge closes"
     assert article.body == "The council voted."
-    assert article.published == dt.date(2022, 3, 21)
-    assert type(article.published) is dt.date
+    assert article.published == dt.datetime(2022, 3, 21, tzinfo=dt.timezone.utc)
+    assert isinstance(article.published, dt.datetime) and article.published.utcoffset() == dt.timedelta(0)
     assert article.authors == ("Jane Doe",)
     assert article.categories == ("Local",)
     assert article.source == "Harbour Gazette"
@@ -401,8 +401,8 @@ def test_html_plain_meta_tags_give_author_date_url_and_language(tmp_path):
     path = _write(tmp_path, "plain.html", _page(head, f"<article><p>{PARAGRAPH}</p></article>", ' lang="de-DE"'))
     article = _read_one(path, tmp_path)
     assert article.authors == ("Jane Doe", "John Roe")
-    assert article.published == dt.date(2022, 3, 21)
-    assert type(article.published) is dt.date
+    assert article.published == dt.datetime(2022, 3, 21, tzinfo=dt.timezone.utc)
+    assert isinstance(article.published, dt.datetime) and article.published.utcoffset() == dt.timedelta(0)
     assert article.url == "https://example.org/plain"  # the canonical link wins over og:url
     assert article.language == "de"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import tracemalloc
@@ -120,6 +121,31 @@ def test_cli_similar(runner, ix):
     assert [json.loads(line) for line in lines.output.splitlines()] == [hit]
     missing = runner.invoke(cli, ["similar", "no-such-id", "--index", str(ix.folder)])
     assert missing.exit_code == 1 and "no article with id 'no-such-id'" in missing.stderr
+
+
+# -- publication dates
+
+def test_hits_and_articles_of_a_mixed_index_all_carry_aware_datetimes_and_sort(tmp_path):
+    records = [
+        {"id": "day", "title": "Ferry day", "body": "The ferry sailed.", "published": "2022-03-06"},
+        {"id": "naive", "title": "Ferry naive", "body": "The ferry sailed.", "published": "2022-03-06T10:00:00"},
+        {"id": "offset", "title": "Ferry offset", "body": "The ferry sailed.", "published": "2022-03-06T11:00:00+02:00"},
+        {"id": "zulu", "title": "Ferry zulu", "body": "The ferry sailed.", "published": "2022-03-05T23:30:00Z"},
+        {"id": "undated", "title": "Ferry undated", "body": "The ferry sailed."},
+    ]
+    with index_holding(tmp_path / "index", records) as index:
+        hits = list(index.query("ferry", collapse=False))
+        articles = [index.get(record["id"]) for record in records]
+    dated = [hit for hit in hits if hit.published is not None]
+    assert [hit.id for hit in hits if hit.published is None] == ["undated"]
+    assert all(isinstance(hit.published, dt.datetime) and hit.published.tzinfo for hit in dated)
+    assert [hit.id for hit in sorted(dated, key=lambda hit: hit.published)] == ["zulu", "day", "offset", "naive"]
+    utc = dt.timezone.utc
+    assert [article.published for article in articles] == [
+        dt.datetime(2022, 3, 6, tzinfo=utc), dt.datetime(2022, 3, 6, 10, tzinfo=utc),
+        dt.datetime(2022, 3, 6, 9, tzinfo=utc), dt.datetime(2022, 3, 5, 23, 30, tzinfo=utc), None]
+    assert articles[2].published.utcoffset() == dt.timedelta(hours=2)  # the source's own offset is kept
+    assert {hit.id: hit.published for hit in dated} == {article.id: article.published for article in articles[:4]}
 
 
 # -- snippets
