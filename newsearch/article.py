@@ -16,14 +16,15 @@ FIELDS = (
 class Article:
     """One news article, as read from a file or given by an application.
 
-    ``published`` is a ``datetime`` (aware when the source gave a zone) or a
-    plain ``date`` when the source gave only the day.
+    ``published`` is always an aware ``datetime`` (see ``aware_moment``), or None
+    when the source gave no date; a ``date`` or naive ``datetime`` given is turned
+    into one, so articles and hits sort by date without a TypeError.
     """
 
     id: str
     title: str
     body: str = ""
-    published: dt.date | None = None
+    published: dt.datetime | None = None
     authors: tuple[str, ...] = ()
     source: str = ""
     url: str = ""
@@ -39,6 +40,9 @@ class Article:
     # The body's near-duplicate sketch (newsearch.duplicates.body_sketch) when the reading worker worked it
     # out, so that the writing process need not; None otherwise. Never stored.
     sketch: bytes | None = field(default=None, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "published", aware_moment(self.published))  # frozen: set once, here
 
     def to_dict(self) -> dict:
         """The article as JSON-ready values (dates in ISO 8601)."""
@@ -56,6 +60,12 @@ class Article:
             "warnings": list(self.warnings),
         }
 
+    def to_listing(self) -> dict:
+        """The article without its body, as lists of articles show it (its near-duplicates, for one)."""
+        return {"id": self.id, "title": self.title, "source": self.source,
+                "published": self.published.isoformat() if self.published else None, "url": self.url,
+                "path": self.path, "group": self.group}
+
     @classmethod
     def from_dict(cls, values: dict) -> Article:
         """The article back from ``to_dict``'s values (as engines that store articles as JSON keep them)."""
@@ -70,6 +80,18 @@ class Article:
             path=values.get("path", ""), warnings=tuple(values.get("warnings") or ()),
             group=values.get("group", ""),
         )
+
+
+def aware_moment(value: dt.date | None) -> dt.datetime | None:
+    """A publication date as an aware ``datetime``: a zone given is kept, a time without one is
+    read as UTC, and a plain ``date`` (the source gave only the day) is that day's midnight UTC."""
+    if value is None:
+        return None
+    if not isinstance(value, dt.date):
+        raise TypeError(f"published must be a date or datetime, not {type(value).__name__}")
+    if not isinstance(value, dt.datetime):
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
 
 
 def to_utc_naive(value: dt.date) -> dt.datetime:

@@ -7,6 +7,8 @@ import html
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from .article import aware_moment
+
 FacetCounts = dict[str, tuple[tuple[str, int], ...]]  # facet name -> ((value, count), ...), most frequent first
 
 
@@ -86,13 +88,13 @@ class Snippet:
 
 @dataclass(frozen=True)
 class Hit:
-    """One ranked article in a result list."""
+    """One ranked article in a result list; ``published`` as ``Article.published``: an aware datetime, or None."""
 
     id: str
     score: float
     title: str
     source: str
-    published: dt.date | None
+    published: dt.datetime | None
     url: str
     path: str
     authors: tuple[str, ...]
@@ -100,6 +102,9 @@ class Hit:
     snippet: Snippet
     group: str = ""  # the near-duplicate group: the same story as every hit with this group
     duplicates: int = 0  # with collapsing: how many other matching documents of the group this hit stands for
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "published", aware_moment(self.published))  # also from indexes built before
 
     def to_dict(self) -> dict:
         """The hit as JSON-ready values; the snippet as escaped HTML with ``<b>`` marks."""
@@ -154,7 +159,7 @@ class Results:
         return self.hits[position]
 
     def to_dict(self) -> dict:
-        """The hits as ``query --json`` prints them, the page and limit, then the summary's keys (HTTP API)."""
+        """The answer of ``query --json`` and the HTTP API: the hits, the page and limit, then the summary's keys."""
         return {"hits": [hit.to_dict() for hit in self.hits], "page": self.page, "limit": self.limit,
                 **self.summary()}
 

@@ -83,7 +83,7 @@ def test_json_ld_in_several_scripts_and_lists_finds_the_article(tmp_path):
     article = _read(tmp_path, _page(head, STORY_HTML))
     assert article.title == "Listed headline"
     assert article.authors == ("Ann Lee", "John Roe")
-    assert article.published == dt.date(2022, 3, 21) and type(article.published) is dt.date
+    assert article.published == dt.datetime(2022, 3, 21, tzinfo=UTC)  # a day alone: its midnight UTC
 
 
 def test_json_ld_with_trailing_comma_is_still_read(tmp_path):
@@ -115,10 +115,10 @@ def test_opengraph_and_article_meta(tmp_path):
 
 
 @pytest.mark.parametrize("name, value, expected", [
-    ("dc.date", "2022-03-21", dt.date(2022, 3, 21)),
+    ("dc.date", "2022-03-21", dt.datetime(2022, 3, 21, tzinfo=UTC)),
     ("parsely-pub-date", "2022-03-21T10:00:00Z", dt.datetime(2022, 3, 21, 10, 0, tzinfo=UTC)),
     ("sailthru.date", "Mon, 21 Mar 2022 10:00:00 GMT", dt.datetime(2022, 3, 21, 10, 0, tzinfo=UTC)),
-    ("pubdate", "20220321", dt.date(2022, 3, 21)),
+    ("pubdate", "20220321", dt.datetime(2022, 3, 21, tzinfo=UTC)),
 ])
 def test_meta_name_dates(tmp_path, name, value, expected):
     article = _read(tmp_path, _page(f'<title>T</title><meta name="{name}" content="{value}">', STORY_HTML))
@@ -160,15 +160,30 @@ def test_visible_byline_gives_authors(tmp_path):
 
 
 @pytest.mark.parametrize("url, expected", [
-    ("https://example.org/news/2022/03/21/corridor-opens/", dt.date(2022, 3, 21)),
-    ("https://example.org/2019-11-05/story.html", dt.date(2019, 11, 5)),
-    ("https://example.org/story-20220321-abc.html", dt.date(2022, 3, 21)),
+    ("https://example.org/news/2022/03/21/corridor-opens/", dt.datetime(2022, 3, 21, tzinfo=UTC)),
+    ("https://example.org/2019-11-05/story.html", dt.datetime(2019, 11, 5, tzinfo=UTC)),
+    ("https://example.org/story-20220321-abc.html", dt.datetime(2022, 3, 21, tzinfo=UTC)),
     ("https://example.org/news/corridor-opens", None),
 ])
 def test_date_in_url_is_the_last_resort(tmp_path, url, expected):
     article = _read(tmp_path, _page(f'<title>T</title><link rel="canonical" href="{url}">', STORY_HTML))
     assert article.url == url
     assert article.published == expected
+
+
+def test_a_date_before_the_urls_day_is_another_dates_and_the_next_is_taken(tmp_path):
+    # as on a shared page: /2019/10/22/ in the URL, a sidebar's <time> from 2009 first in the markup
+    url = "https://example.org/2019/10/22/professionell-entloeten/"
+    body = '<time datetime="2009-04-11 18:06:36">old</time><time datetime="2019-10-22 09:00">new</time>' + STORY_HTML
+    article = _read(tmp_path, _page(f'<title>T</title><link rel="canonical" href="{url}">', body))
+    assert article.published == dt.datetime(2019, 10, 22, 9, 0, tzinfo=UTC)
+
+
+def test_a_date_in_the_future_is_never_taken(tmp_path):
+    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    head = f'<title>T</title><meta property="article:published_time" content="{future}">'
+    body = '<time datetime="Fri 6:45 PM, Feb 16, 2018">Feb 16</time>' + STORY_HTML
+    assert _read(tmp_path, _page(head, body)).published == dt.datetime(2018, 2, 16, tzinfo=UTC)  # read loosely
 
 
 def test_title_drops_a_site_name_prefix_confirmed_by_the_h1(tmp_path):

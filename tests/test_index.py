@@ -125,7 +125,7 @@ def test_get_returns_the_stored_article(built_index):
         with pytest.raises(ArticleNotFound, match="no article with id 'missing'"):
             ix.get("missing")
     assert isinstance(article, Article)
-    assert article.published == dt.date(2021, 3, 22)
+    assert article.published == dt.datetime(2021, 3, 22, tzinfo=dt.timezone.utc)
     assert article.source == "Northfield Courier"
     assert "\n\n" in article.body
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import gzip
 import json
 import tracemalloc
@@ -113,10 +114,38 @@ def test_similar_takes_filters_and_unknown_ids_raise(ix):
 def test_cli_similar(runner, ix):
     result = runner.invoke(cli, ["similar", "corridor-mariupol", "--limit", "1", "--json", "--index", str(ix.folder)])
     assert result.exit_code == 0, result.output
-    hit, summary = [json.loads(line) for line in result.output.splitlines()]
+    summary = json.loads(result.output)
+    [hit] = summary["hits"]
     assert hit["id"] == "corridor-azovstal" and summary["total"] >= 2
+    lines = runner.invoke(cli, ["similar", "corridor-mariupol", "--limit", "1", "--jsonl", "--index", str(ix.folder)])
+    assert [json.loads(line) for line in lines.output.splitlines()] == [hit]
     missing = runner.invoke(cli, ["similar", "no-such-id", "--index", str(ix.folder)])
     assert missing.exit_code == 1 and "no article with id 'no-such-id'" in missing.stderr
+
+
+# -- publication dates
+
+def test_hits_and_articles_of_a_mixed_index_all_carry_aware_datetimes_and_sort(tmp_path):
+    records = [
+        {"id": "day", "title": "Ferry day", "body": "The ferry sailed.", "published": "2022-03-06"},
+        {"id": "naive", "title": "Ferry naive", "body": "The ferry sailed.", "published": "2022-03-06T10:00:00"},
+        {"id": "offset", "title": "Ferry offset", "body": "The ferry sailed.", "published": "2022-03-06T11:00:00+02:00"},
+        {"id": "zulu", "title": "Ferry zulu", "body": "The ferry sailed.", "published": "2022-03-05T23:30:00Z"},
+        {"id": "undated", "title": "Ferry undated", "body": "The ferry sailed."},
+    ]
+    with index_holding(tmp_path / "index", records) as index:
+        hits = list(index.query("ferry", collapse=False))
+        articles = [index.get(record["id"]) for record in records]
+    dated = [hit for hit in hits if hit.published is not None]
+    assert [hit.id for hit in hits if hit.published is None] == ["undated"]
+    assert all(isinstance(hit.published, dt.datetime) and hit.published.tzinfo for hit in dated)
+    assert [hit.id for hit in sorted(dated, key=lambda hit: hit.published)] == ["zulu", "day", "offset", "naive"]
+    utc = dt.timezone.utc
+    assert [article.published for article in articles] == [
+        dt.datetime(2022, 3, 6, tzinfo=utc), dt.datetime(2022, 3, 6, 10, tzinfo=utc),
+        dt.datetime(2022, 3, 6, 9, tzinfo=utc), dt.datetime(2022, 3, 5, 23, 30, tzinfo=utc), None]
+    assert articles[2].published.utcoffset() == dt.timedelta(hours=2)  # the source's own offset is kept
+    assert {hit.id: hit.published for hit in dated} == {article.id: article.published for article in articles[:4]}
 
 
 # -- snippets
@@ -266,7 +295,7 @@ def test_mark_without_a_query_marks_nothing_and_errors_are_the_query_errors(ix):
         ix.mark("german", '"unclosed')
 
 
-def test_results_to_dict_is_the_cli_json_hits_and_summary_in_one_object(runner, ix):
+def test_results_to_dict_is_the_cli_json_object_and_its_hits_the_jsonl_lines(runner, ix):
     results = ix.query("corridor", limit=2, page=2, facets=["source"])
     shape = results.to_dict()
     assert shape["hits"] == [hit.to_dict() for hit in results]
@@ -274,5 +303,7 @@ def test_results_to_dict_is_the_cli_json_hits_and_summary_in_one_object(runner, 
     assert {key: shape[key] for key in results.summary()} == results.summary()
     printed = runner.invoke(cli, ["query", "corridor", "--limit", "2", "--page", "2", "--facet", "source", "--json",
                                   "--index", str(ix.folder)])
-    lines = [json.loads(line) for line in printed.output.splitlines()]
-    assert lines[:-1] == shape["hits"] and lines[-1] == results.summary()
+    assert json.loads(printed.output) == shape
+    printed = runner.invoke(cli, ["query", "corridor", "--limit", "2", "--page", "2", "--facet", "source", "--jsonl",
+                                  "--index", str(ix.folder)])
+    assert [json.loads(line) for line in printed.output.splitlines()] == shape["hits"]

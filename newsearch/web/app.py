@@ -38,8 +38,8 @@ def create_app(index_dir: str | os.PathLike) -> FastAPI:
         served.close()
 
     app = FastAPI(title="newsearch", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="Full-text search over a news archive. Hits and summaries have the shape of "
-                              "`newsearch query --json`; articles that of `newsearch show --json`.")
+                  description="Full-text search over a news archive. Each answer is the object that the "
+                              "matching command prints with --json (`newsearch query --json`, `show --json`, ...).")
     # Swagger UI 4 (served from the swagger-ui-bundle package, no CDN) reads OpenAPI 3.0 documents.
     app.openapi_version = "3.0.3"
     app.state.index = served
