@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 from .facets import date_bucket
 
+FOLD_RUN = 4  # empty periods in a row that a folded timeline shows as one row
+
 
 @dataclass(frozen=True)
 class Timeline:
@@ -24,6 +26,26 @@ class Timeline:
     total: int
     undated: int
     counts: str = "documents"
+
+    def folded(self, run: int = FOLD_RUN) -> tuple[tuple[str, str, int, int], ...]:
+        """The periods as ``(first, last, count, periods)`` rows, ``run`` or more empty periods in a row as one.
+
+        A period alone is ``(label, label, count, 1)``; a folded run ``(first label, last label, 0, periods)``.
+        """
+        rows: list[tuple[str, str, int, int]] = []
+        empty: list[str] = []
+        for label, count in (*self.periods, ("", -1)):  # the sentinel ends a last run of empty periods
+            if count == 0:
+                empty.append(label)
+                continue
+            if len(empty) >= run:
+                rows.append((empty[0], empty[-1], 0, len(empty)))
+            else:
+                rows.extend((one, one, 0, 1) for one in empty)
+            empty = []
+            if count > 0:
+                rows.append((label, label, count, 1))
+        return tuple(rows)
 
     def to_dict(self) -> dict:
         """JSON-ready values."""

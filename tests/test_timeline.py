@@ -69,8 +69,21 @@ def test_cli_draws_bars_that_fit_80_columns(dated, runner):
     bars = {line.split()[0]: line for line in lines[:-1]}
     assert bars["2022-W01"].endswith(" 2") and "█" * 60 in bars["2022-W01"]
     assert bars["2022-W03"].count("█") == bars["2022-W01"].count("█") // 2
-    assert bars["2022-W02"].split() == ["2022-W02", "0"]
+    assert bars["2022-W02"].split() == ["2022-W02", "0"]  # one empty week keeps its row
+    assert "⋮        5 empty weeks, 2022-W04 to 2022-W08" in lines and "2022-W05" not in bars
     assert lines[-1] == "6 matching articles (every copy counted), 1 undated; busiest week: 2022-W01."
+
+
+def test_long_runs_of_empty_periods_fold_into_one_row(dated):
+    days = dated.timeline("ferry", by="day")
+    assert days.folded() == (
+        ("2021-12-31", "2021-12-31", 1, 1), ("2022-01-01", "2022-01-01", 0, 1), ("2022-01-02", "2022-01-02", 0, 1),
+        ("2022-01-03", "2022-01-03", 1, 1), ("2022-01-04", "2022-01-04", 0, 1), ("2022-01-05", "2022-01-05", 1, 1),
+        ("2022-01-06", "2022-01-19", 0, 14), ("2022-01-20", "2022-01-20", 1, 1), ("2022-01-21", "2022-03-01", 0, 40),
+        ("2022-03-02", "2022-03-02", 1, 1))
+    rows = days.folded()
+    assert sum(row[3] for row in rows) == len(days.periods) == 62
+    assert len(days.folded(run=100)) == 62
 
 
 def test_cli_json(dated, runner):
@@ -78,3 +91,5 @@ def test_cli_json(dated, runner):
     data = json.loads(result.output)
     assert data["by"] == "month" and data["counts"] == "documents" and data["total"] == 6
     assert data["periods"][1] == {"period": "2022-01", "count": 3}
+    lines = runner.invoke(cli, ["timeline", "ferry", "--by", "month", "--jsonl", "--index", str(dated.folder)])
+    assert [json.loads(line) for line in lines.output.splitlines()] == data["periods"]
