@@ -27,6 +27,7 @@ from .dates import parse_bound
 from .results import Results, Snippet
 from .snippets import SNIPPET_CHARS
 from .timeline import Timeline, make_timeline
+from .suggestions import Completion, Completions
 from .watches import Alert, Watch, Watches
 
 LARGEST_GROUPS = 5  # groups listed by stats
@@ -125,6 +126,8 @@ class Index:
         self._engine_name = engines.DEFAULT
         self._engine_for_live()
         self._synonyms = synonyms.read_groups(folder)
+        self._completions: tuple[tuple, Completions] | None = None  # (what the index held, its completions)
+        self._completing = threading.Lock()
 
     # -- opening
 
@@ -472,6 +475,20 @@ class Index:
         search = functools.partial(self.query, text, **options)
         first = search(limit=export.BATCH, page=1)  # bad input fails here, before any line is written
         return export.rows(export.every_hit(search, first=first), format)
+
+    def suggest(self, text: str, limit: int = 10) -> list[Completion]:
+        """Up to ``limit`` completions of typed ``text``: its last word completed from the words of the titles
+        (most used first), then titles starting with it. The first call reads every title (about a second
+        per 20,000 articles), and again once the index has another generation or number of articles."""
+        if not isinstance(text, str):
+            raise QuerySyntaxError(f"the text to complete must be text, not {type(text).__name__}")
+        key = self._reading(lambda engine: (generations.stamp(self.folder), engine.count()))
+        with self._completing:  # one thread reads the titles; the others wait for them
+            if self._completions is None or self._completions[0] != key:
+                titles = self._reading(lambda engine: Completions(article.title for article in engine.articles()))
+                self._completions = (key, titles)
+            completions = self._completions[1]
+        return completions.complete(text, limit)
 
     def watch(self, name: str, query: str, source: str | Iterable[str] | None = None) -> Watch:
         """Save a search under ``name`` (replacing one of that name), kept with the index through updates and

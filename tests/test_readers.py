@@ -13,6 +13,7 @@ import pytest
 
 from newsearch.article import Article
 from newsearch.errors import ReadError
+from newsearch.dates import parse_loose_date
 from newsearch.readers import article_from_record, find_files, parse_bound, parse_date, read_file
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -690,6 +691,35 @@ def test_find_files_lists_a_linked_folder_under_its_real_path(tmp_path):
 
 
 # --- dates ------------------------------------------------------------------------------------
+
+
+# Date strings of shared pages (extraction/, extraction-wide/) that the strict parser rejects.
+@pytest.mark.parametrize("text, day", [
+    ("Fri 6:45 PM, Feb 16, 2018", dt.date(2018, 2, 16)),
+    ("2019-11-18 17:19:53 GMT", dt.date(2019, 11, 18)),
+    ("2019-11-20 4:00:00 -0600", dt.date(2019, 11, 20)),
+    ("2022-1-26T14:32:06+02:00", dt.date(2022, 1, 26)),
+    ("2018-11-28CET11:59:00+0100", dt.date(2018, 11, 28)),
+    ("July 2, 2018", dt.date(2018, 7, 2)),
+    ("Published November 8, 2023", dt.date(2023, 11, 8)),
+    ("24. Januar 2022", dt.date(2022, 1, 24)),
+    ("3 de mayo de 2022", dt.date(2022, 5, 3)),
+    ("04 mayo 2022 - 00:00", dt.date(2022, 5, 4)),
+    ("Di., 25.01.2022 - 14:45", dt.date(2022, 1, 25)),
+    ("10.12.2022, 07:00:03", dt.date(2022, 12, 10)),
+    ("14/01/2020", dt.date(2020, 1, 14)),
+    ("10/05/2022 05:22 pm", dt.date(2022, 10, 5)),
+    ("1558442573000", dt.date(2019, 5, 21)),
+])
+def test_loose_dates_read_what_the_strict_parser_rejects(text, day):
+    assert parse_date(text) is None
+    assert parse_loose_date(text) == day
+
+
+@pytest.mark.parametrize("text", ["11/01/2023 12:43:42", "Mo-Su 08:00-20:00", "2:33 PM", "PT15M", "1988",
+                                  "0000-01-01T14:00:00+00:53"])
+def test_loose_dates_refuse_text_without_a_certain_day(text):
+    assert parse_loose_date(text) is None
 
 
 def test_parse_date_iso_day_is_a_date_not_a_datetime():

@@ -176,6 +176,26 @@ def timeline(index: Annotated[Index, Depends(served_index)],
     return index.timeline(q, by=by, since=since or None, until=until or None, source=list(source or ())).to_dict()
 
 
+class CompletionOut(BaseModel):
+    text: str
+    kind: str
+
+
+class SuggestOut(BaseModel):
+    """Completions of the typed text: words from the articles' titles (most used first), then titles."""
+
+    q: str
+    suggestions: list[CompletionOut]
+
+
+@router.get("/suggest", response_model=SuggestOut, responses=ERRORS)
+def suggest(index: Annotated[Index, Depends(served_index)],
+            q: Annotated[str, Query(max_length=200, description="What has been typed so far.")] = "",
+            limit: Annotated[int, Query(ge=1, le=10, description="Most completions.")] = 10) -> dict:
+    """Up to 10 completions of what is being typed, for the search box (`kind`: `word` or `title`)."""
+    return {"q": q, "suggestions": [completion.to_dict() for completion in index.suggest(q, limit=limit)]}
+
+
 @router.get("/articles/{id:path}", response_model=ArticleOut, responses={**ERRORS, 404: {"model": ErrorOut}})
 def article(id: ArticleId, index: Annotated[Index, Depends(served_index)]) -> dict:
     """One stored article with all its fields, as `newsearch show`."""
