@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 DEFAULT_INDEX = "index"
 CHART_WIDTH = 80
 SOURCES_SHOWN = 20  # stats lists this many sources, the largest first
+# Control characters in file names and ids, escaped in reports so that no name can forge a line of them.
+_ESCAPED = {code: repr(chr(code))[1:-1] for code in (*range(32), *range(127, 160))}
 
 
 class Cli(click.Group):
@@ -520,12 +522,12 @@ def extract(files, output):
 
     for part in (part for name in files for part in read_articles(name)):
         if isinstance(part, ReadError):
-            click.echo(f"newsearch: skipped {part}", err=True)
+            click.echo(f"newsearch: skipped {_printable(str(part))}", err=True)
             failed.append(part)
             continue
         article, number = part, number + 1
         for warning in article.warnings:
-            click.echo(f"newsearch: warning: {warning}", err=True)
+            click.echo(f"newsearch: warning: {_printable(warning)}", err=True)
         if output == "json":
             articles.append(article.to_dict())
         elif output == "jsonl":
@@ -590,10 +592,10 @@ def serve(host, port, index_dir):
 def _report(report: UpdateReport, output: str | None = None, quiet: bool = False) -> None:
     """Failures on stderr, the summary (text or JSON) on stdout unless quiet; exit 1 when anything failed."""
     for where, reason in report.failed:
-        click.echo(f"newsearch: skipped {where}: {reason}", err=True)
+        click.echo(f"newsearch: skipped {_printable(where)}: {_printable(reason)}", err=True)
     if not quiet:
         for warning in report.warnings:
-            click.echo(f"newsearch: warning: {warning}", err=True)
+            click.echo(f"newsearch: warning: {_printable(warning)}", err=True)
     if output:
         _echo_json(report.to_dict())
     elif not quiet:
@@ -605,6 +607,11 @@ def _report(report: UpdateReport, output: str | None = None, quiet: bool = False
 def _echo_json(answer: dict) -> None:
     """One JSON object on one line of stdout, non-ASCII text as is."""
     click.echo(json.dumps(answer, ensure_ascii=False))
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters (a newline in a file name) shown as escapes."""
+    return text.translate(_ESCAPED)
 
 
 def _progress(silent: bool):
