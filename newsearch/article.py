@@ -60,6 +60,12 @@ class Article:
             "warnings": list(self.warnings),
         }
 
+    def to_listing(self) -> dict:
+        """The article without its body, as lists of articles show it (its near-duplicates, for one)."""
+        return {"id": self.id, "title": self.title, "source": self.source,
+                "published": self.published.isoformat() if self.published else None, "url": self.url,
+                "path": self.path, "group": self.group}
+
     @classmethod
     def from_dict(cls, values: dict) -> Article:
         """The article back from ``to_dict``'s values (as engines that store articles as JSON keep them)."""

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, engines
+from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, __version__, engines
 from .timeline import Timeline
 
 if TYPE_CHECKING:
@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 DEFAULT_INDEX = "index"
 CHART_WIDTH = 80
 SOURCES_SHOWN = 20  # stats lists this many sources, the largest first
+# Control characters in file names and ids, escaped in reports so that no name can forge a line of them.
+_ESCAPED = {code: repr(chr(code))[1:-1] for code in (*range(32), *range(127, 160))}
 
 
 class Cli(click.Group):
@@ -36,11 +38,23 @@ index_option = click.option(
     "--index", "index_dir", default=DEFAULT_INDEX, show_default=True, envvar="NEWSEARCH_INDEX",
     type=click.Path(file_okay=False), help="Index folder (env NEWSEARCH_INDEX).",
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+
+
+def json_options(items: str | None = None):
+    """The machine-readable forms of a command's answer, in one convention for every command (see README):
+    ``--json`` prints the whole answer as one JSON object on one line; where the answer is a list, ``--jsonl``
+    prints one object per item instead (``items`` names them), one a line, and nothing else."""
+    json_flag = click.option("--json", "output", flag_value="json",
+                             help="Print the whole answer as one JSON object, on one line.")
+    if items is None:
+        return json_flag
+    jsonl_flag = click.option("--jsonl", "output", flag_value="jsonl",
+                              help=f"Print one JSON object per {items}, one a line (JSON Lines), and nothing else.")
+    return lambda command: json_flag(jsonl_flag(command))
 
 
 @click.group(cls=Cli, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="newsearch")
+@click.version_option(__version__, prog_name="newsearch")  # from the source: works uninstalled too
 def cli():
     """Full-text search for news archives.
 
@@ -70,11 +84,11 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print only erro
               help="typesense: a file holding the API key, readable by its owner only (chmod 600).")
 @click.option("--search-key-env", metavar="NAME", help="typesense: the environment variable holding a search-only "
                                                        "API key, which `newsearch serve` uses.")
-@json_option
+@json_options()
 @quiet_option
 @wait_option
 @index_option
-def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_env, as_json, quiet, wait, index_dir):
+def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_env, output, quiet, wait, index_dir):
     """Build the index from scratch from CORPUS folders (or files).
 
     The new index is built beside the live one and replaces it in one step when
@@ -95,19 +109,19 @@ def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_en
     options = {name: value for name, value in (("nodes", url), ("api_key_env", api_key_env),
                                                ("api_key_file", api_key_file),
                                                ("search_key_env", search_key_env)) if value}
-    report = Index.build(index_dir, list(corpus) or None, progress=_progress(quiet or as_json), wait=wait,
+    report = Index.build(index_dir, list(corpus) or None, progress=_progress(quiet or bool(output)), wait=wait,
                          workers=os.cpu_count() or 1, engine=engine, **options)
-    _report(report, as_json, quiet)
+    _report(report, output, quiet)
 
 
 @cli.command()
 @click.argument("corpus", nargs=-1, type=click.Path(exists=True))
 @click.option("--dry-run", is_flag=True, help="Say what would be added, changed and deleted; change nothing.")
-@json_option
+@json_options()
 @quiet_option
 @wait_option
 @index_option
-def update(corpus, dry_run, as_json, quiet, wait, index_dir):
+def update(corpus, dry_run, output, quiet, wait, index_dir):
     """Re-read new and changed files and drop vanished ones, in one commit.
 
     Without CORPUS, the folders the index was built from are used. Only files
@@ -123,15 +137,15 @@ def update(corpus, dry_run, as_json, quiet, wait, index_dir):
         newsearch update --dry-run
     """
     with Index.open(index_dir) as ix:
-        report = ix.update(list(corpus) or None, progress=_progress(quiet or as_json), dry_run=dry_run, wait=wait,
-                           workers=os.cpu_count() or 1)
-    _report(report, as_json, quiet)
+        report = ix.update(list(corpus) or None, progress=_progress(quiet or bool(output)), dry_run=dry_run,
+                           wait=wait, workers=os.cpu_count() or 1)
+    _report(report, output, quiet)
 
 
 @cli.command()
-@json_option
+@json_options()
 @index_option
-def check(as_json, index_dir):
+def check(output, index_dir):
     """Check that the index opens, answers, and matches its source files.
 
     Exit code 0 when it does, 1 when an update would change something or a
@@ -144,8 +158,8 @@ def check(as_json, index_dir):
     """
     with Index.open(index_dir) as ix:
         verdict = ix.check()
-    if as_json:
-        click.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
+    if output:
+        _echo_json(verdict.to_dict())
     else:
         click.echo(verdict.summary())
     if not verdict.ok:
@@ -192,12 +206,12 @@ collapse_option = click.option("--collapse/--no-collapse", default=True, show_de
                    "published:day|week|month|year (repeatable).")
 @snippet_chars_option
 @collapse_option
-@json_option
+@json_options("hit")
 @click.option("--all", "every", is_flag=True, help="Stream every matching article (no page cap) as --format.")
 @click.option("--format", "export_format", type=click.Choice(["jsonl", "csv"]), default=None,
-              help="With --all: JSON Lines (as --json prints hits; the default) or CSV with a header.")
+              help="With --all: JSON Lines (as --jsonl prints hits; the default) or CSV with a header.")
 @index_option
-def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, as_json, every,
+def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, output, every,
           export_format, index_dir):
     """Search the index and print ranked hits with highlighted snippets.
 
@@ -211,11 +225,12 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
     are shown). Near-duplicates (the same story republished or updated) show
     once, as their best-ranked copy with "+N similar"; --no-collapse lists every
     copy. Totals and facets count articles (every copy); "in N stories" counts
-    each story once. With --json: one object per hit (with "group" and
-    "duplicates"), then one summary object {"total", "stories", "facets",
-    "suggestion", "ran_suggestion"}. With --all: every matching article
-    (story, unless --no-collapse), streamed as --format jsonl (one object
-    per hit, no summary) or csv, page and limit ignored.
+    each story once. With --json: one object {"hits", "page", "limit",
+    "total", "stories", "facets", "suggestion", "ran_suggestion"}, each hit
+    with "group" and "duplicates"; with --jsonl: one hit per line. With
+    --all: every matching article (story, unless --no-collapse), streamed as
+    --format jsonl (one hit per line, as --jsonl) or csv, page and limit
+    ignored.
 
     Example:
 
@@ -229,6 +244,8 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
     """
     if export_format and not every:
         raise click.UsageError("--format goes with --all (every matching article); for one page use --json")
+    if every and output == "json":
+        raise click.UsageError("--all streams one hit per line: use --jsonl (or --format csv), not --json")
     if every:
         with Index.open(index_dir) as ix:
             for line in ix.export(text, format=export_format or "jsonl", sort=sort, since=since, until=until,
@@ -238,7 +255,7 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
     with Index.open(index_dir) as ix:
         results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
                            facets=facet, snippet_chars=snippet_chars, collapse=collapse)
-    _print_results(results, as_json)
+    _print_results(results, output)
 
 
 @cli.command()
@@ -248,14 +265,16 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
 @limit_option
 @snippet_chars_option
 @collapse_option
-@json_option
+@json_options("hit (or version)")
 @index_option
-def similar(id, duplicates, limit, snippet_chars, collapse, as_json, index_dir):
+def similar(id, duplicates, limit, snippet_chars, collapse, output, index_dir):
     """Print articles like the one with this ID (more like this), from its key terms.
 
     With --duplicates: the other versions of the same story instead (oldest
-    first), one line each with date, source, id and title; with --json, one
-    object per version (id, title, source, published, url, path, group).
+    first), one line each with date, source, id and title. --json and
+    --jsonl as for query; with --duplicates, --json prints one object {"id",
+    "total", "duplicates"} and --jsonl one version per line, each
+    {"id", "title", "source", "published", "url", "path", "group"}.
 
     Example:
 
@@ -269,17 +288,18 @@ def similar(id, duplicates, limit, snippet_chars, collapse, as_json, index_dir):
         else:
             results = ix.similar(id, limit=limit, snippet_chars=snippet_chars, collapse=collapse)
     if not duplicates:
-        _print_results(results, as_json)
+        _print_results(results, output)
+        return
+    if output == "json":
+        _echo_json({"id": id, "total": len(versions), "duplicates": [version.to_listing() for version in versions]})
         return
     for version in versions:
-        if as_json:
-            fields = version.to_dict()
-            click.echo(json.dumps({name: fields[name] for name in ("id", "title", "source", "published", "url", "path")}
-                                  | {"group": version.group}, ensure_ascii=False))
+        if output == "jsonl":
+            _echo_json(version.to_listing())
         else:
             when = version.published.isoformat()[:10] if version.published else "undated"
             click.echo(f"{when}  {version.source or '—'}  {version.id}  {version.title}")
-    if not as_json:
+    if not output:
         versions_word = "version" if len(versions) == 1 else "versions"
         click.echo(f"{len(versions)} other {versions_word} of this story." if versions else
                    "No other versions of this story (no near-duplicates).")
@@ -292,15 +312,16 @@ def similar(id, duplicates, limit, snippet_chars, collapse, as_json, index_dir):
 @click.option("--since", help="Only articles published on or after this date (2022-03-01, 2022-03, 2022, 7d).")
 @click.option("--until", help="Only articles published on or before this date.")
 @click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
-@json_option
+@json_options("period")
 @index_option
-def timeline(text, by, since, until, source, as_json, index_dir):
+def timeline(text, by, since, until, source, output, index_dir):
     """Chart how many articles match TEXT per day, week, month or year.
 
     One bar per period, from the first period with a match to the last; empty
     periods show as 0. Counts articles, every copy of a story included. The
     query language and filters are those of `query`. With --json: one object
-    {"by", "counts", "total", "undated", "periods": [{"period", "count"}]}.
+    {"by", "counts", "total", "undated", "periods": [{"period", "count"}]};
+    with --jsonl: one {"period", "count"} per line.
 
     Example:
 
@@ -310,8 +331,11 @@ def timeline(text, by, since, until, source, as_json, index_dir):
     """
     with Index.open(index_dir) as ix:
         chart = ix.timeline(text, by=by, since=since, until=until, source=source)
-    if as_json:
-        click.echo(json.dumps(chart.to_dict(), ensure_ascii=False))
+    if output == "json":
+        _echo_json(chart.to_dict())
+    elif output == "jsonl":
+        for period in chart.to_dict()["periods"]:
+            _echo_json(period)
     else:
         click.echo(_format_timeline(chart))
 
@@ -348,10 +372,10 @@ def watch_add(name, query, source, index_dir):
 
 
 @watch.command("list")
-@json_option
+@json_options("saved search")
 @index_option
-def watch_list(as_json, index_dir):
-    """List the saved searches: name, query and sources (--json: one object each).
+def watch_list(output, index_dir):
+    """List the saved searches: name, query and sources (--json: one object {"watches": [...]}; --jsonl: one a line).
 
     Example:
 
@@ -360,9 +384,12 @@ def watch_list(as_json, index_dir):
     """
     with Index.open(index_dir) as ix:
         saved = ix.watches()
+    if output == "json":
+        _echo_json({"watches": [one.to_dict() for one in saved]})
+        return
     for one in saved:
-        if as_json:
-            click.echo(json.dumps(one.to_dict(), ensure_ascii=False))
+        if output == "jsonl":
+            _echo_json(one.to_dict())
         else:
             sources = f"  (source: {', '.join(one.sources)})" if one.sources else ""
             click.echo(f"{one.name}\t{one.query}{sources}")
@@ -387,31 +414,35 @@ def watch_remove(name, index_dir):
 @cli.command()
 @click.argument("names", nargs=-1)
 @click.option("--peek", is_flag=True, help="Show the alerts without recording them as reported.")
-@json_option
+@json_options("article")
 @index_option
-def alerts(names, peek, as_json, index_dir):
+def alerts(names, peek, output, index_dir):
     """Print, per saved search (all, or NAMES), the matching articles new since it last reported.
 
     They then count as reported (not with --peek). A search's first run
     reports everything it matches; near-duplicates of an article already
     reported are not reported again. Prints nothing when there is no news, so
     cron mails only when there is: newsearch update --quiet && newsearch
-    alerts. With --json: one object per article (watch, id, title, source,
-    published, url, snippet).
+    alerts. With --jsonl: one object per article (watch, id, title, source,
+    published, url, snippet), nothing when there is no news; with --json:
+    one object {"alerts": [...]}, always.
 
     Example:
 
     \b
         newsearch alerts
-        newsearch alerts harbour --json --peek
+        newsearch alerts harbour --jsonl --peek
     """
     with Index.open(index_dir) as ix:
         found = ix.alerts(names, peek=peek)
     color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    if output == "json":
+        _echo_json({"alerts": [alert.to_dict() for alert in found]})
+        return
     heading, number = None, 0
     for alert in found:
-        if as_json:
-            click.echo(json.dumps(alert.to_dict(), ensure_ascii=False))
+        if output == "jsonl":
+            _echo_json(alert.to_dict())
             continue
         if alert.watch != heading:
             heading, number = alert.watch, 0
@@ -421,12 +452,14 @@ def alerts(names, peek, as_json, index_dir):
         click.echo(_format_hit(number, alert.hit, color, score=False))
 
 
-def _print_results(results: Results, as_json: bool) -> None:
-    """Hits as text (suggestion first, facets last) or as JSON lines ending with a summary object."""
-    if as_json:
+def _print_results(results: Results, output: str | None) -> None:
+    """Hits as text (suggestion first, facets last), as one JSON object, or as one JSON hit per line."""
+    if output == "json":
+        _echo_json(results.to_dict())
+        return
+    if output == "jsonl":
         for hit in results:
-            click.echo(json.dumps(hit.to_dict(), ensure_ascii=False))
-        click.echo(json.dumps(results.summary(), ensure_ascii=False))
+            _echo_json(hit.to_dict())
         return
     if results.ran_suggestion:
         click.echo(f"No articles match; showing results for: {results.suggestion}\n")
@@ -445,9 +478,9 @@ def _print_results(results: Results, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("id")
-@json_option
+@json_options()
 @index_option
-def show(id, as_json, index_dir):
+def show(id, output, index_dir):
     """Print one stored article with all its fields.
 
     Example:
@@ -457,52 +490,60 @@ def show(id, as_json, index_dir):
     """
     with Index.open(index_dir) as ix:
         article = ix.get(id)
-    if as_json:
-        click.echo(json.dumps(article.to_dict(), ensure_ascii=False, indent=2))
+    if output:
+        _echo_json(article.to_dict())
     else:
         click.echo(_format_article(article))
 
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@json_option
-def extract(files, as_json):
+@json_options("article")
+def extract(files, output):
     """Print articles as newsearch reads them: metadata, then the body.
 
-    With --json, one JSON object per article (id, title, authors, published,
-    source, url, language, categories, body, warnings); a JSON or JSONL file
-    gives one per record. What cannot be read is reported on stderr and the
-    rest is still printed (exit code 1).
+    A JSON or JSONL file gives one article per record. With --json: one
+    object {"articles": [...], "failed": [{"path", "reason"}]}, each article
+    {"id", "title", "authors", "published", "source", "url", "language",
+    "categories", "path", "body", "warnings"}; with --jsonl: one article per
+    line. What cannot be read is reported on stderr and the rest is still
+    printed (exit code 1).
 
     Example:
 
     \b
         newsearch extract page.html
-        newsearch extract page.html other.html --json
+        newsearch extract page.html other.html --jsonl
     """
-    failed, number = False, 0
+    failed: list[ReadError] = []
+    articles: list[dict] = []  # for --json, printed as one object at the end
+    number = 0
     from .readers import read_articles
 
     for part in (part for name in files for part in read_articles(name)):
         if isinstance(part, ReadError):
-            click.echo(f"newsearch: skipped {part}", err=True)
-            failed = True
+            click.echo(f"newsearch: skipped {_printable(str(part))}", err=True)
+            failed.append(part)
             continue
         article, number = part, number + 1
         for warning in article.warnings:
-            click.echo(f"newsearch: warning: {warning}", err=True)
-        if as_json:
-            click.echo(json.dumps(article.to_dict(), ensure_ascii=False))
+            click.echo(f"newsearch: warning: {_printable(warning)}", err=True)
+        if output == "json":
+            articles.append(article.to_dict())
+        elif output == "jsonl":
+            _echo_json(article.to_dict())
         else:
             click.echo(("\n" + "=" * 72 + "\n" if number > 1 else "") + _format_article(article))
+    if output == "json":
+        _echo_json({"articles": articles, "failed": [{"path": error.path, "reason": error.reason} for error in failed]})
     if failed:
         sys.exit(1)
 
 
 @cli.command()
-@json_option
+@json_options()
 @index_option
-def stats(as_json, index_dir):
+def stats(output, index_dir):
     """Print documents, sources, date range and size on disk.
 
     Example:
@@ -512,16 +553,18 @@ def stats(as_json, index_dir):
     """
     with Index.open(index_dir) as ix:
         summary = ix.stats()
-    if as_json:
-        click.echo(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    if output:
+        _echo_json(summary.to_dict())
     else:
         click.echo(_format_stats(summary))
 
 
 @cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on (0.0.0.0: every interface, reachable from other machines).")
-@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="NEWSEARCH_HOST",
+              help="Address to listen on (0.0.0.0: every interface, reachable from other machines; "
+                   "env NEWSEARCH_HOST).")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), envvar="NEWSEARCH_PORT",
+              help="Port to listen on (env NEWSEARCH_PORT).")
 @index_option
 def serve(host, port, index_dir):
     """Serve the search page and the JSON API over HTTP until interrupted.
@@ -546,19 +589,29 @@ def serve(host, port, index_dir):
     run_server(index_dir, host=host, port=port)
 
 
-def _report(report: UpdateReport, as_json: bool = False, quiet: bool = False) -> None:
+def _report(report: UpdateReport, output: str | None = None, quiet: bool = False) -> None:
     """Failures on stderr, the summary (text or JSON) on stdout unless quiet; exit 1 when anything failed."""
     for where, reason in report.failed:
-        click.echo(f"newsearch: skipped {where}: {reason}", err=True)
+        click.echo(f"newsearch: skipped {_printable(where)}: {_printable(reason)}", err=True)
     if not quiet:
         for warning in report.warnings:
-            click.echo(f"newsearch: warning: {warning}", err=True)
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False))
+            click.echo(f"newsearch: warning: {_printable(warning)}", err=True)
+    if output:
+        _echo_json(report.to_dict())
     elif not quiet:
         click.echo(report.summary())
     if not report.ok:
         sys.exit(1)
+
+
+def _echo_json(answer: dict) -> None:
+    """One JSON object on one line of stdout, non-ASCII text as is."""
+    click.echo(json.dumps(answer, ensure_ascii=False))
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters (a newline in a file name) shown as escapes."""
+    return text.translate(_ESCAPED)
 
 
 def _progress(silent: bool):

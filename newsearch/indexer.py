@@ -139,6 +139,14 @@ def _unreadable(path: Path) -> str:
     return "" if stat_module.S_ISREG(mode) else "not a regular file (a pipe, socket or device)"
 
 
+def _key(path: Path) -> str:
+    """A file's manifest key: its real absolute path (for a link that loops, its own absolute path)."""
+    try:
+        return str(path.resolve())
+    except (RuntimeError, OSError):  # a symlink loop: Python 3.11 raises RuntimeError, later ones OSError
+        return os.path.abspath(path)
+
+
 def _shown(path: Path) -> str:
     """A path fit for a message, whatever bytes its name holds."""
     return os.fsencode(path).decode("utf-8", "backslashreplace")
@@ -213,7 +221,7 @@ class _Run:
         self.file_count = len(found)
         seen, to_read = set(), []
         for path, root in found:
-            key = str(path.resolve())
+            key = _key(path)
             seen.add(key)
             entry = self.manifest.files.get(key)
             problem = _unreadable(path)

@@ -4,26 +4,40 @@ from __future__ import annotations
 
 import re
 
-# Very frequent words that are rare in other languages; a text's language is the one whose words it uses most.
+# The most frequent words of each language. Many are shared ("de" is French, Spanish, Portuguese,
+# Dutch...), so a word counts 1/n towards each of the n languages that list it: the words only one
+# language uses decide, and the shared ones only add evidence.
 _COMMON_WORDS = {
-    "en": "the of and to in that is was for with on are as by from this have were which",
-    "de": "der die und das ist nicht mit den von sich des auf für ein eine dem wird auch",
-    "fr": "le les des est une pour dans qui sur pas par aux avec ces sont cette été leur",
-    "es": "el los las del por con una para que fue como más pero sus sobre este entre",
-    "it": "il della che per una sono gli nel alla delle non anche come questo dei stato",
-    "pt": "os das não uma para com que ao dos pelo mais foi pela são como seu também",
-    "nl": "het een van en dat niet zijn voor met op ook werd door naar bij aan deze",
-    "sv": "och att det som för med har inte till den av ett var på om också efter",
-    "da": "og det er til som af ikke med har den på et for fra blev også efter",
-    "no": "og det er til som ikke med har på av et for fra ble også etter seg",
-    "fi": "ja on ei se että oli ovat hän mutta myös kun tai ole joka sen kanssa",
-    "hu": "a az és hogy nem is egy volt meg van de csak már még ez mint",
-    "ro": "și de la în cu că pe nu din mai este fost pentru sau sunt care",
-    "tr": "ve bir bu için ile da de olarak çok daha gibi ama kadar sonra olan",
-    "ru": "и в не на что с по как это из но его он она они был была были для",
-    "uk": "і в не на що з до як це та але його він вона вони був була були для",
+    "en": "the of and to in a is that for it was on with as by at from this have are be not which were",
+    "de": "der die und in den von zu das mit sich des auf für ist im dem nicht ein eine als auch es an werden "
+          "aus er hat dass sie nach wird bei",
+    "fr": "de la le et les des en un du une que est pour qui dans par plus pas au sur ne se avec il sont ce "
+          "cette aux",
+    "es": "de la que el en y los del se las por un para con no una su al lo como más pero sus le ya fue este",
+    "it": "di e il la che in a per un del non è della le si da una con i dei alla gli sono nel anche come",
+    "pt": "de a o que e do da em um para com não uma os no se na por mais as dos ao das é pela pelo também "
+          "são você",
+    "nl": "de en van het een in is dat op te zijn met voor niet aan er maar om ook als bij door wordt naar",
+    "sv": "och i att det som en på är av för med till den har inte om ett var de men också efter",
+    "da": "og i at det er en til på som de med for af den ikke har et var jeg men også efter blev havde ud mod "
+          "meget hvor hvornår sig nu",
+    "no": "og i det er som en til på av for med at ikke den har et var de men også etter ble seg hadde ut mot "
+          "mye hvor når nå",
+    "fi": "ja on ei se että oli ovat hän mutta myös kun tai ole joka sen kanssa tämä niin kuin",
+    "hu": "a az és hogy nem is egy volt meg van de csak már még ez mint el ki ha",
+    "ro": "și de la în cu că pe nu din mai este fost pentru sau sunt care a o un al",
+    "tr": "ve bir bu için ile da de olarak çok daha gibi ama kadar sonra olan en ne o",
+    "ru": "и в не на что с по как это из но его он она они был была были для я то а к у же",
+    "uk": "і в не на що з до як це та але його він вона вони був була були для й у від",
 }
 _WORDS = {code: frozenset(words.split()) for code, words in _COMMON_WORDS.items()}
+_SHARES: dict[str, dict[str, float]] = {}  # word -> {language: its share of the word}
+for _code, _words in _WORDS.items():
+    for _word in _words:
+        _SHARES.setdefault(_word, {})[_code] = 0.0
+for _word, _languages in _SHARES.items():
+    for _code in _languages:
+        _languages[_code] = 1 / len(_languages)
 _NAMES = {
     "english": "en", "german": "de", "deutsch": "de", "french": "fr", "français": "fr", "spanish": "es",
     "español": "es", "italian": "it", "italiano": "it", "portuguese": "pt", "português": "pt", "dutch": "nl",
@@ -51,11 +65,10 @@ def language_code(metadata: str) -> str:
 
 def detect(text: str) -> str:
     """The language of a text from its common words ('' when the text is too short or too mixed to tell)."""
-    counts = dict.fromkeys(_WORDS, 0)
+    counts = dict.fromkeys(_WORDS, 0.0)
     for word in _TOKEN.findall(text[:DETECT_CHARS].lower()):
-        for code, words in _WORDS.items():
-            if word in words:
-                counts[code] += 1
+        for code, share in _SHARES.get(word, {}).items():
+            counts[code] += share
     ranked = sorted(counts.items(), key=lambda item: -item[1])
     (best, most), (_, second) = ranked[0], ranked[1]
     if most < MIN_EVIDENCE or most < MIN_LEAD * second:

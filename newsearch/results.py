@@ -159,7 +159,7 @@ class Results:
         return self.hits[position]
 
     def to_dict(self) -> dict:
-        """The hits as ``query --json`` prints them, the page and limit, then the summary's keys (HTTP API)."""
+        """The answer of ``query --json`` and the HTTP API: the hits, the page and limit, then the summary's keys."""
         return {"hits": [hit.to_dict() for hit in self.hits], "page": self.page, "limit": self.limit,
                 **self.summary()}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -23,24 +24,33 @@ def test_index_then_query_prints_marked_snippet(runner, tmp_path, tiny_corpus):
     assert "\x1b[" not in result.output  # no colour when stdout is not a terminal
 
 
-def test_query_json_prints_one_object_per_hit_then_a_summary(runner, built_index):
+def test_query_json_is_one_object_and_jsonl_one_hit_per_line(runner, built_index):
     result = runner.invoke(cli, ["query", "corridor", "--json", "--limit", "5", "--index", str(built_index)])
     assert result.exit_code == 0, result.output
-    *hits, summary = [json.loads(line) for line in result.output.splitlines()]
+    assert len(result.output.splitlines()) == 1
+    summary = json.loads(result.output)
+    hits = summary.pop("hits")
     assert len(hits) == 5
-    assert summary == {"total": summary["total"], "stories": summary["stories"], "facets": {}, "suggestion": None,
-                       "ran_suggestion": False}
+    assert summary == {"page": 1, "limit": 5, "total": summary["total"], "stories": summary["stories"], "facets": {},
+                       "suggestion": None, "ran_suggestion": False}
     assert summary["stories"] is None if ON_TYPESENSE else summary["stories"] <= summary["total"]
     assert summary["total"] >= 5
     assert set(hits[0]) >= {"id", "score", "title", "source", "published", "url", "path", "snippet"}
     assert any("<b>corridor" in hit["snippet"] for hit in hits)
+    lines = runner.invoke(cli, ["query", "corridor", "--jsonl", "--limit", "5", "--index", str(built_index)])
+    assert [json.loads(line) for line in lines.output.splitlines()] == hits
+    every = runner.invoke(cli, ["query", "corridor", "--all", "--jsonl", "--index", str(built_index)])
+    assert [json.loads(line)["id"] for line in every.output.splitlines()][:5] == [hit["id"] for hit in hits]
+    refused = runner.invoke(cli, ["query", "corridor", "--all", "--json", "--index", str(built_index)])
+    assert refused.exit_code == 2 and "--jsonl" in refused.stderr
 
 
 def test_query_options_filter_and_sort(runner, built_index):
     result = runner.invoke(cli, ["query", "harbour OR northfield", "--json", "--sort", "date", "--since", "2022",
                                  "--until", "2023", "--source", "The Harbour Gazette", "--index", str(built_index)])
     assert result.exit_code == 0, result.output
-    *hits, summary = [json.loads(line) for line in result.output.splitlines()]
+    summary = json.loads(result.output)
+    hits = summary["hits"]
     assert hits and {h["source"] for h in hits} == {"The Harbour Gazette"}
     assert summary["total"] == len(hits)
     assert [h["published"] for h in hits] == sorted((h["published"] for h in hits), reverse=True)
@@ -61,6 +71,7 @@ def test_show_prints_every_field(runner, built_index):
         assert label in result.output
     assert "Northfield Courier" in result.output and "2021-03-22" in result.output
     as_json = runner.invoke(cli, ["show", SEED_ID, "--json", "--index", str(built_index)])
+    assert len(as_json.output.splitlines()) == 1
     assert json.loads(as_json.output)["body"].startswith("Russia demanded")
 
 
@@ -75,7 +86,9 @@ def test_stats(runner, built_index):
     assert result.exit_code == 0, result.output
     assert "documents:  30" in result.output
     assert "2021-02-11 to 2024-10-21" in result.output
-    data = json.loads(runner.invoke(cli, ["stats", "--json", "--index", str(built_index)]).output)
+    as_json = runner.invoke(cli, ["stats", "--json", "--index", str(built_index)]).output
+    assert len(as_json.splitlines()) == 1
+    data = json.loads(as_json)
     assert data["documents"] == 30 and data["size_bytes"] > 0
 
 
@@ -161,6 +174,33 @@ def test_python_dash_m_runs_the_cli(built_index):
     assert SEED_ID in result.stdout
 
 
+def test_shell_completion_offers_commands_and_options():
+    def complete(words: str) -> list[str]:
+        environment = {"PATH": os.environ.get("PATH", ""), "_NEWSEARCH_COMPLETE": "bash_complete",
+                       "COMP_WORDS": words, "COMP_CWORD": str(len(words.split()) - 1)}
+        result = subprocess.run([sys.executable, "-m", "newsearch"], env=environment, capture_output=True, text=True,
+                                cwd=ROOT, check=True)
+        return result.stdout.splitlines()
+
+    assert complete("newsearch qu") == ["plain,query"]
+    assert complete("newsearch similar x --dup") == ["plain,--duplicates"]
+    assert complete("newsearch query x --js") == ["plain,--json", "plain,--jsonl"]
+
+
+def test_version_needs_no_installed_metadata(runner, monkeypatch):
+    import importlib.metadata
+
+    import newsearch
+
+    def uninstalled(name):  # what a checkout that was never pip-installed answers
+        raise importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(importlib.metadata, "version", uninstalled)
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"newsearch, version {newsearch.__version__}\n"
+
+
 STUB_PAGE = ('<html><head><title>Subscribers only: the harbour deal | Harbour Gazette</title></head>'
              '<body><div id="app"></div><script>render()</script></body></html>')
 
@@ -182,10 +222,12 @@ def test_extract_json_matches_the_reader_api(runner, tmp_path):
     page = ROOT / "corpus" / "html" / "lighthouse-museum-reopens.html"
     stub = tmp_path / "stub.html"
     stub.write_text(STUB_PAGE)
-    result = runner.invoke(cli, ["extract", str(page), str(stub), "--json"])
+    result = runner.invoke(cli, ["extract", str(page), str(stub), "--jsonl"])
     assert result.exit_code == 0, result.output
     first, second = (json.loads(line) for line in result.stdout.splitlines())
     assert first == read_article(page).to_dict()
+    whole = runner.invoke(cli, ["extract", str(page), str(stub), "--json"])
+    assert json.loads(whole.stdout) == {"articles": [first, second], "failed": []}
     assert second["title"] == "Subscribers only: the harbour deal" and second["body"] == ""
     assert "no article text" in second["warnings"][0]
     assert "warning: " in result.stderr and str(stub) in result.stderr
@@ -198,7 +240,10 @@ def test_extract_reports_unreadable_files_and_goes_on(runner, tmp_path):
     result = runner.invoke(cli, ["extract", str(binary), str(page), "--json"])
     assert result.exit_code == 1
     assert f"{binary}: binary file" in result.stderr
-    assert len(result.stdout.splitlines()) == 1
+    answer = json.loads(result.stdout)
+    assert [article["id"] for article in answer["articles"]] == ["lighthouse-museum-reopens.html"]
+    assert [(failure["path"], failure["reason"].startswith("binary file")) for failure in answer["failed"]] == [
+        (str(binary), True)]
 
 
 def test_title_only_page_is_indexed_with_a_warning_and_flagged_in_show(runner, tmp_path, tiny_corpus):
@@ -221,7 +266,7 @@ def test_date_options_beyond_the_calendar_are_one_line(runner, built_index):
 def test_extract_prints_every_record_of_a_feed_and_reports_bad_lines(runner, tmp_path):
     feed = tmp_path / "feed.jsonl"
     feed.write_text('{"id": "a", "title": "First", "body": "One."}\n{broken\n{"id": "b", "title": "Second", "body": "Two."}\n')
-    result = runner.invoke(cli, ["extract", str(feed), "--json"])
+    result = runner.invoke(cli, ["extract", str(feed), "--jsonl"])
     assert result.exit_code == 1
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "b"]
     assert f"{feed} line 2: invalid JSON" in result.stderr

@@ -195,8 +195,8 @@ def test_cli_collapses_by_default_and_lists_every_copy_on_request(tmp_path, runn
     assert "3 matching articles in 1 story; showing 1-1." in collapsed.output
     assert every.output.count("comet") >= 3 and "similar" not in every.output
     assert "3 matching articles; showing 1-3." in every.output
-    *hits, summary = [json.loads(line) for line in as_json.output.splitlines()]
-    assert [hit["duplicates"] for hit in hits] == [2] and summary["stories"] == 1 and summary["total"] == 3
+    summary = json.loads(as_json.output)
+    assert [hit["duplicates"] for hit in summary["hits"]] == [2] and summary["stories"] == 1 and summary["total"] == 3
 
 
 def test_cli_similar_duplicates_lists_the_other_versions_with_sources_and_dates(tmp_path, runner):
@@ -205,16 +205,20 @@ def test_cli_similar_duplicates_lists_the_other_versions_with_sources_and_dates(
     folder = str(tmp_path / "ix")
     listed = runner.invoke(cli, ["similar", "comet-gazette", "--duplicates", "--index", folder])
     as_json = runner.invoke(cli, ["similar", "comet-gazette", "--duplicates", "--json", "--index", folder])
+    as_jsonl = runner.invoke(cli, ["similar", "comet-gazette", "--duplicates", "--jsonl", "--index", folder])
     alone = runner.invoke(cli, ["similar", "bridge", "--duplicates", "--index", folder])
     missing = runner.invoke(cli, ["similar", "nope", "--duplicates", "--index", folder])
     assert listed.exit_code == 0, listed.output
     assert listed.output.splitlines()[:2] == ["2023-10-02  Northfield Courier  comet  Headline of comet",
                                               "2023-10-03  Valdoria Wire  comet-wire  Retired teacher finds comet"]
     assert "2 other versions of this story." in listed.output
-    versions = [json.loads(line) for line in as_json.output.splitlines()]
+    answer = json.loads(as_json.output)
+    versions = answer["duplicates"]
     assert [(v["id"], v["source"], v["published"]) for v in versions] == [
         ("comet", "Northfield Courier", "2023-10-02T00:00:00+00:00"),
         ("comet-wire", "Valdoria Wire", "2023-10-03T00:00:00+00:00")]  # a day alone: its midnight UTC
+    assert (answer["id"], answer["total"]) == ("comet-gazette", 2)
+    assert [json.loads(line) for line in as_jsonl.output.splitlines()] == versions
     assert "No other versions" in alone.output
     assert missing.exit_code == 1 and "nope" in missing.output
 

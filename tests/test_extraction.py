@@ -171,6 +171,21 @@ def test_date_in_url_is_the_last_resort(tmp_path, url, expected):
     assert article.published == expected
 
 
+def test_a_date_before_the_urls_day_is_another_dates_and_the_next_is_taken(tmp_path):
+    # as on a shared page: /2019/10/22/ in the URL, a sidebar's <time> from 2009 first in the markup
+    url = "https://example.org/2019/10/22/professionell-entloeten/"
+    body = '<time datetime="2009-04-11 18:06:36">old</time><time datetime="2019-10-22 09:00">new</time>' + STORY_HTML
+    article = _read(tmp_path, _page(f'<title>T</title><link rel="canonical" href="{url}">', body))
+    assert article.published == dt.datetime(2019, 10, 22, 9, 0, tzinfo=UTC)
+
+
+def test_a_date_in_the_future_is_never_taken(tmp_path):
+    future = (dt.date.today() + dt.timedelta(days=30)).isoformat()
+    head = f'<title>T</title><meta property="article:published_time" content="{future}">'
+    body = '<time datetime="Fri 6:45 PM, Feb 16, 2018">Feb 16</time>' + STORY_HTML
+    assert _read(tmp_path, _page(head, body)).published == dt.datetime(2018, 2, 16, tzinfo=UTC)  # read loosely
+
+
 def test_title_drops_a_site_name_prefix_confirmed_by_the_h1(tmp_path):
     article = _read(tmp_path, _page("<title>Harbour Gazette | Corridor opens</title>",
                                     f"<h1>Corridor opens</h1>{STORY_HTML}"))

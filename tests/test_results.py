@@ -114,8 +114,11 @@ def test_similar_takes_filters_and_unknown_ids_raise(ix):
 def test_cli_similar(runner, ix):
     result = runner.invoke(cli, ["similar", "corridor-mariupol", "--limit", "1", "--json", "--index", str(ix.folder)])
     assert result.exit_code == 0, result.output
-    hit, summary = [json.loads(line) for line in result.output.splitlines()]
+    summary = json.loads(result.output)
+    [hit] = summary["hits"]
     assert hit["id"] == "corridor-azovstal" and summary["total"] >= 2
+    lines = runner.invoke(cli, ["similar", "corridor-mariupol", "--limit", "1", "--jsonl", "--index", str(ix.folder)])
+    assert [json.loads(line) for line in lines.output.splitlines()] == [hit]
     missing = runner.invoke(cli, ["similar", "no-such-id", "--index", str(ix.folder)])
     assert missing.exit_code == 1 and "no article with id 'no-such-id'" in missing.stderr
 
@@ -292,7 +295,7 @@ def test_mark_without_a_query_marks_nothing_and_errors_are_the_query_errors(ix):
         ix.mark("german", '"unclosed')
 
 
-def test_results_to_dict_is_the_cli_json_hits_and_summary_in_one_object(runner, ix):
+def test_results_to_dict_is_the_cli_json_object_and_its_hits_the_jsonl_lines(runner, ix):
     results = ix.query("corridor", limit=2, page=2, facets=["source"])
     shape = results.to_dict()
     assert shape["hits"] == [hit.to_dict() for hit in results]
@@ -300,5 +303,7 @@ def test_results_to_dict_is_the_cli_json_hits_and_summary_in_one_object(runner, 
     assert {key: shape[key] for key in results.summary()} == results.summary()
     printed = runner.invoke(cli, ["query", "corridor", "--limit", "2", "--page", "2", "--facet", "source", "--json",
                                   "--index", str(ix.folder)])
-    lines = [json.loads(line) for line in printed.output.splitlines()]
-    assert lines[:-1] == shape["hits"] and lines[-1] == results.summary()
+    assert json.loads(printed.output) == shape
+    printed = runner.invoke(cli, ["query", "corridor", "--limit", "2", "--page", "2", "--facet", "source", "--jsonl",
+                                  "--index", str(ix.folder)])
+    assert [json.loads(line) for line in printed.output.splitlines()] == shape["hits"]

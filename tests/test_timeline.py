@@ -91,3 +91,5 @@ def test_cli_json(dated, runner):
     data = json.loads(result.output)
     assert data["by"] == "month" and data["counts"] == "documents" and data["total"] == 6
     assert data["periods"][1] == {"period": "2022-01", "count": 3}
+    lines = runner.invoke(cli, ["timeline", "ferry", "--by", "month", "--jsonl", "--index", str(dated.folder)])
+    assert [json.loads(line) for line in lines.output.splitlines()] == data["periods"]

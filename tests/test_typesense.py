@@ -41,7 +41,7 @@ def test_cli_index_query_update_with_the_key_from_the_environment(tmp_path, runn
         assert not path.is_file() or node.api_key not in path.read_text(errors="replace"), path
     result = runner.invoke(cli, ["query", "Mariupol corridor", "--index", str(folder), "--json"], env=environment)
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output.splitlines()[0])["id"] == SEED_ID
+    assert json.loads(result.output)["hits"][0]["id"] == SEED_ID
     result = runner.invoke(cli, ["update", "--index", str(folder)], env=environment)
     assert result.exit_code == 0, result.output
     result = runner.invoke(cli, ["query", "Mariupol", "--index", str(folder)], env={"NEWS_TS_KEY": ""})

@@ -34,9 +34,11 @@ def test_alerts_report_all_matches_then_nothing_then_exactly_the_new_matching_fi
     assert result.exit_code == 0, result.output
     with Index.open(built_index) as ix:
         matching = {hit.id for hit in ix.query("harbour", limit=100, collapse=False)}
-    first = runner.invoke(cli, ["alerts", "--json", *index])
+    peeked = runner.invoke(cli, ["alerts", "--json", "--peek", *index])
+    first = runner.invoke(cli, ["alerts", "--jsonl", *index])
     assert first.exit_code == 0, first.output
     reported = [json.loads(line) for line in first.output.splitlines()]
+    assert json.loads(peeked.output) == {"alerts": reported}
     assert {alert["id"] for alert in reported} == matching and len(reported) == len(matching) > 1
     assert set(reported[0]) == {"watch", "id", "title", "source", "published", "url", "snippet"}
     assert {alert["watch"] for alert in reported} == {"harbour"}
@@ -44,6 +46,7 @@ def test_alerts_report_all_matches_then_nothing_then_exactly_the_new_matching_fi
 
     again = runner.invoke(cli, ["alerts", *index])
     assert again.exit_code == 0 and again.output == "", again.output
+    assert json.loads(runner.invoke(cli, ["alerts", "--json", *index]).output) == {"alerts": []}
 
     new = tiny_corpus / "wire"
     new.mkdir()
@@ -52,7 +55,7 @@ def test_alerts_report_all_matches_then_nothing_then_exactly_the_new_matching_fi
         write_story(new, record)
     updated = runner.invoke(cli, ["update", *index])
     assert updated.exit_code == 0 and "3 added" in updated.output, updated.output
-    news = runner.invoke(cli, ["alerts", "--json", *index])
+    news = runner.invoke(cli, ["alerts", "--jsonl", *index])
     assert news.exit_code == 0, news.output
     assert sorted(json.loads(line)["id"] for line in news.output.splitlines()) == sorted(
         record["id"] for record in harbour_stories)
@@ -97,8 +100,10 @@ def test_watch_list_and_remove(built_index, runner):
     index = ["--index", str(built_index)]
     for name, query in (("harbour", "harbour OR port"), ("corridor", '"humanitarian corridor"')):
         assert runner.invoke(cli, ["watch", "add", name, query, *index]).exit_code == 0
-    listed = runner.invoke(cli, ["watch", "list", "--json", *index])
+    listed = runner.invoke(cli, ["watch", "list", "--jsonl", *index])
     assert [json.loads(line)["name"] for line in listed.output.splitlines()] == ["corridor", "harbour"]
+    whole = runner.invoke(cli, ["watch", "list", "--json", *index])
+    assert json.loads(whole.output) == {"watches": [json.loads(line) for line in listed.output.splitlines()]}
     assert runner.invoke(cli, ["watch", "remove", "corridor", *index]).exit_code == 0
     listed = runner.invoke(cli, ["watch", "list", *index])
     assert listed.output == "harbour\tharbour OR port\n"

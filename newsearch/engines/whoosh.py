@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 import json
 import pickle
 import sys
@@ -701,9 +702,17 @@ def _best(searcher, scores: dict[int, float], wanted: int) -> list[_ScoredHit]:
         return []
     floor = _rounded(heapq.nlargest(wanted, scores.values())[-1])
     near = floor - 1e-6  # a cheap first cut; rounding decides
-    hits = [_ScoredHit(searcher, docnum, score) for docnum, score in scores.items()
-            if score > near and _rounded(score) >= floor]
-    return sorted(hits, key=lambda hit: (-_rounded(hit.score), hit["id"]))
+    hits = sorted((_ScoredHit(searcher, docnum, score) for docnum, score in scores.items()
+                   if score > near and _rounded(score) >= floor), key=lambda hit: -_rounded(hit.score))
+    # Ids are read only to order equal scores, and not kept: a document's stored fields (its body too)
+    # are the costly part of a deep page, which ranks every hit ahead of it.
+    ordered = []
+    for _, tied in itertools.groupby(hits, key=lambda hit: _rounded(hit.score)):
+        tied = list(tied)
+        if len(tied) > 1:
+            tied.sort(key=lambda hit: searcher.stored_fields(hit.docnum)["id"])
+        ordered += tied
+    return ordered
 
 
 def _rounded(score: float) -> float:

@@ -11,6 +11,7 @@ headline on, less the link-heavy, boilerplate-marked, "share / read more" and da
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from lxml import etree
@@ -19,8 +20,11 @@ from .text import normalize_space
 
 # Removed with their content before anything is measured.
 DROPPED_TAGS = ("script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object", "embed",
-                "button", "select", "textarea", "input", "option", "label", "nav", "dialog", "menu",
-                "figure", "figcaption", "picture", "video", "audio", "map", "head", "title")
+                "button", "select", "textarea", "input", "option", "head", "title")
+# Also removed, unless one holds a large share of the page's text: broken markup (an unclosed <nav>) can
+# make such an element swallow the rest of the page, story included.
+WRAPPING_TAGS = ("label", "nav", "dialog", "menu", "figure", "figcaption", "picture", "video", "audio", "map")
+MAX_WRAPPING_SHARE = 0.3
 BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "header", "footer", "aside", "form", "fieldset", "address",
     "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td",
@@ -82,28 +86,31 @@ class _Block:
 def extract_body(root: etree._Element, *, title: str = "") -> str:
     """The story text under ``root`` (a parsed page, modified in place): paragraphs separated by blank lines."""
     etree.strip_elements(root, *DROPPED_TAGS, with_tail=False)
+    _drop_wrapping(root)
     _drop_hidden(root)
     blocks = _blocks(root)
     if not blocks:
         return ""
     chars = _subtree_sums(root, blocks, lambda block: len(block.text))
-    page_noise = _noise(root, chars, strong=True)
+    headline = normalize_space(title).lower()
+    page_heading = _headline_element(root, blocks, headline)
+    # whatever holds the headline is the story's own region, whatever its class says
+    page_noise = _noise(root, chars, strong=True, story=page_heading)
     weights = _subtree_sums(root, blocks, lambda block: -len(block.text) if block.owner in page_noise
                             else block.weight)
     container = max(weights, key=weights.__getitem__)
-    headline = normalize_space(title).lower()
     heading = _headline_element(container, blocks, headline)
     if heading is not None:
         container = _story_in_listing(container, heading, weights)
     inside = set(container.iter())
-    noise = _noise(container, chars)
+    noise = _noise(container, chars, story=heading)
     started = heading is None or heading not in inside
     paragraphs: dict[str, None] = {}  # ordered and without repeats
     for block in blocks:
         started = started or block.owner is heading
         if started and block.owner in inside and not _is_boilerplate(block, noise, headline):
             paragraphs[block.text] = None
-    return "\n\n".join(paragraphs)
+    return unicodedata.normalize("NFC", "\n\n".join(paragraphs))
 
 
 def _headline_element(container: etree._Element, blocks: list[_Block], headline: str) -> etree._Element | None:
@@ -113,7 +120,7 @@ def _headline_element(container: etree._Element, blocks: list[_Block], headline:
         return None
     for block in blocks:
         if block.owner.tag in HEADING_TAGS and _is_same_headline(_words(block.text), wanted):
-            if any(ancestor is container for ancestor in block.owner.iterancestors()):
+            if container is block.owner or any(ancestor is container for ancestor in block.owner.iterancestors()):
                 return block.owner
     return None
 
@@ -136,6 +143,26 @@ def _story_in_listing(container: etree._Element, heading: etree._Element, weight
     inside_story = set(story.iter())
     others = [a for a in container.iter("article") if a not in inside_story and story not in set(a.iterancestors())]
     return story if others else container
+
+
+def _drop_wrapping(root: etree._Element) -> None:
+    """Remove menus, figures and the like with their content, except one holding much of the page's text in prose."""
+    elements = list(root.iter(*WRAPPING_TAGS))
+    if not elements:
+        return
+    limit = len("".join(root.itertext())) * MAX_WRAPPING_SHARE
+    removed: set = set()
+    for element in elements:
+        if any(ancestor in removed for ancestor in element.iterancestors(*WRAPPING_TAGS)):
+            continue
+        chars = len("".join(element.itertext()))
+        if chars <= limit or _link_chars(element) > chars * MAX_LINK_DENSITY:
+            removed.add(element)
+            _remove(element)
+
+
+def _link_chars(element: etree._Element) -> int:
+    return sum(len("".join(link.itertext())) for link in element.iter("a"))
 
 
 def _drop_hidden(root: etree._Element) -> None:
@@ -213,15 +240,19 @@ def _subtree_sums(root: etree._Element, blocks: list[_Block], value) -> dict:
     return sums
 
 
-def _noise(top: etree._Element, chars: dict, *, strong: bool = False) -> set:
+def _noise(top: etree._Element, chars: dict, *, strong: bool = False, story: etree._Element | None = None) -> set:
     """Elements under ``top`` that tag, role, class or id mark as boilerplate, with all they contain.
 
-    A marked element holding half of ``top``'s text or more is a wrapper, not boilerplate.
+    A marked element holding half of ``top``'s text or more is a wrapper, not boilerplate; so is
+    one holding the ``story``'s headline.
     """
     limit = chars.get(top, 0.0) / 2
+    keep = set(story.iterancestors()) if story is not None else set()
     noise: set = set()
     for element in top.iterdescendants():
-        if element not in noise and chars.get(element, 0.0) < limit and _is_marked_noise(element, strong):
+        if element in noise or element in keep:
+            continue
+        if chars.get(element, 0.0) < limit and _is_marked_noise(element, strong):
             noise.update(element.iter())
     return noise
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
@@ -14,12 +13,19 @@ from ..article import Article
 from ..errors import ReadError
 from .chunks import Prepare, parsed_in_chunks
 from .encoding import check_text, decode
+from .lines import MAX_LINE_BYTES, Source, is_gzip, numbered_lines
 from .records import read_json, read_jsonl
 from .text import read_text
 
-SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl", ".jsonl.gz")
+_PLAIN_SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl")
+SUFFIXES = _PLAIN_SUFFIXES + tuple(suffix + ".gz" for suffix in _PLAIN_SUFFIXES)  # gzipped: read as the plain form
 STREAMED_SUFFIXES = (".jsonl", ".jsonl.gz")  # read record by record, whatever their size
-MAX_FILE_BYTES = 50 * 1024 * 1024  # for one-article files and JSON, which are read whole
+MAX_FILE_BYTES = 50 * 1024 * 1024  # for JSON files, which are read whole (after gunzip)
+# One article's text: a one-article file (HTML, text), a JSON Lines line, a JSON record's title and body.
+# Indexing one 16 MB article peaks near 550 MB (either engine); a 50 MB one took 1.1 GB.
+MAX_ARTICLE_BYTES = MAX_LINE_BYTES
+MAX_PAGE_BYTES = 32 * 1024 * 1024  # an HTML file: markup and navigation around at most MAX_ARTICLE_BYTES of text
+MAX_ERRORS_PER_FILE = 10  # errors kept (and reported) for one file; the rest are counted in one more line
 _HASH_CHUNK = 1 << 20
 
 
@@ -121,11 +127,19 @@ def stream_file(path: Path, root: Path, pool: Executor | None = None, workers: i
             content_hash = _hash(path)
             parts = _lines_of(path, shown, id, pool, workers, prepare)
         else:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise ReadError(shown, f"larger than {MAX_FILE_BYTES // 2**20} MB")
-            data = path.read_bytes()
-            content_hash = hashlib.sha1(data).hexdigest()
-            parts = _read(data, shown, id, path.suffix.lower())
+            suffix = _plain_suffix(path)
+            limit = {".json": MAX_FILE_BYTES, ".html": MAX_PAGE_BYTES, ".htm": MAX_PAGE_BYTES}.get(suffix,
+                                                                                                   MAX_ARTICLE_BYTES)
+            if path.stat().st_size > limit:
+                raise ReadError(shown, f"larger than {limit // 2**20} MB; not read")
+            if is_gzip(path):
+                content_hash = _hash(path)
+                with Source(path, shown) as source:
+                    data = source.whole(limit)
+            else:
+                data = path.read_bytes()
+                content_hash = hashlib.sha1(data).hexdigest()
+            parts = _read(data, shown, id, suffix)
     except (OSError, EOFError) as error:  # unreadable, or a gzip file that is not one
         return FileStream(shown, "", iter(()), [ReadError(shown, getattr(error, "strerror", None) or str(error))])
     except ReadError as error:
@@ -134,19 +148,33 @@ def stream_file(path: Path, root: Path, pool: Executor | None = None, workers: i
 
 
 def _sorted_out(parts: Iterable[Article | ReadError], errors: list[ReadError], path: str) -> Iterator[Article]:
-    """The articles among ``parts``; errors (a reader's own raise included) go to ``errors``."""
-    count = 0
+    """The articles among ``parts``; errors (a reader's own raise included) go to ``errors``, the first
+    MAX_ERRORS_PER_FILE of them, then one saying how many more there were."""
+    count = more = 0
+
+    def note(error: ReadError) -> None:
+        nonlocal more
+        if len(errors) < MAX_ERRORS_PER_FILE:
+            errors.append(error)
+        else:
+            more += 1
+
     try:
         for part in parts:
             if isinstance(part, ReadError):
-                errors.append(part)
+                note(part)
+            elif len(part.body) + len(part.title) > MAX_ARTICLE_BYTES:
+                note(ReadError(path, f"article '{part.id}' has more than {MAX_ARTICLE_BYTES // 2**20} MB of text; "
+                                     "not indexed"))
             else:
                 count += 1
                 yield part
     except ReadError as error:
-        errors.append(error)
-    except (OSError, EOFError) as error:  # a compressed feed that ends early, a disk error half-way
-        errors.append(ReadError(path, getattr(error, "strerror", None) or str(error)))
+        note(error)
+    except (OSError, EOFError) as error:  # a disk error half-way
+        note(ReadError(path, getattr(error, "strerror", None) or str(error)))
+    if more:
+        errors.append(ReadError(path, f"and {more:,} more errors in this file"))
     if not count and not errors:
         errors.append(ReadError(path, "no articles in file"))
 
@@ -162,17 +190,21 @@ def _hash(path: Path) -> str:
 def _lines_of(path: Path, shown: str, id: str, pool: Executor | None,
               workers: int, prepare: Prepare | None) -> Iterator[Article | ReadError]:
     """The records of a JSON Lines file, plain or gzipped, one line at a time; empty and binary files raise."""
-    opener = gzip.open if shown.lower().endswith(".gz") else open
-    with opener(path, "rb") as head:
+    with Source(path, shown) as head:
         check_text(head.read(4096), shown)
     if pool is not None:
-        return parsed_in_chunks(opener, path, shown, id, pool, workers, prepare)
-    return _records(opener, path, shown, id)
+        return parsed_in_chunks(path, shown, id, pool, workers, prepare)
+    return _records(path, shown, id)
 
 
-def _records(opener, path: Path, shown: str, id: str) -> Iterator[Article | ReadError]:
-    with opener(path, "rb") as lines:
-        yield from read_jsonl(lines, id=id, path=shown)
+def _records(path: Path, shown: str, id: str) -> Iterator[Article | ReadError]:
+    with Source(path, shown) as source:
+        yield from read_jsonl(numbered_lines(source), id=id, path=shown)
+
+
+def _plain_suffix(path: Path) -> str:
+    """The suffix of the format a file holds: '.html' for page.html and for page.html.gz."""
+    return Path(path.stem).suffix.lower() if is_gzip(path) else path.suffix.lower()
 
 
 def read_articles(path: str | os.PathLike) -> Iterator[Article | ReadError]:

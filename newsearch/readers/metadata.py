@@ -13,14 +13,13 @@ from dataclasses import dataclass
 
 from lxml import etree
 
-from ..dates import parse_date
+from ..dates import parse_date, parse_loose_date
+from .bylines import Byline, read_byline
 from .jsonld import article_object, first_text, names
 from .text import normalize_space
 
 _TITLE_SUFFIX = re.compile(r"\s+[|\-–—•·:»/]\s+([^|\-–—•·:»/]{2,60})$")
 _TITLE_PREFIX = re.compile(r"^([^|\-–—•·:»/]{2,40})\s+[|–—•·»]\s+")
-_BY = re.compile(r"^\s*(?:by|von|por|par|oleh|от|автор:?|written by|posted by)\s+", re.IGNORECASE)
-_NAME_SPLIT = re.compile(r"\s*(?:,|;|\||\band\b|\bund\b|&|\bи\b)\s*", re.IGNORECASE)
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|[-_.]|$)")
 _URL_COMPACT_DATE = re.compile(r"[/_-]((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])[/_.-]")
 _DATE_META = ("article:published_time", "og:published_time", "og:article:published_time", "datepublished",
@@ -36,6 +35,7 @@ _BYLINE_CLASS = re.compile(r"(?:^|[-_\s])(?:byline|author|authors|author-name)(?
 _BYLINE_XPATH = "//*[" + " or ".join(f"contains(@{attribute}, '{word}')" for attribute in ("class", "id")
                                     for word in ("byline", "author")) + "]"
 MAX_NAME_CHARS = 60
+EARLIEST_DATE = dt.date(1990, 1, 1)
 
 
 @dataclass(frozen=True)
@@ -58,11 +58,12 @@ def read_metadata(root: etree._Element) -> Metadata:
                          if "ld+json" in (script.get("type") or "").lower()])
     url = _url(root, meta, ld)
     source = _source(root, meta, ld)
+    byline = _authors(root, meta, ld, source, url)
     return Metadata(
         title=_title(root, meta, ld, source),
-        authors=_authors(root, meta, ld),
+        authors=byline.people,
         published=_published(root, meta, ld, url),
-        source=source,
+        source=source or byline.agency,
         url=url,
         language=_language(root, meta, ld),
         body=first_text(ld.get("articleBody")),
@@ -136,17 +137,26 @@ def _without_site_name(title: str, source: str, h1: etree._Element | None) -> st
 
 
 def _published(root: etree._Element, meta: dict, ld: dict, url: str) -> dt.date | None:
+    """The first date given that can be right: from 1990 on, not in the future, not before the URL's day.
+
+    Text the strict parser rejects gets the loose one. A day before the URL's is taken for a
+    page's other dates (a copyright, a related story); one day of slack allows for time zones.
+    """
     candidates = [first_text(ld.get("datePublished")), first_text(ld.get("dateCreated"))]
     candidates += [meta.get(key) for key in _DATE_META]
     candidates += [_item_value(e) for e in _microdata(root, "datePublished")[:1]]
     times = list(root.iter("time"))
     marked = [t for t in times if t.get("pubdate") is not None or "publish" in (t.get("class") or "").lower()]
     candidates += [t.get("datetime") for t in marked + times]
+    in_url = _date_in_url(url)
+    earliest = max(EARLIEST_DATE, in_url - dt.timedelta(days=1)) if in_url else EARLIEST_DATE
+    latest = dt.date.today() + dt.timedelta(days=1)
     for value in candidates:
-        parsed = parse_date(value.strip()) if value else None
-        if parsed is not None and dt.date(1990, 1, 1) <= _day(parsed) <= dt.date(2100, 1, 1):
+        value = value.strip() if value else ""
+        parsed = (parse_date(value) or parse_loose_date(value)) if value else None
+        if parsed is not None and earliest <= _day(parsed) <= latest:
             return parsed
-    return _date_in_url(url)
+    return in_url
 
 
 def _day(value: dt.date) -> dt.date:
@@ -165,44 +175,60 @@ def _date_in_url(url: str) -> dt.date | None:
     return None
 
 
-def _authors(root: etree._Element, meta: dict, ld: dict) -> tuple[str, ...]:
-    """Author names: JSON-LD, then meta tags, microdata, rel=author links and byline elements."""
-    found = names(ld.get("author")) or names(ld.get("creator"))
-    if not found:
-        for key in _AUTHOR_META:
-            value = meta.get(key, "")
-            if value and not _is_handle_or_url(value):
-                found = [value]
-                break
-    if not found:
-        found = [_item_value(e) for e in _microdata(root, "author")]
-    if not found:
-        found = [_text_of(a) for a in root.xpath("//a[@rel='author']")]
-    if not found:
-        found = _byline(root)
-    cleaned: list[str] = []
-    for value in found:
-        for name in _NAME_SPLIT.split(_BY.sub("", normalize_space(value))):
-            name = _BY.sub("", name).strip(" .,:;-–—|")
-            if name and len(name) <= MAX_NAME_CHARS and not _is_handle_or_url(name) and name not in cleaned:
-                cleaned.append(name)
-    return tuple(cleaned)
+def _authors(root: etree._Element, meta: dict, ld: dict, source: str, url: str) -> Byline:
+    """The people who wrote the article: from JSON-LD, meta tags, microdata, rel=author links or a visible byline.
+
+    The first of these that names a person wins, unless the author meta tag or the visible
+    byline names the same people and more (JSON-LD often lists only the first author). The first agency credited is kept too,
+    as the source of a page without a site name.
+    """
+    sources = (
+        lambda: names(ld.get("author")) or names(ld.get("creator")),
+        lambda: [value for key in _AUTHOR_META if (value := meta.get(key, ""))
+                 and not _is_handle_or_url(value)][:1],
+        lambda: [_item_value(e) for e in _microdata(root, "author") if not _in_comments(e)],
+        lambda: [_text_of(a) for a in root.xpath("//a[@rel='author']") if not _in_comments(a)],
+    )
+    found = [read_byline(values(), site=source, url=url) for values in sources]
+    visible = _byline(root, source, url)
+    found.append(visible)
+    people = next((byline.people for byline in found if byline.people), ())
+    for byline in (found[1], visible):  # one meta tag or one byline element: one article's authors
+        if set(people) < set(byline.people):
+            people = byline.people
+    return Byline(people, next((byline.agency for byline in found if byline.agency), ""))
 
 
 def _is_handle_or_url(value: str) -> bool:
     return value.startswith(("http://", "https://", "www.", "@", "/"))
 
 
-def _byline(root: etree._Element) -> list[str]:
-    """The text of the first short element marked as a byline or author that reads "By ..." or is a name."""
+def _in_comments(element: etree._Element) -> bool:
+    """Whether the element sits in a comment thread or a form (a commenter's name, a form's "Name" label)."""
+    for ancestor in element.iterancestors():
+        if ancestor.tag == "form" or "comment" in f"{ancestor.get('class') or ''} {ancestor.get('id') or ''}".lower():
+            return True
+    return False
+
+
+def _byline(root: etree._Element, source: str, url: str) -> Byline:
+    """The people in the page's visible byline: the innermost element marked as a byline or author that names one.
+
+    Text pieces are joined with spaces, so a name and the agency or date in the next tag stay apart.
+    """
+    candidates = []
     for element in root.xpath(_BYLINE_XPATH):
         hints = f"{element.get('class') or ''} {element.get('id') or ''}"
-        if not _BYLINE_CLASS.search(hints):
+        if not _BYLINE_CLASS.search(hints) or _in_comments(element):
             continue
-        text = _text_of(element)
-        if text and len(text) <= MAX_NAME_CHARS * 2 and (_BY.match(text) or len(text.split()) <= 4):
-            return [text]
-    return []
+        text = normalize_space(" ".join(element.itertext()))
+        if text and len(text) <= MAX_NAME_CHARS * 3:
+            candidates.append((element, read_byline([text], site=source, url=url)))
+    for position, (element, byline) in enumerate(candidates):
+        if byline.people or byline.agency:
+            inner = [b for e, b in candidates[position + 1:] if b.people and element in set(e.iterancestors())]
+            return inner[0] if inner else byline
+    return Byline()
 
 
 def _source(root: etree._Element, meta: dict, ld: dict) -> str:

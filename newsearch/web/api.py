@@ -1,8 +1,9 @@
-"""The JSON API: search, article, similar, stats and health, in the shapes of the CLI's --json output."""
+"""The JSON API: search, export, article, similar, duplicates, timeline, stats and health; each answers what the
+matching command prints with --json (export: the lines of `query --all`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["api"])
 
 
 class HitOut(BaseModel):
-    """One hit, as a line of `newsearch query --json`; the snippet is escaped HTML with <b> marks."""
+    """One hit, as `newsearch query --jsonl` prints each; the snippet is escaped HTML with <b> marks."""
 
     id: str
     score: float
@@ -34,7 +35,7 @@ class HitOut(BaseModel):
 
 
 class ResultsOut(BaseModel):
-    """A page of hits, then the summary object of `newsearch query --json` (total, facets, suggestion)."""
+    """A page of hits with the totals, facets and suggestion, as `newsearch query --json` prints it."""
 
     hits: list[HitOut]
     total: int
@@ -47,7 +48,7 @@ class ResultsOut(BaseModel):
 
 
 class SearchOut(ResultsOut):
-    """A page of hits and the summary, then the cursor of the next page (null on the last)."""
+    """What `newsearch query --json` prints, then the cursor of the next page (null on the last)."""
 
     next_cursor: str | None
 
@@ -66,6 +67,41 @@ class ArticleOut(BaseModel):
     path: str
     body: str
     warnings: list[str]
+
+
+class VersionOut(BaseModel):
+    """Another version of a story: the article without its body."""
+
+    id: str
+    title: str
+    source: str
+    published: str | None
+    url: str
+    path: str
+    group: str
+
+
+class DuplicatesOut(BaseModel):
+    """The other versions of an article's story, oldest first, as `newsearch similar ID --duplicates --json`."""
+
+    id: str
+    total: int
+    duplicates: list[VersionOut]
+
+
+class PeriodOut(BaseModel):
+    period: str
+    count: int
+
+
+class TimelineOut(BaseModel):
+    """Matching articles per period, as `newsearch timeline --json` prints it."""
+
+    by: str
+    counts: str
+    total: int
+    undated: int
+    periods: list[PeriodOut]
 
 
 class StatsOut(BaseModel):
@@ -96,7 +132,7 @@ class ErrorOut(BaseModel):
     message: str
 
 
-ERRORS = {400: {"model": ErrorOut, "description": "Bad query or parameter"},
+ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorOut, "description": "Bad query or parameter"},
           503: {"model": ErrorOut, "description": "No index yet"}}
 ArticleId = Annotated[str, Path(description="The article's id, as in a hit's `id`.")]
 
@@ -119,23 +155,13 @@ def search(params: Annotated[SearchParams, Depends(search_params)],
                                                   "description": "Every hit, one line each"}})
 def export(params: Annotated[SearchParams, Depends(search_params)], index: Annotated[Index, Depends(served_index)],
            format: Annotated[Literal["jsonl", "csv"], Query(description="JSON Lines (one hit object a line, as "
-                                                            "`newsearch query --json`) or CSV with a header.")]
+                                                            "`newsearch query --jsonl`) or CSV with a header.")]
            = "jsonl") -> StreamingResponse:
     """Every matching article, streamed with no page cap, as `newsearch query --all` (page and limit ignored)."""
     options = {name: value for name, value in params.options().items() if name not in ("limit", "page")}
     lines = index.export(params.q, format=format, **options)
     return StreamingResponse(lines, media_type="application/x-ndjson" if format == "jsonl" else "text/csv",
                              headers={"Content-Disposition": f'inline; filename="newsearch.{format}"'})
-
-
-class TimelineOut(BaseModel):
-    """Matching articles per period, as `newsearch timeline --json` prints them."""
-
-    by: str
-    counts: str
-    total: int
-    undated: int
-    periods: list[dict]
 
 
 @router.get("/timeline", response_model=TimelineOut, responses=ERRORS)
@@ -150,6 +176,26 @@ def timeline(index: Annotated[Index, Depends(served_index)],
     return index.timeline(q, by=by, since=since or None, until=until or None, source=list(source or ())).to_dict()
 
 
+class CompletionOut(BaseModel):
+    text: str
+    kind: str
+
+
+class SuggestOut(BaseModel):
+    """Completions of the typed text: words from the articles' titles (most used first), then titles."""
+
+    q: str
+    suggestions: list[CompletionOut]
+
+
+@router.get("/suggest", response_model=SuggestOut, responses=ERRORS)
+def suggest(index: Annotated[Index, Depends(served_index)],
+            q: Annotated[str, Query(max_length=200, description="What has been typed so far.")] = "",
+            limit: Annotated[int, Query(ge=1, le=10, description="Most completions.")] = 10) -> dict:
+    """Up to 10 completions of what is being typed, for the search box (`kind`: `word` or `title`)."""
+    return {"q": q, "suggestions": [completion.to_dict() for completion in index.suggest(q, limit=limit)]}
+
+
 @router.get("/articles/{id:path}", response_model=ArticleOut, responses={**ERRORS, 404: {"model": ErrorOut}})
 def article(id: ArticleId, index: Annotated[Index, Depends(served_index)]) -> dict:
     """One stored article with all its fields, as `newsearch show`."""
@@ -161,6 +207,13 @@ def similar(id: ArticleId, index: Annotated[Index, Depends(served_index)],
             limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> dict:
     """Articles like this one (more like this), without it, as `newsearch similar`."""
     return index.similar(id, limit=limit).to_dict()
+
+
+@router.get("/duplicates/{id:path}", response_model=DuplicatesOut, responses={**ERRORS, 404: {"model": ErrorOut}})
+def duplicates(id: ArticleId, index: Annotated[Index, Depends(served_index)]) -> dict:
+    """The other versions of this article's story (its near-duplicates), as `newsearch similar --duplicates`."""
+    versions = index.duplicates(id)
+    return {"id": id, "total": len(versions), "duplicates": [version.to_listing() for version in versions]}
 
 
 @router.get("/stats", response_model=StatsOut, responses=ERRORS)

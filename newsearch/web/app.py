@@ -22,9 +22,10 @@ from .served import ServedIndex
 HERE = Path(__file__).parent
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
-# Pages load nothing but their own stylesheet: even markup that slipped through could run no script.
-CONTENT_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-                  "base-uri 'none'; frame-ancestors 'none'")
+# Pages load nothing but their own stylesheet and script files: markup that slipped through could run no
+# script (nothing inline runs), and the script may fetch only from this server (the completions).
+CONTENT_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
+                  "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
 def create_app(index_dir: str | os.PathLike) -> FastAPI:
@@ -37,8 +38,8 @@ def create_app(index_dir: str | os.PathLike) -> FastAPI:
         served.close()
 
     app = FastAPI(title="newsearch", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None,
-                  description="Full-text search over a news archive. Hits and summaries have the shape of "
-                              "`newsearch query --json`; articles that of `newsearch show --json`.")
+                  description="Full-text search over a news archive. Each answer is the object that the "
+                              "matching command prints with --json (`newsearch query --json`, `show --json`, ...).")
     # Swagger UI 4 (served from the swagger-ui-bundle package, no CDN) reads OpenAPI 3.0 documents.
     app.openapi_version = "3.0.3"
     app.state.index = served
