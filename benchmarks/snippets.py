@@ -48,6 +48,7 @@ _OPENING = re.compile(r"[\"'“‘(\[A-Z0-9]")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _INITIAL_OR_DOTTED = re.compile(r"(?:^|[\s(])(?:[A-Z]|(?:[A-Za-z]\.)+[A-Za-z])\.$")
 _PARAGRAPH_START = re.compile(r"\n[ \t]*\n[ \t]*$|\n[ \t]+$")
+_DOUBLE_ELLIPSIS = re.compile(r"(?:…|(?<!\.)\.\.\.)\s+(?:…|\.\.\.(?!\.))|……")  # not the dot leaders of tables
 
 
 HUGE_CHARS = 20_000_000
@@ -141,7 +142,7 @@ def _judge(ix: Index, words: list[str], bodies: dict[str, str]) -> tuple[int, in
     for word in words:
         for hit in ix.query(word, limit=TOP):
             rendered = hit.snippet.render("", "")
-            doubled += "… …" in rendered or "……" in rendered
+            doubled += bool(_DOUBLE_ELLIPSIS.search(rendered))
             for fragment in hit.snippet.fragments:
                 if fragment.cut_start:
                     cut += 1

@@ -2,9 +2,9 @@
 
 Sentences are found in the text's own structure, and only around the matches: a
 paragraph starts at a blank line or an indented line, a line break inside a paragraph
-is a hard wrap (Reuters keeps them), not a sentence end, and a sentence ends at . ! ?
-or … (with any closing quote) before a word that can begin one, not after an initial,
-a title (Mr.), a dotted abbreviation (U.S.) or a month before its day.
+is a hard wrap (Reuters keeps them), not a sentence end, and a sentence ends at . ! or ?
+(with any closing quote) before a word that can begin one, not after an initial, a
+title (Mr.), a dotted abbreviation (U.S.) or a month before its day, nor at an ellipsis.
 """
 
 from __future__ import annotations
@@ -148,8 +148,10 @@ def _ends_sentence(text: str, found: re.Match, limit: int) -> bool:
     first = after.lstrip(_OPENING)[:1] or after[:1]
     if first.islower():
         return False
-    if not found.group().startswith(".") or found.group().startswith(".."):
-        return True  # ! ? and ellipses end a sentence before a capital
+    if found.group().startswith("..") or "…" in found.group():
+        return False  # in news an ellipsis marks words left out of a quote, rarely a sentence's end
+    if not found.group().startswith("."):
+        return True  # ! and ? end a sentence before a capital
     word = (text[max(0, found.start() - 40):found.start()].rsplit(None, 1)[-1:] or [""])[0].lstrip(_OPENING)
     if word.lower() in _TITLES:
         return False

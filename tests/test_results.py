@@ -9,7 +9,7 @@ import tracemalloc
 
 import pytest
 
-from newsearch import ArticleNotFound, QuerySyntaxError
+from newsearch import ArticleNotFound, Fragment, QuerySyntaxError, Snippet
 from newsearch.cli import cli
 from newsearch.snippets import SCAN_CHARS, make_snippet, scanned, sentences_around
 from test_query import RECORDS
@@ -247,6 +247,15 @@ def test_a_long_sentence_is_cut_around_its_match_with_one_ellipsis_between_fragm
     two = make_snippet(body, _spans(body, "finance", "Lunghino"), chars=300)
     assert [(fragment.cut_start, fragment.cut_end) for fragment in two.fragments] == [(False, False), (True, True)]
     assert str(two).count("…") == 2 and "human resources. … an interim basis by Donald J. [Lunghino]" in str(two)
+
+
+def test_an_ellipsis_in_the_text_neither_ends_a_sentence_nor_doubles_the_separator():
+    body = _reuters("reuters-17615")["reuters-17615"]["body"]  # '"No decision ... on chairman Volcker ... He has\n'
+    quote = str(make_snippet(body, _spans(body, "Fitzwater"), fragments=1))
+    assert quote.startswith('"No decision has been made on chairman Volcker ... He has not discussed this')
+    joined = Snippet.of([Fragment((("made on chairman ", False), ("Volcker", True), (" ...", False))),
+                         Fragment((("... he said.", False),))])
+    assert str(joined) == "made on chairman [Volcker] … he said."
 
 
 def test_a_hit_matched_only_in_its_title_shows_the_lead_sentences(tmp_path):
