@@ -695,7 +695,8 @@ def _format_stats(summary: IndexStats) -> str:
         f"{'published:':<12}{dates}",
         f"{'size:':<12}{summary.size_bytes / 1e6:.1f} MB",
         f"{'grouped:':<12}{_counted(summary.grouped_documents, 'document')} "
-        f"{'has' if summary.grouped_documents == 1 else 'have'} near-duplicates, in {_counted(summary.groups, 'group')}",
+        f"{'has' if summary.grouped_documents == 1 else 'have'} near-duplicates, "
+        f"in {_counted(summary.groups, 'group')}",
         *(f"{'' if number else 'largest:':<12}{_counted(size, 'document')}: {title}"
           for number, (_, size, title) in enumerate(summary.largest_groups)),
     ])

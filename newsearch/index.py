@@ -504,9 +504,8 @@ class Index:
         """
         if format not in export.FORMATS:
             raise QuerySyntaxError(f"format must be one of {', '.join(export.FORMATS)}, not {format!r}")
-        options = dict(sort=sort, since=since, until=until, source=source, snippets=snippets,
-                       snippet_chars=snippet_chars, collapse=collapse)
-        search = functools.partial(self.query, text, **options)
+        search = functools.partial(self.query, text, sort=sort, since=since, until=until, source=source,
+                                   snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
         first = search(limit=export.BATCH, page=1)  # bad input fails here, before any line is written
         return export.rows(export.every_hit(search, first=first), format)
 
@@ -538,7 +537,7 @@ class Index:
     def watches(self) -> list[Watch]:
         """The saved searches, by name."""
         generations.read_metadata(self.folder)  # IndexNotFound where there is no index
-        return Watches(self.folder).list()
+        return Watches(self.folder).saved()
 
     def unwatch(self, name: str) -> None:
         """Forget a saved search; WatchNotFound (a NewsearchError) when there is none of that name."""
