@@ -34,6 +34,9 @@ HEADING_TAGS = frozenset({"h1", "h2", "h3"})
 BLOCK_COST = 40  # characters a block must exceed before it counts as story text
 MAX_SHORT_BLOCK_COST = 10  # a short line that is not a link (a table cell, a label) costs little
 MAX_LINK_DENSITY = 0.5
+# An element beside the container joins the story when it weighs this much, and this share of the container.
+MIN_SIBLING_WEIGHT = 30
+MIN_SIBLING_SHARE = 0.1
 # Parts of class and id names ("share-bar", "comments_list") that mark boilerplate. The strong ones also keep
 # the container search away from a region; the weak ones (a page's "article-header" may hold the whole story)
 # only drop parts of the chosen container.
@@ -50,6 +53,10 @@ STRONG_NOISE_TAGS = frozenset({"footer", "aside"})
 WEAK_NOISE_TAGS = frozenset({"header", "address"})
 NOISE_ROLES = frozenset({"navigation", "complementary", "banner", "contentinfo", "menu", "menubar", "dialog"})
 _NAME_PARTS = re.compile(r"[-_\s]+")
+# Parts that make a marked name describe the story, not boilerplate: an embedded post, an article
+# "with-sidebar", "no-share" or "enable-pin-share" (that has, or has not, share buttons).
+_NOT_NOISE_PARTS = frozenset({"embed", "embedded", "no", "has", "with", "w", "enable", "enabled", "disable",
+                              "without"})
 _BOILERPLATE_LINE = re.compile(
     r"^(?:share(?: this)?(?: on \w+)?|tweet|e-?mail|print|read more|continue reading|subscribe|sign up|"
     r"advertisement|related|related articles|follow us|click here|comments?|leave a comment|image|photo|"
@@ -104,6 +111,9 @@ def extract_body(root: etree._Element, *, title: str = "") -> str:
         container = _story_in_listing(container, heading, weights)
     inside = set(container.iter())
     noise = _noise(container, chars, story=heading)
+    for sibling in _story_siblings(container, weights, page_noise):
+        inside.update(sibling.iter())
+        noise |= _noise(sibling, chars, story=heading)
     started = heading is None or heading not in inside
     paragraphs: dict[str, None] = {}  # ordered and without repeats
     for block in blocks:
@@ -111,6 +121,22 @@ def extract_body(root: etree._Element, *, title: str = "") -> str:
         if started and block.owner in inside and not _is_boilerplate(block, noise, headline):
             paragraphs[block.text] = None
     return unicodedata.normalize("NFC", "\n\n".join(paragraphs))
+
+
+def _story_siblings(container: etree._Element, weights: dict, page_noise: set) -> list:
+    """Elements beside the container that read as more of the story (a lead, a second part), not as teasers."""
+    parent = container.getparent()
+    if parent is None:
+        return []
+    least = max(MIN_SIBLING_WEIGHT, weights[container] * MIN_SIBLING_SHARE)
+    return [sibling for sibling in parent if sibling is not container and sibling not in page_noise
+            and weights.get(sibling, 0.0) >= least and not _is_teaser(sibling)]
+
+
+def _is_teaser(element: etree._Element) -> bool:
+    """Whether an element reads as another story's teaser: an <article>, or a heading that links away."""
+    return element.tag == "article" or bool(element.xpath(".//article | .//*[self::h1 or self::h2 or self::h3"
+                                                          " or self::h4][.//a]"))
 
 
 def _headline_element(container: etree._Element, blocks: list[_Block], headline: str) -> etree._Element | None:
@@ -266,7 +292,7 @@ def _is_marked_noise(element: etree._Element, strong: bool) -> bool:
     words = STRONG_NOISE_WORDS if strong else STRONG_NOISE_WORDS | WEAK_NOISE_WORDS
     for name in f"{element.get('class') or ''} {element.get('id') or ''}".lower().split():
         parts = set(_NAME_PARTS.split(name))
-        if parts & words and "embed" not in parts:
+        if parts & words and not parts & _NOT_NOISE_PARTS:
             return True
     return False
 
