@@ -57,10 +57,19 @@ _NAME_PARTS = re.compile(r"[-_\s]+")
 # "with-sidebar", "no-share" or "enable-pin-share" (that has, or has not, share buttons).
 _NOT_NOISE_PARTS = frozenset({"embed", "embedded", "no", "has", "with", "w", "enable", "enabled", "disable",
                               "without"})
+# Short lines that label a page's furniture (share, related, tags, credits), in the corpora's languages.
 _BOILERPLATE_LINE = re.compile(
     r"^(?:share(?: this)?(?: on \w+)?|tweet|e-?mail|print|read more|continue reading|subscribe|sign up|"
     r"advertisement|related|related articles|follow us|click here|comments?|leave a comment|image|photo|"
-    r"see also|more from \w+)\b.{0,40}$",
+    r"see also|more from \w+|you may also like|more stories|tagged|tags|filed under|categor(?:y|ies)|"
+    r"watch video|"
+    r"das könnte (?:sie|dich) auch interessieren|ähnliche beiträge|verwandte (?:beiträge|themen\w*|artikel)|"
+    r"mehr zu(?:m)? \w+|siehe auch|weitere (?:informationen|artikel|beiträge|termine)|(?:jetzt )?teilen|"
+    r"(?:diesen )?(?:artikel|beitrag) teilen|gefällt mir|kommentieren|kommentare|themen|schlagw[öo]rte?|"
+    r"kategorien?|anzeige|werbung|bildnachweis|quelle|zum weiterlesen|lesen sie auch|auch interessant|"
+    r"à lire aussi|lire aussi|voir aussi|sur le même sujet|partager|articles similaires|à découvrir|"
+    r"ver también|lee también|veja também|leia também|compartir|compartilhe|noticias relacionadas|"
+    r"zobacz (?:też|także)|czytaj (?:też|także)|źródło)\b.{0,40}$",
     re.IGNORECASE,
 )
 _PROMOTION = re.compile(r"\b(?:subscribe|newsletters?|sign up|all rights reserved|follow us)\b", re.IGNORECASE)
