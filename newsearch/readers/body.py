@@ -115,6 +115,23 @@ def extract_body(root: etree._Element, *, title: str = "") -> str:
     weights = _subtree_sums(root, blocks, lambda block: -len(block.text) if block.owner in page_noise
                             else block.weight)
     container = max(weights, key=weights.__getitem__)
+    paragraphs = _story(container, blocks, weights, chars, page_noise, headline)
+    # A second opinion when the story is shorter than the page's longest paragraph (one not marked
+    # as boilerplate): the region around that paragraph, weighed without the marks of the page.
+    longest = max(blocks, key=lambda block: len(block.text) - block.link_chars)
+    found = sum(map(len, paragraphs))
+    if found < len(longest.text) - longest.link_chars and longest.owner not in page_noise:
+        plain = _subtree_sums(root, blocks, lambda block: block.weight)
+        region = max([longest.owner, *longest.owner.iterancestors()], key=lambda e: plain.get(e, 0.0))
+        second = _story(region, blocks, plain, chars, set(), headline)
+        if sum(map(len, second)) > sum(map(len, paragraphs)):
+            paragraphs = second
+    return unicodedata.normalize("NFC", "\n\n".join(paragraphs))
+
+
+def _story(container: etree._Element, blocks: list[_Block], weights: dict, chars: dict, page_noise: set,
+           headline: str) -> list[str]:
+    """The story's paragraphs in and beside ``container``, from the headline on, less boilerplate lines."""
     heading = _headline_element(container, blocks, headline)
     if heading is not None:
         container = _story_in_listing(container, heading, weights)
@@ -129,7 +146,7 @@ def extract_body(root: etree._Element, *, title: str = "") -> str:
         started = started or block.owner is heading
         if started and block.owner in inside and not _is_boilerplate(block, noise, headline):
             paragraphs[block.text] = None
-    return unicodedata.normalize("NFC", "\n\n".join(paragraphs))
+    return list(paragraphs)
 
 
 def _story_siblings(container: etree._Element, weights: dict, page_noise: set) -> list:
