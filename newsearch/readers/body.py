@@ -5,7 +5,10 @@ its non-link characters less a fixed cost, so long paragraphs count for a region
 link lists, and regions marked as boilerplate (footer, sidebar, comments...), count
 against it. The container is the element whose subtree weighs most, narrowed to the
 <article> holding the headline when it lists several; the body is its blocks from the
-headline on, less the link-heavy, boilerplate-marked, "share / read more" and date lines.
+headline on, with the story-like elements beside it and the paragraphs between a headline
+outside it and its start, less the link-heavy, boilerplate-marked, "share / read more" and
+date lines. When that comes out shorter than the page's longest paragraph, the region around
+that paragraph gives a second opinion.
 """
 
 from __future__ import annotations
@@ -31,9 +34,11 @@ BLOCK_TAGS = frozenset({
     "th", "caption", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "center", "details", "summary", "body", "html",
 })
 HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+_ALL_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BLOCK_COST = 40  # characters a block must exceed before it counts as story text
 MAX_SHORT_BLOCK_COST = 10  # a short line that is not a link (a table cell, a label) costs little
 MAX_LINK_DENSITY = 0.5
+MIN_LEAD_PARAGRAPHS = 2  # one is a standfirst or a caption, which story bodies leave out
 # An element beside the container joins the story when it weighs this much, and this share of the container.
 MIN_SIBLING_WEIGHT = 30
 MIN_SIBLING_SHARE = 0.1
@@ -115,7 +120,7 @@ def extract_body(root: etree._Element, *, title: str = "") -> str:
     weights = _subtree_sums(root, blocks, lambda block: -len(block.text) if block.owner in page_noise
                             else block.weight)
     container = max(weights, key=weights.__getitem__)
-    paragraphs = _story(container, blocks, weights, chars, page_noise, headline)
+    paragraphs = _story(container, blocks, weights, chars, page_noise, headline, page_heading)
     # A second opinion when the story is shorter than the page's longest paragraph (one not marked
     # as boilerplate): the region around that paragraph, weighed without the marks of the page.
     longest = max(blocks, key=lambda block: len(block.text) - block.link_chars)
@@ -129,9 +134,28 @@ def extract_body(root: etree._Element, *, title: str = "") -> str:
     return unicodedata.normalize("NFC", "\n\n".join(paragraphs))
 
 
+def _common_ancestor(container: etree._Element, heading: etree._Element) -> etree._Element | None:
+    """The nearest element holding both, below <body>; None when there is none or the heading is inside."""
+    around = set(heading.iterancestors())
+    if container is heading or container in around:
+        return None
+    for ancestor in container.iterancestors():
+        if ancestor in around:
+            return ancestor if ancestor.tag not in ("body", "html") else None
+    return None
+
+
 def _story(container: etree._Element, blocks: list[_Block], weights: dict, chars: dict, page_noise: set,
-           headline: str) -> list[str]:
-    """The story's paragraphs in and beside ``container``, from the headline on, less boilerplate lines."""
+           headline: str, page_heading: etree._Element | None = None) -> list[str]:
+    """The story's paragraphs in and beside ``container``, from the headline on, less boilerplate lines.
+
+    When the page's headline sits outside the container but near it (under a common element
+    below <body>), what lies between the two is the story's start (a standfirst, a lead).
+    """
+    common = _common_ancestor(container, page_heading) if page_heading is not None else None
+    lead = set(common.iter()) if common is not None and common not in page_noise else set()
+    if lead:
+        lead -= _noise(common, chars, story=page_heading)
     heading = _headline_element(container, blocks, headline)
     if heading is not None:
         container = _story_in_listing(container, heading, weights)
@@ -141,12 +165,20 @@ def _story(container: etree._Element, blocks: list[_Block], weights: dict, chars
         inside.update(sibling.iter())
         noise |= _noise(sibling, chars, story=heading)
     started = heading is None or heading not in inside
+    in_lead = reached = False
+    leads: dict[str, None] = {}
     paragraphs: dict[str, None] = {}  # ordered and without repeats
     for block in blocks:
         started = started or block.owner is heading
-        if started and block.owner in inside and not _is_boilerplate(block, noise, headline):
+        reached = reached or block.owner in inside
+        in_lead = bool(lead) and not reached and (in_lead or block.owner is page_heading)
+        if (in_lead and block.owner in lead and block.owner.tag not in _ALL_HEADINGS and block.weight >= BLOCK_COST
+                and not _is_boilerplate(block, noise, headline)):
+            leads[block.text] = None
+        elif started and block.owner in inside and not _is_boilerplate(block, noise, headline):
             paragraphs[block.text] = None
-    return list(paragraphs)
+    # one paragraph between headline and story is a standfirst (or a caption); more are the story's start
+    return [*leads, *paragraphs] if len(leads) >= MIN_LEAD_PARAGRAPHS else list(paragraphs)
 
 
 def _story_siblings(container: etree._Element, weights: dict, page_noise: set) -> list:
