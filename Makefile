@@ -7,7 +7,7 @@ QUERY ?= Mariupol corridor
 PIP = $(BIN)/pip install --quiet --disable-pip-version-check
 SETUP = pyproject.toml setup.cfg
 
-.PHONY: install demo test lint serve bench bench-extraction bench-update bench-serve bench-duplicates clean
+.PHONY: install demo test test-pythons lint serve bench bench-extraction bench-update bench-serve bench-duplicates clean
 
 # Each stamp records what its venv holds, so a venv made by `make demo` is topped up by `make test`, and both
 # are redone when the metadata changes.
@@ -43,6 +43,19 @@ test: install
 	NEWSEARCH_ENGINE=tantivy $(BIN)/python -m pytest -q tests
 	NEWSEARCH_ENGINE=typesense $(BIN)/python -m pytest -q tests
 
+# The default engine's suite on each other supported Python that runs here (OTHER_PYTHONS: commands or paths),
+# each in its own venv (.venv-3.12, ...) with the extras the suite uses but the Typesense server. CI runs
+# `make test`, on the machine's python3 alone.
+OTHER_PYTHONS ?= python3.12 python3.13
+test-pythons:
+	@for python in $(OTHER_PYTHONS); do \
+	    version=$$($$python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) \
+	        || { echo "$$python: does not run here, skipped"; continue; }; \
+	    $$python -m venv .venv-$$version \
+	        && .venv-$$version/bin/pip install --quiet --disable-pip-version-check -e '.[test,tantivy,serve]' \
+	        && echo "== Python $$version" && .venv-$$version/bin/python -m pytest -q tests || exit 1; \
+	done
+
 # The type checker (settings in pyproject.toml) on the package, and the linter on all the Python code.
 lint: install
 	$(BIN)/mypy
@@ -72,5 +85,5 @@ bench-duplicates: install
 	$(BIN)/python benchmarks/duplicates.py
 
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache
+	rm -rf $(VENV) .venv-3.* *.egg-info .pytest_cache
 	find index -mindepth 1 ! -name .gitignore -exec rm -rf {} +

@@ -6,6 +6,7 @@ from .article import Article
 from .errors import IndexExists, IndexLocked, IndexNotFound, NewsearchError, QuerySyntaxError, ReadError
 from .index import ArticleNotFound, CheckReport, Index, IndexStats, MarkedArticle
 from .results import Fragment, Hit, Results, Snippet
+from .suggestions import Completion
 from .watches import Alert, Watch, WatchNotFound
 
 __version__ = "0.1.0"
@@ -23,7 +24,7 @@ def __getattr__(name: str):
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "Alert", "Article", "ArticleNotFound", "CheckReport", "Fragment", "Hit", "Index", "IndexExists", "IndexLocked",
+    "Alert", "Article", "ArticleNotFound", "CheckReport", "Completion", "Fragment", "Hit", "Index", "IndexExists", "IndexLocked",
     "IndexNotFound", "IndexStats", "MarkedArticle", "NewsearchError", "QuerySyntaxError", "ReadError", "Results",
     "Snippet", "UpdateReport", "Watch", "WatchNotFound", "read_article", "read_articles",
 ]

@@ -14,6 +14,7 @@ from .errors import IndexNotFound
 METADATA_FILE = "newsearch.json"
 FORMAT_VERSION = 1
 _GENERATION = re.compile(r"^gen-(\d+)$")
+_TEMPORARY = re.compile(r"^\.[\w.-]+\.\d+\.tmp$")  # .NAME.PID.tmp, written and then renamed into place
 
 
 def is_index(folder: Path) -> bool:
@@ -91,3 +92,7 @@ def remove_stale(folder: Path, discard: Callable[[Path], None] | None = None) ->
             shutil.rmtree(path, ignore_errors=True)
         elif entry.startswith(f".{METADATA_FILE}.") and entry.endswith(".tmp"):
             path.unlink(missing_ok=True)
+    if keep is not None:  # the manifest's and the groups' temporary files, left by a run killed while saving them
+        for entry in os.listdir(folder / keep):
+            if _TEMPORARY.match(entry):
+                (folder / keep / entry).unlink(missing_ok=True)

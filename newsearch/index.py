@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import duplicates, export, generations, spelling, synonyms
+from . import duplicates, export, generations, recovery, spelling, synonyms
 from . import query as query_language
 from .article import Article, to_utc_naive
 from . import engines
@@ -27,6 +27,7 @@ from .dates import parse_bound
 from .results import Results, Snippet
 from .snippets import SNIPPET_CHARS
 from .timeline import Timeline, make_timeline
+from .suggestions import Completion, Completions
 from .watches import Alert, Watch, Watches
 
 LARGEST_GROUPS = 5  # groups listed by stats
@@ -73,24 +74,30 @@ class CheckReport:
     pending: UpdateReport
     unknown: int = 0  # documents added through the API, not from a corpus folder
     missing: int = 0  # documents the manifest lists that the index lacks (deleted through the API, or damage)
+    ghosts: int = 0  # documents no source file gives and the API did not add (a write cut short, or damage)
+    cut: bool = False  # a write was cut short after the engine's commit; the next update repairs it
 
     @property
     def ok(self) -> bool:
         """True when the index matches its sources and every file reads."""
-        return not self.pending.pending and self.pending.ok and not self.missing
+        return not self.pending.pending and self.pending.ok and not self.missing and not self.ghosts and not self.cut
 
     def to_dict(self) -> dict:
         """JSON-ready values."""
         return {"ok": self.ok, "documents": self.documents, "unknown": self.unknown, "missing": self.missing,
-                "pending": self.pending.to_dict()}
+                "ghosts": self.ghosts, "cut": self.cut, "pending": self.pending.to_dict()}
 
     def summary(self) -> str:
         """One line: the verdict and the counts behind it."""
-        if self.missing:
-            return (f"incomplete: {self.missing} documents of the source files are missing from the index; "
-                    f"rebuild it with 'newsearch index --rebuild'")
+        if self.missing or self.ghosts or self.cut:
+            remedy = ("run 'newsearch update' to repair it" if self.cut
+                      else "rebuild it with 'newsearch index --rebuild'")
+            return (f"incomplete: {self.missing} documents of the source files are missing from the index, "
+                    f"{self.ghosts} documents in it come from no source"
+                    + ("; a write was cut short" if self.cut else "") + f"; {remedy}")
         verdict = "ok" if self.ok else "out of date" if self.pending.pending else "ok, but some files fail"
         return (f"{verdict}: {self.documents} documents; {self.pending.summary()}"
+                + (f"; {len(self.pending.known)} failures seen before" if self.pending.known else "")
                 + (f"; {self.unknown} added through the API" if self.unknown else ""))
 
 
@@ -125,6 +132,8 @@ class Index:
         self._engine_name = engines.DEFAULT
         self._engine_for_live()
         self._synonyms = synonyms.read_groups(folder)
+        self._completions: tuple[tuple, Completions] | None = None  # (what the index held, its completions)
+        self._completing = threading.Lock()
 
     # -- opening
 
@@ -158,12 +167,15 @@ class Index:
 
     @classmethod
     def build(cls, path: str | os.PathLike, corpus=None, progress: Progress | None = None,
-              wait: float = 0.0, workers: int = 1, engine: str | None = None, **engine_options) -> UpdateReport:
+              wait: float = 0.0, workers: int = 1, engine: str | None = None, allow_shrink: bool = False,
+              exclude: Iterable[str] | None = None, **engine_options) -> UpdateReport:
         """Build the index from scratch beside the live one, and switch to it atomically once complete.
 
         Queries keep answering from the old index until the switch. ``corpus`` is a
         folder or several; None rebuilds from the folders the live index was built from.
-        ``workers`` as in ``update``. ``engine`` and ``engine_options`` as in ``create``; None keeps
+        ``workers``, ``exclude`` and ``allow_shrink`` as in ``update`` (a rebuild that would hold
+        less than half the live index's documents from files stops, and one that finds no article
+        file at all always does). ``engine`` and ``engine_options`` as in ``create``; None keeps
         the live index's engine, and the same engine keeps its options unless new ones are given.
         """
         folder = Path(path)
@@ -179,16 +191,20 @@ class Index:
         stored = engines.stored_options(engine, engine_options)
         with WriteLock(folder, wait):
             _remove_stale(folder, engine_options)
-            names = _corpus_names(corpus) or (_live_manifest(folder).sources if generations.is_index(folder) else [])
+            live = _live_manifest(folder) if generations.is_index(folder) else Manifest()
+            names = _corpus_names(corpus) or live.sources
             if not names:
                 raise NewsearchError("name the corpus folders to index: newsearch index CORPUS")
-            from .indexer import resolve_roots, update
+            from .indexer import check_rebuild, resolve_roots, update
 
             roots = resolve_roots(names)
 
             def fill(writer: Engine, generation: Path) -> UpdateReport:
-                manifest, groups = Manifest(), Groups()
-                report = _writing(folder, lambda: update(writer, manifest, groups, roots, progress, workers=workers))
+                manifest = Manifest(exclude=live.exclude if exclude is None else list(exclude))
+                groups = Groups()
+                report = _writing(folder, lambda: update(writer, manifest, groups, roots, progress, workers=workers,
+                                                         skip=folder))
+                check_rebuild(report, len(live.ids()), names, allow_shrink)
                 groups.save(generation)
                 manifest.save(generation)
                 _settled(writer)
@@ -259,13 +275,19 @@ class Index:
         with WriteLock(self.folder, wait):
             engine = self._engine_for_live()
             generation = generations.live(self.folder)
-            groups = Groups.load(generation)
+            groups, manifest = Groups.load(generation), Manifest.load(generation)
+            manifest.added = sorted(set(manifest.added) - set(ids) | {article.id for article in articles})
+            cut = _writing(self.folder, lambda: recovery.begin(generation))
             _writing(self.folder, lambda: duplicates.write(engine, groups, articles, ids))
             _writing(self.folder, lambda: groups.save(generation))
+            _writing(self.folder, lambda: manifest.save_added(generation))
             _settled(engine)
+            if not cut:  # an earlier cut write stays marked until an update repairs it
+                recovery.end(generation)
 
     def update(self, corpus=None, progress: Progress | None = None, dry_run: bool = False,
-               wait: float = 0.0, workers: int = 1) -> UpdateReport:
+               wait: float = 0.0, workers: int = 1, allow_shrink: bool = False,
+               exclude: Iterable[str] | None = None) -> UpdateReport:
         """Bring the index in line with its corpus folders: read new and changed files, drop vanished ones.
 
         ``corpus`` is a folder or several; None means the folders this index was built
@@ -274,6 +296,10 @@ class Index:
         rest is indexed. With ``dry_run`` nothing is written. ``workers`` above 1 reads
         files in that many spawned processes (the CLI uses every core); a script that
         passes it must guard its top level with ``if __name__ == "__main__":``.
+        An update that would delete more than half the documents files gave stops with
+        NewsearchError, before writing, unless ``allow_shrink``. ``exclude``: patterns of paths
+        never read (see readers.files.is_excluded), remembered by the index; None keeps the
+        remembered ones. The index's own folder is never read, wherever it lies.
         """
         # A dry run writes nothing, not even the lock file.
         with contextlib.nullcontext() if dry_run else WriteLock(self.folder, wait):
@@ -288,14 +314,23 @@ class Index:
             from .indexer import resolve_roots, update
 
             roots = resolve_roots(names)
-            if not dry_run:
-                _redo_unfinished(engine, manifest, roots)
-            groups = Groups() if dry_run else Groups.load(generation)
-            report = _writing(self.folder, lambda: update(engine, manifest, groups, roots, progress, dry_run, workers))
-            if not dry_run:
-                _writing(self.folder, lambda: groups.save(generation))
-                _writing(self.folder, lambda: manifest.save(generation))
-                _settled(engine)
+            if exclude is not None:
+                manifest.exclude = list(exclude)
+            if dry_run:
+                return update(engine, manifest, Groups(), roots, progress, dry_run, workers, skip=self.folder)
+            _redo_unfinished(engine, manifest, roots)
+            groups = Groups.load(generation)
+            cut = _writing(self.folder, lambda: recovery.begin(generation))
+            if cut:
+                recovery.prepare(engine, manifest, groups, roots)
+            report = _writing(self.folder, lambda: update(engine, manifest, groups, roots, progress, dry_run, workers,
+                                                          allow_shrink, self.folder))
+            if cut:
+                _writing(self.folder, lambda: recovery.regroup_stored(engine, groups))
+            _writing(self.folder, lambda: groups.save(generation))
+            _writing(self.folder, lambda: manifest.save(generation))
+            _settled(engine)
+            recovery.end(generation)
         return report
 
     def optimize(self, wait: float = 0.0) -> None:
@@ -308,14 +343,16 @@ class Index:
         """Open the index, run a query, and compare it with its sources without changing anything."""
         engine = self._engine_for_live()
         engine.search(query_language.build_request("newsearch", limit=1))
-        manifest = Manifest.load(generations.live(self.folder))
-        known = {id for entry in manifest.files.values() for id in entry.records}
+        generation = generations.live(self.folder)
+        manifest = Manifest.load(generation)
         stored = engine.ids()
+        difference = recovery.compare(stored, manifest)
         from .indexer import UpdateReport
 
         pending = self.update(dry_run=True) if manifest.sources else UpdateReport(dry_run=True)
-        return CheckReport(documents=len(stored), pending=pending, unknown=len(stored - known),
-                           missing=len(known - stored))
+        return CheckReport(documents=len(stored), pending=pending, unknown=len(stored & set(manifest.added)),
+                           missing=len(difference.missing), ghosts=len(difference.ghosts),
+                           cut=recovery.is_cut(generation))
 
     # -- reading
 
@@ -467,11 +504,24 @@ class Index:
         """
         if format not in export.FORMATS:
             raise QuerySyntaxError(f"format must be one of {', '.join(export.FORMATS)}, not {format!r}")
-        options = dict(sort=sort, since=since, until=until, source=source, snippets=snippets,
-                       snippet_chars=snippet_chars, collapse=collapse)
-        search = functools.partial(self.query, text, **options)
+        search = functools.partial(self.query, text, sort=sort, since=since, until=until, source=source,
+                                   snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
         first = search(limit=export.BATCH, page=1)  # bad input fails here, before any line is written
         return export.rows(export.every_hit(search, first=first), format)
+
+    def suggest(self, text: str, limit: int = 10) -> list[Completion]:
+        """Up to ``limit`` completions of typed ``text``: its last word completed from the words of the titles
+        (most used first), then titles starting with it. The first call reads every title (about a second
+        per 20,000 articles), and again once the index has another generation or number of articles."""
+        if not isinstance(text, str):
+            raise QuerySyntaxError(f"the text to complete must be text, not {type(text).__name__}")
+        key = self._reading(lambda engine: (generations.stamp(self.folder), engine.count()))
+        with self._completing:  # one thread reads the titles; the others wait for them
+            if self._completions is None or self._completions[0] != key:
+                titles = self._reading(lambda engine: Completions(article.title for article in engine.articles()))
+                self._completions = (key, titles)
+            completions = self._completions[1]
+        return completions.complete(text, limit)
 
     def watch(self, name: str, query: str, source: str | Iterable[str] | None = None) -> Watch:
         """Save a search under ``name`` (replacing one of that name), kept with the index through updates and
@@ -487,7 +537,7 @@ class Index:
     def watches(self) -> list[Watch]:
         """The saved searches, by name."""
         generations.read_metadata(self.folder)  # IndexNotFound where there is no index
-        return Watches(self.folder).list()
+        return Watches(self.folder).saved()
 
     def unwatch(self, name: str) -> None:
         """Forget a saved search; WatchNotFound (a NewsearchError) when there is none of that name."""

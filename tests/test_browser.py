@@ -147,3 +147,37 @@ def test_page_fits_a_phone_screen(server, browser):
     assert page.locator(".hit").count() > 0
     page.screenshot(path=str(SCREENSHOTS / "phone.png"))
     context.close()
+
+
+def test_search_box_offers_completions_while_typing(server, page):
+    problems = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.goto(server)
+    box = page.get_by_label("Search the archive")
+    box.press_sequentially("Mariupol corr", delay=20)
+    page.locator("#q-suggestions option").first.wait_for(state="attached")
+    offered = page.eval_on_selector_all("#q-suggestions option", "options => options.map(option => option.value)")
+    assert "Mariupol corridor" in offered and len(offered) <= 10
+    assert box.get_attribute("list") == "q-suggestions"
+    box.fill("")
+    box.press_sequentially("harbour corridor reo", delay=20)
+    page.locator("#q-suggestions option[value^='Harbour corridor reopened']").wait_for(state="attached")
+    offered = page.eval_on_selector_all("#q-suggestions option", "options => options.map(option => option.value)")
+    assert any("<script>" in value for value in offered)  # the malicious title is offered as text
+    assert page.locator("img").count() == 0
+    box.press("Enter")
+    page.wait_for_url("**/?q=harbour+corridor+reo*")
+    assert_nothing_ran(page)
+    assert problems == []  # no request or script refused by the Content-Security-Policy
+
+
+def test_search_works_without_javascript(server, browser):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(server)
+    page.get_by_label("Search the archive").fill("Mariupol corridor")
+    page.get_by_label("Search the archive").press("Enter")
+    page.wait_for_url("**/?q=Mariupol+corridor*")
+    assert SEED_ID in page.locator(".hit h2 a").first.get_attribute("href")
+    assert page.locator("#q-suggestions").count() == 0
+    context.close()

@@ -243,7 +243,7 @@ def test_cli_query_with_syntax_and_filters(runner, ix):
                                  "--", "corridor AND (Mariupol OR Azovstal) -shelling"])
     assert result.exit_code == 0, result.output
     assert "Humanitarian corridor from Mariupol agreed" in result.output
-    assert "1 matching articles" in result.output
+    assert "1 matching article in 1 story" in result.output or "1 matching article;" in result.output
 
 
 def test_a_query_of_exclusions_alone_means_everything_else(ix):

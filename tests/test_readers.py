@@ -662,8 +662,9 @@ def test_find_files_skips_hidden_files_and_folders(tmp_path):
 
 
 def test_find_files_skips_unknown_suffixes(tmp_path):
-    _tree(tmp_path, ["notes.md", "photo.png", "page.HTML", "story.txt", "data.csv", "archive.json.gz", "feed.JSONL"])
-    assert _relative(find_files(tmp_path), tmp_path) == ["feed.JSONL", "page.HTML", "story.txt"]
+    _tree(tmp_path, ["notes.md", "photo.png", "page.HTML", "story.txt", "data.csv", "archive.tar.gz", "feed.JSONL",
+                     "pages.json.gz"])
+    assert _relative(find_files(tmp_path), tmp_path) == ["feed.JSONL", "page.HTML", "pages.json.gz", "story.txt"]
 
 
 def test_find_files_given_a_file_yields_it(tmp_path):
@@ -832,7 +833,7 @@ def test_gzipped_jsonl_feed_is_read(tmp_path):
 def test_jsonl_is_read_whatever_its_size(tmp_path, monkeypatch):
     import newsearch.readers.files as files
 
-    monkeypatch.setattr(files, "MAX_FILE_BYTES", 100)  # one-article files above this are refused
+    monkeypatch.setattr(files, "MAX_ARTICLE_BYTES", 100)  # one-article files above this are refused
     lines = "".join(json.dumps({"id": f"r{n}", "title": f"Record {n}", "body": "x" * 50}) + "\n" for n in range(20))
     path = _write(tmp_path, "big.jsonl", lines)
     assert len(read_file(path, tmp_path).articles) == 20
@@ -875,3 +876,140 @@ def test_parse_bound_reads_relative_forms_and_refuses_the_impossible():
     assert abs((week_ago - expected).total_seconds()) < 5
     assert parse_bound("3000y", end=False) is None
     assert parse_bound("99999-01-01", end=True) is None
+
+
+# --- hostile and damaged files: per-file errors with bounded cost ------------------------------
+
+
+def _reuters_lines(count: int) -> list[bytes]:
+    """The first ``count`` Reuters records, as JSON Lines lines."""
+    import gzip
+
+    from conftest import shared_path
+
+    with gzip.open(shared_path("reuters", "reuters.jsonl.gz"), "rb") as feed:
+        return [next(feed) for _ in range(count)]
+
+
+def _gzip_then(data: bytes, damage: bytes) -> bytes:
+    """A gzip stream of ``data`` flushed to a block boundary, then ``damage`` in place of the rest."""
+    import zlib
+
+    deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + deflate.compress(data) + deflate.flush(zlib.Z_FULL_FLUSH) + damage
+
+
+def test_gzip_damaged_in_the_middle_keeps_the_records_before(tmp_path):
+    lines = _reuters_lines(300)
+    path = _write(tmp_path, "feed.jsonl.gz", _gzip_then(b"".join(lines), b"\xff" * 64))  # an invalid block type
+    result = read_file(path, tmp_path)
+    assert len(result.articles) == 300
+    assert result.articles[-1].title == json.loads(lines[-1])["title"]
+    assert [error.reason.split(" (")[0] for error in result.errors] == [
+        f"damaged gzip data after {len(b''.join(lines)):,} bytes"]
+
+
+def test_gzip_with_a_corrupt_header_or_cut_short_is_a_per_file_error(tmp_path):
+    import gzip
+
+    data = b"".join(_reuters_lines(50))
+    corrupt = _write(tmp_path, "corrupt.jsonl.gz", b"\x1f\x8b\x09" + gzip.compress(data)[3:])  # no such method
+    cut = _write(tmp_path, "cut.jsonl.gz", gzip.compress(data)[:-2000])
+    assert "damaged gzip data after 0 bytes" in _only_error(corrupt, tmp_path).reason
+    cut_read = read_file(cut, tmp_path)
+    assert 0 < len(cut_read.articles) < 50
+    assert [error.reason for error in cut_read.errors] == ["the gzip data ends early (a truncated file); not read further"]
+
+
+def test_gzipped_pages_text_and_json_read_like_their_plain_forms(tmp_path):
+    import gzip
+
+    from conftest import shared_path
+
+    page = sorted(shared_path("extraction", "html").glob("*.html.gz"))[0]
+    plain = _write(tmp_path, "plain/page.html", gzip.decompress(page.read_bytes()))
+    packed = _write(tmp_path, "packed/page.html.gz", page.read_bytes())
+    story = json.loads(_reuters_lines(1)[0])
+    _write(tmp_path, "plain/story.txt", f"{story['title']}\n\n{story['body']}\n")
+    _write(tmp_path, "packed/story.txt.gz", gzip.compress(f"{story['title']}\n\n{story['body']}\n".encode()))
+    _write(tmp_path, "plain/list.json", json.dumps([story]))
+    _write(tmp_path, "packed/list.json.gz", gzip.compress(json.dumps([story]).encode()))
+    assert [p.name for p in find_files(tmp_path / "packed")] == ["list.json.gz", "page.html.gz", "story.txt.gz"]
+    for name in ("page.html", "story.txt", "list.json"):
+        ours = _read_one(tmp_path / "packed" / f"{name}.gz", tmp_path / "packed")
+        theirs = _read_one(tmp_path / "plain" / name, tmp_path / "plain")
+        assert (ours.title, ours.body, ours.published) == (theirs.title, theirs.body, theirs.published), name
+    assert _read_one(packed, packed.parent).title == _read_one(plain, plain.parent).title != ""
+
+
+def test_nesting_past_the_limit_is_an_error_not_a_crash(tmp_path):
+    story = json.loads(_reuters_lines(1)[0])
+    brackets = _write(tmp_path, "brackets.json", "[" * 100000 + "]" * 100000)
+    deep_body = {"title": story["title"], "body": json.loads("[" * 900 + json.dumps(story["body"]) + "]" * 900)}
+    feed = _write(tmp_path, "feed.jsonl", json.dumps(story) + "\n" + "[" * 900 + "]" * 900 + "\n"
+                  + "[" * 900 + json.dumps(story["body"]) + "]" * 900 + "\n")
+    with_deep_body = "{" + f'"title": {json.dumps(story["title"])}, "body": ' + json.dumps(deep_body["body"]) + "}"
+    nested = _write(tmp_path, "nested.jsonl", with_deep_body + "\n")
+    assert _only_error(brackets, tmp_path).reason == "nested deeper than 100 levels; not read"
+    result = read_file(feed, tmp_path)
+    assert [a.title for a in result.articles] == [story["title"]]
+    assert [(e.path, e.reason) for e in result.errors] == [
+        (f"{feed} line {n}", "nested deeper than 100 levels; not read") for n in (2, 3)]
+    assert _only_error(nested, tmp_path).reason == "nested deeper than 100 levels; not read"
+    fine = _write(tmp_path, "fine.jsonl", json.dumps({"title": story["title"], "body": [[story["body"]]]}) + "\n")
+    assert _read_one(fine, tmp_path).body  # nesting within the limit still reads
+
+
+def test_a_line_past_the_size_limit_is_skipped_and_the_rest_read(tmp_path):
+    from newsearch.readers.lines import MAX_LINE_BYTES
+
+    first, second = _reuters_lines(2)
+    huge = json.dumps({"title": "Huge", "body": "harbour " * (MAX_LINE_BYTES // 8 + 10)}).encode()
+    path = _write(tmp_path, "feed.jsonl", first + huge + b"\n" + second)
+    result = read_file(path, tmp_path)
+    assert [a.title for a in result.articles] == [json.loads(line)["title"] for line in (first, second)]
+    assert [(e.path, e.reason) for e in result.errors] == [(f"{path} line 2", "longer than 16 MB; not read")]
+
+
+def test_failures_reported_per_file_are_capped_and_the_rest_counted(tmp_path):
+    import gzip
+
+    path = _write(tmp_path, "xs.jsonl.gz", gzip.compress(_reuters_lines(1)[0] + b"x\n" * 100000))
+    result = read_file(path, tmp_path)
+    assert len(result.articles) == 1
+    assert len(result.errors) == 11
+    assert result.errors[-1].reason == "and 99,990 more errors in this file"
+
+
+def test_runs_of_blank_lines_cost_little_and_count_line_numbers(tmp_path):
+    first, second = _reuters_lines(2)
+    path = _write(tmp_path, "feed.jsonl", b"\n \r\n" + first + b"\n" * 300000 + b"{bad\n\n" + second)
+    result = read_file(path, tmp_path)
+    assert len(result.articles) == 2
+    assert [e.path for e in result.errors] == [f"{path} line {3 + 300000 + 1}"]
+
+
+def test_a_decompression_bomb_stops_with_an_error_after_the_records_before_it(tmp_path):
+    import gzip
+
+    from newsearch.readers.lines import MAX_RATIO, RATIO_GRACE_BYTES
+
+    story = _reuters_lines(1)[0]
+    path = _write(tmp_path, "bomb.jsonl.gz", gzip.compress(story + b"\n" * (RATIO_GRACE_BYTES + 2 ** 20), 9))
+    result = read_file(path, tmp_path)
+    assert len(result.articles) == 1
+    assert [e.reason for e in result.errors] == [
+        f"decompresses to more than {MAX_RATIO} times its size (a decompression bomb?); not read further"]
+
+
+def test_an_article_past_the_size_limit_is_an_error(tmp_path):
+    from newsearch.readers.files import MAX_ARTICLE_BYTES
+
+    story = json.loads(_reuters_lines(1)[0])
+    big = {"title": "Huge", "body": "harbour ferry " * (MAX_ARTICLE_BYTES // 14 + 10)}
+    path = _write(tmp_path, "list.json", json.dumps([story, big]))
+    result = read_file(path, tmp_path)
+    assert [a.title for a in result.articles] == [story["title"]]
+    assert [e.reason for e in result.errors] == ["article 'list.json:2' has more than 16 MB of text; not indexed"]
+    page = _write(tmp_path, "huge.txt", "Huge\n\n" + big["body"])
+    assert _only_error(page, tmp_path).reason == "larger than 16 MB; not read"

@@ -6,48 +6,71 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
-from itertools import islice
 from pathlib import Path
 
 from ..article import Article
 from ..errors import ReadError
+from .lines import Source, numbered_lines
 from .records import read_jsonl
 
 Prepare = Callable[[Article], Article]  # work done on each article in the worker that parsed it
 
 CHUNK_LINES = 256
+CHUNK_BYTES = 4 * 1024 * 1024
 CHUNKS_PER_WORKER = 2  # chunks waiting or being parsed per worker: enough to keep them busy, few in memory
 
 
-def parsed_in_chunks(opener, path: Path, shown: str, id: str, pool: Executor, workers: int,
+def parsed_in_chunks(path: Path, shown: str, id: str, pool: Executor, workers: int,
                      prepare: Prepare | None = None) -> Iterator[Article | ReadError]:
     """The records of a JSON Lines file, in order, as read_jsonl gives them, parsed by ``pool``
     (each article passed through ``prepare`` there, when given).
 
-    At most ``workers * CHUNKS_PER_WORKER`` chunks are in flight, so memory stays bounded
-    whatever the file's size. A read error (a truncated gzip file) is raised here, after
-    the records before it.
+    At most ``workers * CHUNKS_PER_WORKER`` chunks of at most CHUNK_LINES lines or about
+    CHUNK_BYTES are in flight, so memory stays bounded whatever the file's size. A read
+    error (a truncated or damaged gzip file) is raised here, after the records before it.
     """
     pending: deque = deque()
+    failure: Exception | None = None
     try:
-        with opener(path, "rb") as lines:
-            number = 1
-            for chunk in iter(lambda: list(islice(lines, CHUNK_LINES)), []):
-                pending.append(pool.submit(parse_chunk, chunk, number, id, shown, prepare))
-                number += len(chunk)
-                if len(pending) >= workers * CHUNKS_PER_WORKER:
-                    yield from pending.popleft().result()
+        try:
+            with Source(path, shown) as source:
+                for chunk in _chunks(numbered_lines(source)):
+                    pending.append(pool.submit(parse_chunk, chunk, id, shown, prepare))
+                    if len(pending) >= workers * CHUNKS_PER_WORKER:
+                        yield from pending.popleft().result()
+        except (ReadError, OSError) as error:  # what was read before it is given first
+            failure = error
         while pending:
             yield from pending.popleft().result()
+        if failure is not None:
+            raise failure
     finally:
         for future in pending:
             future.cancel()
 
 
-def parse_chunk(lines: list[bytes], first: int, id: str, path: str,
+def _chunks(lines: Iterator[tuple[int, bytes | None]]) -> Iterator[list[tuple[int, bytes | None]]]:
+    """Lists of consecutive numbered lines; at a read error, the lines before it, then the error."""
+    chunk, size = [], 0
+    try:
+        for line in lines:
+            chunk.append(line)
+            size += len(line[1] or b"")
+            if len(chunk) >= CHUNK_LINES or size >= CHUNK_BYTES:
+                yield chunk
+                chunk, size = [], 0
+    except (ReadError, OSError):
+        if chunk:
+            yield chunk
+        raise
+    if chunk:
+        yield chunk
+
+
+def parse_chunk(lines: list[tuple[int, bytes | None]], id: str, path: str,
                 prepare: Prepare | None = None) -> list[Article | ReadError]:
-    """In a worker: the articles and errors of consecutive lines, the first being line number ``first``."""
-    parts = read_jsonl(lines, id=id, path=path, first=first)
+    """In a worker: the articles and errors of numbered lines."""
+    parts = read_jsonl(lines, id=id, path=path)
     if prepare is None:
         return list(parts)
     return [part if isinstance(part, ReadError) else prepare(part) for part in parts]

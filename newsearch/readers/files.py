@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
+import fnmatch
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
@@ -14,12 +14,20 @@ from ..article import Article
 from ..errors import ReadError
 from .chunks import Prepare, parsed_in_chunks
 from .encoding import check_text, decode
+from .lines import MAX_LINE_BYTES, Source, is_gzip, numbered_lines
 from .records import read_json, read_jsonl
 from .text import read_text
 
-SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl", ".jsonl.gz")
+_PLAIN_SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl")
+SUFFIXES = _PLAIN_SUFFIXES + tuple(suffix + ".gz" for suffix in _PLAIN_SUFFIXES)  # gzipped: read as the plain form
 STREAMED_SUFFIXES = (".jsonl", ".jsonl.gz")  # read record by record, whatever their size
-MAX_FILE_BYTES = 50 * 1024 * 1024  # for one-article files and JSON, which are read whole
+MAX_FILE_BYTES = 50 * 1024 * 1024  # for JSON files, which are read whole (after gunzip)
+# One article's text: a one-article file (HTML, text), a JSON Lines line, a JSON record's title and body.
+# Indexing one 16 MB article peaks near 550 MB (either engine); a 50 MB one took 1.1 GB.
+MAX_ARTICLE_BYTES = MAX_LINE_BYTES
+MAX_PAGE_BYTES = 32 * 1024 * 1024  # an HTML file: markup and navigation around at most MAX_ARTICLE_BYTES of text
+IGNORE_FILE = ".newsearchignore"  # in a corpus folder: patterns of paths never read (see is_excluded)
+MAX_ERRORS_PER_FILE = 10  # errors kept (and reported) for one file; the rest are counted in one more line
 _HASH_CHUNK = 1 << 20
 
 
@@ -47,26 +55,66 @@ class FileStream:
     errors: list[ReadError] = field(default_factory=list)
 
 
-def find_files(root: str | os.PathLike, errors: list[tuple[str, str]] | None = None) -> list[Path]:
+def find_files(root: str | os.PathLike, errors: list[tuple[str, str]] | None = None, exclude: Iterable[str] = (),
+               skip: str | os.PathLike | None = None, skip_marker: str | None = None) -> list[Path]:
     """Article files under ``root`` (or ``root`` itself), sorted by path; hidden entries skipped.
 
     Linked folders are followed unless they lead to a folder already listed, so
     links never loop and a folder is listed under its real path when it is inside ``root``.
     Folders that cannot be listed are added to ``errors`` as (path, reason).
+    Never listed: paths matching a pattern of ``exclude`` or of the folder's IGNORE_FILE
+    (see ``is_excluded``), the folder ``skip``, and folders holding a file named ``skip_marker``.
     """
     root = Path(root)
     if not root.is_dir():
         return [root]
+    patterns = [*exclude, *_ignore_patterns(root)]
+
+    def listed(folder: str, name: str, is_folder: bool) -> bool:
+        if name.startswith(".") or is_excluded(os.path.relpath(os.path.join(folder, name), root), is_folder,
+                                               patterns):
+            return False
+        if not is_folder:
+            return name.lower().endswith(SUFFIXES)
+        path = os.path.join(folder, name)
+        return not ((skip is not None and os.path.realpath(path) == os.path.realpath(skip))
+                    or (skip_marker is not None and os.path.isfile(os.path.join(path, skip_marker))))
+
     seen: set[tuple[int, int]] = set()
     found: list[Path] = []
     pending = [root]
     while pending:
-        links = _walk_without_links(pending.pop(0), seen, found, errors)
+        links = _walk_without_links(pending.pop(0), seen, found, errors, listed)
         pending.extend(link for link in links if _identity(link) not in seen)
     return sorted(found, key=lambda path: path.parts)
 
 
-def _walk_without_links(top: Path, seen: set, found: list[Path], errors: list | None) -> list[Path]:
+def is_excluded(relative: str, is_folder: bool, patterns: Iterable[str]) -> bool:
+    """True when a path (relative to the corpus folder) matches one of ``patterns``, as in .gitignore, simply:
+    ``name`` matches a file or folder of that name anywhere, ``folder/`` only folders, and a pattern with
+    an inner ``/`` the whole relative path; ``*``, ``?`` and ``[...]`` as in the shell."""
+    relative = relative.replace(os.sep, "/")
+    name = relative.rsplit("/", 1)[-1]
+    for pattern in patterns:
+        folders_only = pattern.endswith("/")
+        pattern = pattern.strip("/")
+        if not pattern or (folders_only and not is_folder):
+            continue
+        if fnmatch.fnmatchcase(relative if "/" in pattern else name, pattern):
+            return True
+    return False
+
+
+def _ignore_patterns(root: Path) -> list[str]:
+    """The patterns of ``root``'s IGNORE_FILE (one a line; blank lines and # comments skipped)."""
+    try:
+        lines = (root / IGNORE_FILE).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _walk_without_links(top: Path, seen: set, found: list[Path], errors: list | None, listed) -> list[Path]:
     """Add the article files under ``top`` to ``found``; return the linked folders met on the way."""
     links = []
 
@@ -79,10 +127,9 @@ def _walk_without_links(top: Path, seen: set, found: list[Path], errors: list | 
             dirs[:] = []
             continue
         seen.add(_identity(Path(folder)))
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = [d for d in dirs if listed(folder, d, True)]
         links.extend(Path(folder, d) for d in dirs if os.path.islink(os.path.join(folder, d)))
-        found.extend(Path(folder, name) for name in files
-                     if not name.startswith(".") and name.lower().endswith(SUFFIXES))
+        found.extend(Path(folder, name) for name in files if listed(folder, name, False))
     return links
 
 
@@ -121,11 +168,19 @@ def stream_file(path: Path, root: Path, pool: Executor | None = None, workers: i
             content_hash = _hash(path)
             parts = _lines_of(path, shown, id, pool, workers, prepare)
         else:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise ReadError(shown, f"larger than {MAX_FILE_BYTES // 2**20} MB")
-            data = path.read_bytes()
-            content_hash = hashlib.sha1(data).hexdigest()
-            parts = _read(data, shown, id, path.suffix.lower())
+            suffix = _plain_suffix(path)
+            limit = {".json": MAX_FILE_BYTES, ".html": MAX_PAGE_BYTES, ".htm": MAX_PAGE_BYTES}.get(suffix,
+                                                                                                   MAX_ARTICLE_BYTES)
+            if path.stat().st_size > limit:
+                raise ReadError(shown, f"larger than {limit // 2**20} MB; not read")
+            if is_gzip(path):
+                content_hash = _hash(path)
+                with Source(path, shown) as source:
+                    data = source.whole(limit)
+            else:
+                data = path.read_bytes()
+                content_hash = hashlib.sha1(data).hexdigest()
+            parts = _read(data, shown, id, suffix)
     except (OSError, EOFError) as error:  # unreadable, or a gzip file that is not one
         return FileStream(shown, "", iter(()), [ReadError(shown, getattr(error, "strerror", None) or str(error))])
     except ReadError as error:
@@ -134,19 +189,33 @@ def stream_file(path: Path, root: Path, pool: Executor | None = None, workers: i
 
 
 def _sorted_out(parts: Iterable[Article | ReadError], errors: list[ReadError], path: str) -> Iterator[Article]:
-    """The articles among ``parts``; errors (a reader's own raise included) go to ``errors``."""
-    count = 0
+    """The articles among ``parts``; errors (a reader's own raise included) go to ``errors``, the first
+    MAX_ERRORS_PER_FILE of them, then one saying how many more there were."""
+    count = more = 0
+
+    def note(error: ReadError) -> None:
+        nonlocal more
+        if len(errors) < MAX_ERRORS_PER_FILE:
+            errors.append(error)
+        else:
+            more += 1
+
     try:
         for part in parts:
             if isinstance(part, ReadError):
-                errors.append(part)
+                note(part)
+            elif len(part.body) + len(part.title) > MAX_ARTICLE_BYTES:
+                note(ReadError(path, f"article '{part.id}' has more than {MAX_ARTICLE_BYTES // 2**20} MB of text; "
+                                     "not indexed"))
             else:
                 count += 1
                 yield part
     except ReadError as error:
-        errors.append(error)
-    except (OSError, EOFError) as error:  # a compressed feed that ends early, a disk error half-way
-        errors.append(ReadError(path, getattr(error, "strerror", None) or str(error)))
+        note(error)
+    except (OSError, EOFError) as error:  # a disk error half-way
+        note(ReadError(path, getattr(error, "strerror", None) or str(error)))
+    if more:
+        errors.append(ReadError(path, f"and {more:,} more errors in this file"))
     if not count and not errors:
         errors.append(ReadError(path, "no articles in file"))
 
@@ -162,17 +231,21 @@ def _hash(path: Path) -> str:
 def _lines_of(path: Path, shown: str, id: str, pool: Executor | None,
               workers: int, prepare: Prepare | None) -> Iterator[Article | ReadError]:
     """The records of a JSON Lines file, plain or gzipped, one line at a time; empty and binary files raise."""
-    opener = gzip.open if shown.lower().endswith(".gz") else open
-    with opener(path, "rb") as head:
+    with Source(path, shown) as head:
         check_text(head.read(4096), shown)
     if pool is not None:
-        return parsed_in_chunks(opener, path, shown, id, pool, workers, prepare)
-    return _records(opener, path, shown, id)
+        return parsed_in_chunks(path, shown, id, pool, workers, prepare)
+    return _records(path, shown, id)
 
 
-def _records(opener, path: Path, shown: str, id: str) -> Iterator[Article | ReadError]:
-    with opener(path, "rb") as lines:
-        yield from read_jsonl(lines, id=id, path=shown)
+def _records(path: Path, shown: str, id: str) -> Iterator[Article | ReadError]:
+    with Source(path, shown) as source:
+        yield from read_jsonl(numbered_lines(source), id=id, path=shown)
+
+
+def _plain_suffix(path: Path) -> str:
+    """The suffix of the format a file holds: '.html' for page.html and for page.html.gz."""
+    return Path(path.stem).suffix.lower() if is_gzip(path) else path.suffix.lower()
 
 
 def read_articles(path: str | os.PathLike) -> Iterator[Article | ReadError]:

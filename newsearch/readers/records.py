@@ -11,7 +11,10 @@ from ..errors import ReadError
 from ..languages import analysis_language
 from ..dates import parse_date
 from .encoding import decode
+from .lines import MAX_LINE_BYTES
 from .text import normalize_paragraphs, normalize_space, title_from_body
+
+MAX_NESTING = 100  # arrays and objects inside one another in a record; deeper records are refused
 
 _ALIASES = {
     "body": ("body", "text", "content", "articleBody"),
@@ -54,10 +57,7 @@ def article_from_record(record: Mapping, *, id: str, path: str = "") -> Article:
 
 def read_json(text: str, *, id: str, path: str) -> Iterator[Article | ReadError]:
     """Articles from a JSON file holding one object or a list; a bad element yields a ReadError."""
-    try:
-        data = json.loads(text)
-    except ValueError as error:
-        raise ReadError(path, f"invalid JSON: {error}") from None
+    data = _parsed(text, path)
     if isinstance(data, Mapping) and isinstance(data.get("articles"), list):
         data = data["articles"]
     if not isinstance(data, list):
@@ -67,16 +67,19 @@ def read_json(text: str, *, id: str, path: str) -> Iterator[Article | ReadError]
         yield _or_error(record, id=f"{id}:{number}", path=path, where=f"{path} item {number}")
 
 
-def read_jsonl(lines: Iterable[bytes], *, id: str, path: str, first: int = 1) -> Iterator[Article | ReadError]:
-    """Articles from JSON Lines, one per non-blank line; a bad line yields a ReadError naming it.
+def read_jsonl(lines: Iterable[tuple[int, bytes | None]], *, id: str, path: str) -> Iterator[Article | ReadError]:
+    """Articles from numbered JSON Lines lines (lines.numbered_lines); a bad line yields a ReadError naming it.
 
     Lines are UTF-8 as the format says; a line that is not is decoded as the encoding
-    detector guesses. ``first`` is the number of the first line (a later part of a file).
+    detector guesses. A line given as None was too long to read.
     """
-    for number, raw in enumerate(lines, first):
+    for number, raw in lines:
+        where = f"{path} line {number}"
+        if raw is None:
+            yield ReadError(where, f"longer than {MAX_LINE_BYTES // 2 ** 20} MB; not read")
+            continue
         if not raw.strip():
             continue
-        where = f"{path} line {number}"
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError:
@@ -86,9 +89,9 @@ def read_jsonl(lines: Iterable[bytes], *, id: str, path: str, first: int = 1) ->
                 yield error
                 continue
         try:
-            record = json.loads(line)
-        except ValueError as error:
-            yield ReadError(where, f"invalid JSON: {error}")
+            record = _parsed(line, where)
+        except ReadError as error:
+            yield error
             continue
         yield _or_error(record, id=f"{id}:{number}", path=path, where=where)
 
@@ -97,6 +100,32 @@ def record_hash(record: Mapping) -> str:
     """A stable hash of a record's content, whatever the order of its keys."""
     canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
+
+
+def _parsed(text: str, where: str) -> object:
+    """The JSON value of ``text``; ReadError naming ``where`` when it is not JSON or nests past MAX_NESTING."""
+    too_deep = ReadError(where, f"nested deeper than {MAX_NESTING} levels; not read")
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        raise ReadError(where, f"invalid JSON: {error}") from None
+    except RecursionError:  # deeper than Python's parser goes
+        raise too_deep from None
+    if _nesting_past(value, MAX_NESTING):
+        raise too_deep
+    return value
+
+
+def _nesting_past(value: object, most: int) -> bool:
+    """True when arrays and objects nest more than ``most`` deep in ``value`` (walked without recursion)."""
+    level = [value]
+    for _ in range(most):
+        level = [inner for outer in level if isinstance(outer, (list, dict))
+                 for inner in (outer.values() if isinstance(outer, dict) else outer)
+                 if isinstance(inner, (list, dict))]
+        if not level:
+            return False
+    return True
 
 
 def _or_error(record: object, *, id: str, path: str, where: str) -> Article | ReadError:

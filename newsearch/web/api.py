@@ -168,12 +168,35 @@ def export(params: Annotated[SearchParams, Depends(search_params)], index: Annot
 def timeline(index: Annotated[Index, Depends(served_index)],
              q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="The query.")],
              by: Annotated[Literal["day", "week", "month", "year"], Query(description="Length of a period.")] = "week",
-             since: Annotated[str, Query(max_length=40, description="Only articles published on or after this date.")] = "",
-             until: Annotated[str, Query(max_length=40, description="Only articles published on or before this date.")] = "",
-             source: Annotated[list[str], Query(description="Only articles from this source (repeatable).")] = None,
+             since: Annotated[str, Query(max_length=40, description="Only articles published on or after "
+                                         "this date.")] = "",
+             until: Annotated[str, Query(max_length=40, description="Only articles published on or before "
+                                         "this date.")] = "",
+             source: Annotated[list[str] | None, Query(description="Only articles from this source "
+                                                       "(repeatable).")] = None,
              ) -> dict:
     """How many articles match per day, week, month or year (every copy counted), as `newsearch timeline`."""
     return index.timeline(q, by=by, since=since or None, until=until or None, source=list(source or ())).to_dict()
+
+
+class CompletionOut(BaseModel):
+    text: str
+    kind: str
+
+
+class SuggestOut(BaseModel):
+    """Completions of the typed text: words from the articles' titles (most used first), then titles."""
+
+    q: str
+    suggestions: list[CompletionOut]
+
+
+@router.get("/suggest", response_model=SuggestOut, responses=ERRORS)
+def suggest(index: Annotated[Index, Depends(served_index)],
+            q: Annotated[str, Query(max_length=200, description="What has been typed so far.")] = "",
+            limit: Annotated[int, Query(ge=1, le=10, description="Most completions.")] = 10) -> dict:
+    """Up to 10 completions of what is being typed, for the search box (`kind`: `word` or `title`)."""
+    return {"q": q, "suggestions": [completion.to_dict() for completion in index.suggest(q, limit=limit)]}
 
 
 @router.get("/articles/{id:path}", response_model=ArticleOut, responses={**ERRORS, 404: {"model": ErrorOut}})

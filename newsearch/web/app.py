@@ -22,9 +22,10 @@ from .served import ServedIndex
 HERE = Path(__file__).parent
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
-# Pages load nothing but their own stylesheet: even markup that slipped through could run no script.
-CONTENT_POLICY = ("default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
-                  "base-uri 'none'; frame-ancestors 'none'")
+# Pages load nothing but their own stylesheet and script files: markup that slipped through could run no
+# script (nothing inline runs), and the script may fetch only from this server (the completions).
+CONTENT_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
+                  "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
 def create_app(index_dir: str | os.PathLike) -> FastAPI:

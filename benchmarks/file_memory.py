@@ -1,0 +1,156 @@
+"""Peak memory and time of indexing one big file: each made of real Reuters-21578 text, at the size limits.
+
+Usage: python benchmarks/file_memory.py [--engines whoosh,tantivy] [--workdir DIR]
+
+Each file is indexed by ``python -m newsearch index`` in a folder of its own; the
+memory is the peak of the summed resident memory of its whole process tree (the
+writer and any reading workers), sampled every 50 ms. Files: a JSON Lines record
+just under the line limit, an HTML page just under its limit and one at twice that
+(refused after extraction: its text is over the article limit), a text file past
+its limit (refused unread), a JSON list of records near the JSON file limit, a 210 MB
+one-line record, and two gzip bombs of about 1 MB (one record then a gigabyte of
+newlines; one gigabyte-long line).
+Temporary data goes to a folder under /tmp (removed at the end unless --workdir).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import html
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+REUTERS = ROOT.parent / "shared" / "corpora" / "reuters" / "reuters.jsonl.gz"
+MB = 2 ** 20
+
+
+def paragraphs(size: int) -> list[str]:
+    """Real Reuters paragraphs, repeated in order until they hold ``size`` characters."""
+    with gzip.open(REUTERS, "rt", encoding="utf-8") as feed:
+        source = [part for line in feed for part in json.loads(line).get("body", "").split("\n\n") if part.strip()]
+    found, total, number = [], 0, 0
+    while total < size:
+        found.append(" ".join(source[number % len(source)].split()))
+        total += len(found[-1]) + 2
+        number += 1
+    return found
+
+
+def make_files(folder: Path) -> dict[str, Path]:
+    """One folder per case, holding its one file."""
+    text = paragraphs(49 * MB)
+    cases = {}
+
+    def case(name: str, file: str, data: bytes) -> None:
+        path = folder / name / file
+        path.parent.mkdir(parents=True)
+        path.write_bytes(data)
+        cases[name] = path.parent
+
+    def page(size: int) -> bytes:
+        body, total = [], 0
+        for part in text:
+            body.append(f"<p>{html.escape(part)}</p>\n")
+            total += len(body[-1])
+            if total > size:
+                break
+        return ("<html><head><title>Big page</title></head><body><article>" + "".join(body)
+                + "</article></body></html>").encode()
+
+    line = "\n\n".join(text)[:15 * MB]
+    case("jsonl record 15 MB", "feed.jsonl", json.dumps({"id": "big", "title": "Big record", "body": line}).encode())
+    case("html page 16 MB", "page.html", page(15 * MB + MB // 2))
+    case("html page 31 MB", "page.html", page(31 * MB))
+    case("txt file 49 MB", "big.txt", ("Big text\n\n" + "\n\n".join(text)).encode())
+    records = [{"id": f"r{n}", "title": f"Record {n}", "body": "\n\n".join(text[n:n + 30])}
+               for n in range(0, len(text), 30)]
+    case("json list 47 MB", "list.json", json.dumps(records[:len(records) * 47 // 50]).encode())
+    case("jsonl one 210 MB line", "feed.jsonl", json.dumps({"title": "Huge", "body": "\n\n".join(text) * 5}).encode()[
+        :210 * MB] + b'"}\n')
+    case("gzip: record, 1 GB of newlines", "bomb.jsonl.gz",
+         _packed([json.dumps(records[0]).encode() + b"\n"], b"\n" * MB, 1024))
+    case("gzip: one 1 GB line", "line.jsonl.gz", _packed([b'{"title": "'], b"a" * MB, 1024))
+    return cases
+
+
+def _packed(head: list[bytes], block: bytes, repeats: int) -> bytes:
+    """Gzip of ``head`` then ``block`` ``repeats`` times, compressed as a stream (never held whole)."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [deflate.compress(part) for part in head]
+    parts.extend(deflate.compress(block) for _ in range(repeats))
+    return b"".join(parts) + deflate.flush()
+
+
+def measure(command: list[str], env: dict) -> tuple[float, float, int]:
+    """(seconds, peak MB of the process tree, exit code)."""
+    started = time.monotonic()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
+    peak = 0
+    while process.poll() is None:
+        peak = max(peak, sum(_rss(pid) for pid in _tree(process.pid)))
+        time.sleep(0.05)
+    return time.monotonic() - started, peak / MB, process.returncode
+
+
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                parent = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, pending = [], [root]
+    while pending:
+        pid = pending.pop()
+        found.append(pid)
+        pending.extend(children.get(pid, []))
+    return found
+
+
+def _rss(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--engines", default="whoosh,tantivy")
+    parser.add_argument("--workdir", type=Path)
+    options = parser.parse_args()
+    if not REUTERS.exists():
+        sys.exit(f"{REUTERS} is absent: the shared corpora sit beside the repository only in the project's workspace")
+    folder = options.workdir or Path(tempfile.mkdtemp(prefix="newsearch-file-memory-"))
+    try:
+        cases = make_files(folder / "files")
+        print("| file | engine | exit | seconds | peak MB |")
+        print("| --- | --- | --- | --- | --- |")
+        for name, corpus in cases.items():
+            for engine in options.engines.split(","):
+                index = folder / "index"
+                shutil.rmtree(index, ignore_errors=True)
+                seconds, peak, code = measure([sys.executable, "-m", "newsearch", "index", str(corpus), "--index",
+                                               str(index)], {**os.environ, "NEWSEARCH_ENGINE": engine})
+                print(f"| {name} | {engine} | {code} | {seconds:.1f} | {peak:.0f} |", flush=True)
+    finally:
+        if options.workdir is None:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
