@@ -133,6 +133,8 @@ class Index:
         self._stamp: tuple[int, int] | None = None
         self._engine: Engine | None = None
         self._engine_name = engines.DEFAULT
+        self._readers: dict[int, int] = {}  # id(engine) -> reads in flight on it
+        self._retired: list[Engine] = []  # replaced engines, closed once their last read ends
         self._engine_for_live()
         self._synonyms = synonyms.read_groups(folder)
         self._completions: tuple[tuple, Completions] | None = None  # (what the index held, its completions)
@@ -217,9 +219,10 @@ class Index:
     def close(self) -> None:
         """Release the engine's files."""
         with self._lock:
-            if self._engine is not None:
-                self._engine.close()
-                self._engine = None
+            for engine in [*self._retired, self._engine]:
+                if engine is not None:
+                    engine.close()
+            self._engine, self._retired = None, []
 
     def __enter__(self) -> Index:
         return self
@@ -247,19 +250,46 @@ class Index:
                             raise
                         stamp = generations.stamp(self.folder)
                 if self._engine is not None:
-                    self._engine.close()
+                    if self._readers.get(id(self._engine)):
+                        self._retired.append(self._engine)  # reads in flight finish on it first
+                    else:
+                        self._engine.close()
                 self._engine, self._stamp = engine, stamp
             return self._engine
 
     def _reading(self, action):
-        """Run a read on the live engine; when its generation was replaced meanwhile, run it on the new one."""
+        """Run a read on the live engine; when its generation was replaced meanwhile, run it on the new one.
+
+        The engine a read runs on stays open until the read ends, even when another thread moves
+        this Index to a new generation meanwhile. A read that fails while the index it was reading
+        went out of date (the old generation's files removed under it: whoosh raises anything from
+        TypeError to ReaderClosed then) is run again on the live generation.
+        """
         for attempt in range(3):
-            engine = self._engine_for_live()
+            self._engine_for_live()
+            with self._lock:
+                engine, stamp = self._engine, self._stamp
+                self._readers[id(engine)] = self._readers.get(id(engine), 0) + 1
             try:
                 return action(engine)
-            except IndexNotFound:
-                if attempt == 2 or generations.stamp(self.folder) == self._stamp:
+            except NewsearchError as error:
+                if not isinstance(error, IndexNotFound) or attempt == 2 or generations.stamp(self.folder) == stamp:
                     raise
+            except Exception:
+                if attempt == 2 or generations.stamp(self.folder) == stamp:
+                    raise
+            finally:
+                self._release(engine)
+
+    def _release(self, engine: Engine) -> None:
+        """One read on ``engine`` ended: close it if it was replaced and this was its last read."""
+        with self._lock:
+            left = self._readers.pop(id(engine)) - 1
+            if left:
+                self._readers[id(engine)] = left
+            elif any(retired is engine for retired in self._retired):
+                self._retired = [retired for retired in self._retired if retired is not engine]
+                engine.close()
 
     # -- writing
 

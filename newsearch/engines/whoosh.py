@@ -82,10 +82,13 @@ class WhooshEngine(Engine):
             raise IndexNotFound(f"cannot read the index in '{folder}': {error.strerror or error}") from None
         except (AttributeError, ImportError, pickle.UnpicklingError):  # a schema naming classes since moved
             index = None
-        if index is None or set(build_schema().names()) - set(index.schema.names()):
-            raise NewsearchError(f"the index in '{folder.parent}' was made by an older version of newsearch; "
-                                 "rebuild it: newsearch index --rebuild")
-        return cls(index, folder)
+        try:
+            if index is None or set(build_schema().names()) - set(index.schema.names()):
+                raise NewsearchError(f"the index in '{folder.parent}' was made by an older version of newsearch; "
+                                     "rebuild it: newsearch index --rebuild")
+            return cls(index, folder)
+        except (whoosh_index.EmptyIndexError, FileNotFoundError):  # removed by a rebuild since we opened it
+            raise IndexNotFound(f"the index files in '{folder}' are gone") from None
 
     def activate(self) -> None:
         """Nothing to do: the index lives in its generation folder."""
@@ -156,11 +159,12 @@ class WhooshEngine(Engine):
         raise AssertionError("unreachable")
 
     def search(self, request: SearchRequest) -> Results:
-        return self._results(self._searcher(), self.tiers(request), request)
+        searcher = self._searcher()  # one searcher for the whole search: asking again may close this one
+        return self._results(searcher, self.tiers(request, searcher), request)
 
-    def tiers(self, request: SearchRequest) -> list[query.Query]:
-        """The whoosh queries of the request's tiers, for this thread's searcher."""
-        reader = self._searcher().reader()
+    def tiers(self, request: SearchRequest, searcher=None) -> list[query.Query]:
+        """The whoosh queries of the request's tiers, for ``searcher`` (by default this thread's)."""
+        reader = (searcher or self._searcher()).reader()
         translator = Translator(self._query_schema(reader), reader)
         return [translator.translate(tier) for tier in request.tiers]
 
