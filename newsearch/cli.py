@@ -605,10 +605,13 @@ def serve(host, port, index_dir):
     """
     try:
         # Imported here, not at the top: the web stack is an optional extra, and other commands start faster without it.
-        from .web import serve as run_server
+        from .web import is_loopback, serve as run_server
     except ModuleNotFoundError as error:
         raise click.ClickException(f"serving needs the serve extra ({error.name} is missing): "
                                    "install newsearch[serve]") from error
+    if not is_loopback(host):
+        click.echo(f"newsearch: warning: serving on {host}, beyond this machine: the server has no "
+                   "authentication, so anyone who can reach the port can search and read the whole index", err=True)
     run_server(index_dir, host=host, port=port)
 
 

@@ -23,7 +23,7 @@ from . import engines
 from .duplicates import Groups
 from .engines.base import Engine
 from .query import SearchRequest
-from .errors import IndexExists, IndexNotFound, NewsearchError, QuerySyntaxError
+from .errors import IndexExists, IndexNotFound, NewsearchError, QuerySyntaxError, quoted
 from .lock import WriteLock
 from .manifest import FileEntry, Manifest
 from .dates import parse_bound
@@ -421,12 +421,13 @@ class Index:
         Options as for ``query`` (near-duplicates collapsed by default); ArticleNotFound when
         no article has this id. Its own near-duplicates: ``duplicates``.
         """
+        self._check_id(id)
         request = _request(None, limit=limit, page=page, since=since, until=until, source=source,
                            facets=facets, snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
         results = self._reading(lambda engine: engine.similar(id, _collapsible(request, engine),
                                                               query_language.SIMILAR_TERMS))
         if results is None:
-            raise ArticleNotFound(f"no article with id '{id}' in '{self.folder}'")
+            raise ArticleNotFound(f"no article with id {quoted(id)} in '{self.folder}'")
         return results
 
     def duplicates(self, id: str) -> list[Article]:
@@ -477,15 +478,24 @@ class Index:
             return dataclasses.replace(respelled, suggestion=suggestion, ran_suggestion=True)
         return dataclasses.replace(results, suggestion=suggestion)
 
+    def _check_id(self, id: str) -> None:
+        """ArticleNotFound for an id no article can have: not text, or text with bytes that are not UTF-8
+        (a command line's undecodable argument), which no engine could even look up."""
+        if not isinstance(id, str):
+            raise ArticleNotFound(f"an article id is text, not {type(id).__name__}")
+        if not _is_utf8(id):
+            raise ArticleNotFound(f"no article with id {quoted(id)} in '{self.folder}': it is not valid UTF-8")
+
     def _expanded(self, request: SearchRequest) -> SearchRequest:
         """The request with its words' name variants and synonyms searched too."""
         return request.searching(synonyms.expand(request.query, self._synonyms))
 
     def get(self, id: str) -> Article:
         """The stored article with this id; ArticleNotFound when there is none."""
+        self._check_id(id)
         article = self._reading(lambda engine: engine.get(id))
         if article is None:
-            raise ArticleNotFound(f"no article with id '{id}' in '{self.folder}'")
+            raise ArticleNotFound(f"no article with id {quoted(id)} in '{self.folder}'")
         return article
 
     def mark(self, id: str, text: str) -> MarkedArticle:
@@ -495,13 +505,16 @@ class Index:
         empty query marks nothing. QuerySyntaxError for a bad query, ArticleNotFound
         when no article has this id.
         """
+        self._check_id(id)
         if not text.strip():
             article = self.get(id)
             return MarkedArticle(article, Snippet(((article.title, False),)), Snippet(((article.body, False),)))
+        if not _is_utf8(text):
+            raise QuerySyntaxError(f"the query {quoted(text)} is not valid UTF-8 text")
         request = self._expanded(query_language.build_request(text))
         marked = self._reading(lambda engine: engine.mark(id, request))
         if marked is None:
-            raise ArticleNotFound(f"no article with id '{id}' in '{self.folder}'")
+            raise ArticleNotFound(f"no article with id {quoted(id)} in '{self.folder}'")
         return MarkedArticle(*marked)
 
     def articles(self) -> list[Article]:
@@ -721,6 +734,10 @@ def _record_article(record: Mapping) -> Article:
 
 def _request(text: str | None, *, source, facets, since, until, **options) -> SearchRequest:
     """A checked SearchRequest from the options of ``Index.query`` and ``Index.similar``."""
+    for name, value in (("query", text), ("since", since), ("until", until),
+                        *(("source", one) for one in ([source] if isinstance(source, str) else source or ()))):
+        if isinstance(value, str) and not _is_utf8(value):
+            raise QuerySyntaxError(f"the {name} {quoted(value)} is not valid UTF-8 text")
     return query_language.build_request(
         text, sources=[source] if isinstance(source, str) else list(source or ()),
         facets=[facets] if isinstance(facets, str) else facets,
@@ -740,3 +757,12 @@ def _bound(name: str, value: str | dt.date | None, *, end: bool) -> dt.datetime 
     if moment is None:
         raise QuerySyntaxError(f"{name}: cannot read {value!r} as a date (use YYYY, YYYY-MM, YYYY-MM-DD or 7d, 2w, 3m, 1y)")
     return moment
+
+
+def _is_utf8(text: str) -> bool:
+    """False for text holding lone surrogates (how Python passes on bytes it could not decode)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

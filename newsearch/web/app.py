@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from .. import ArticleNotFound, IndexNotFound, NewsearchError, QuerySyntaxError, WatchNotFound, __version__
 from . import api, feeds, pages
 from .served import ServedIndex
+from .shown import without_folder
 
 HERE = Path(__file__).parent
 DEFAULT_HOST = "127.0.0.1"
@@ -82,13 +84,13 @@ def create_app(index_dir: str | os.PathLike) -> FastAPI:
     for error_type, status in ((RequestValidationError, 400), (QuerySyntaxError, 400), (ArticleNotFound, 404),
                                (WatchNotFound, 404),
                                (IndexNotFound, 503), (NewsearchError, 500)):
-        app.add_exception_handler(error_type, _error_handler(status))
+        app.add_exception_handler(error_type, _error_handler(status, str(served.folder)))
     return app
 
 
-def _error_handler(status: int):
+def _error_handler(status: int, folder: str):
     def handle(request: Request, error: Exception):
-        message = _message(error)
+        message = without_folder(_message(error), folder)
         if request.url.path.startswith("/api/"):
             return JSONResponse({"status": status, "message": message}, status_code=status)
         return pages.error_page(request, status, message)
@@ -104,6 +106,16 @@ def _message(error: Exception) -> str:
             problems.append(f"{where}: {problem.get('msg', 'invalid')}")
         return "; ".join(problems) or "invalid request"
     return str(error)
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` lets only this machine connect (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a name, which may resolve to any address
+        return False
 
 
 def serve(index_dir: str | os.PathLike, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
