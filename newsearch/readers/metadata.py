@@ -25,8 +25,9 @@ _URL_COMPACT_DATE = re.compile(r"[/_-]((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12
 _DATE_META = ("article:published_time", "og:published_time", "og:article:published_time", "datepublished",
               "publishdate", "publish-date", "publish_date", "pubdate", "date", "dc.date", "dc.date.issued",
               "dc.date.created", "dcterms.created", "dcterms.issued", "dcterms.date", "parsely-pub-date",
-              "sailthru.date", "article.published", "published_time", "article_date_original", "cxenseparse:recs:publishtime",
-              "originalpublicationdate", "date.available", "sort_date", "citation_publication_date")
+              "sailthru.date", "article.published", "published_time", "article_date_original",
+              "cxenseparse:recs:publishtime", "originalpublicationdate", "date.available", "sort_date",
+              "citation_publication_date")
 _AUTHOR_META = ("author", "article:author", "og:article:author", "parsely-author", "sailthru.author", "dc.creator",
                 "dcterms.creator", "byl", "citation_author", "twitter:creator")
 _SITE_META = ("og:site_name", "application-name", "publisher", "dc.publisher", "twitter:site", "cxenseparse:site")
@@ -125,13 +126,13 @@ def _without_site_name(title: str, source: str, h1: etree._Element | None) -> st
     if suffix:
         rest = title[:suffix.start()].strip()
         name = suffix.group(1).strip().lower()
-        if site and (name == site or name in site or site in name) or heading and rest.lower() == heading:
+        if (site and (name == site or name in site or site in name)) or (heading and rest.lower() == heading):
             return rest
     prefix = _TITLE_PREFIX.match(title)
     if prefix:
         rest = title[prefix.end():].strip()
         name = prefix.group(1).strip().lower()
-        if site and (name == site or name in site) or heading and rest.lower() == heading:
+        if (site and (name == site or name in site)) or (heading and rest.lower() == heading):
             return rest
     return title
 
@@ -142,7 +143,7 @@ def _published(root: etree._Element, meta: dict, ld: dict, url: str) -> dt.date 
     Text the strict parser rejects gets the loose one. A day before the URL's is taken for a
     page's other dates (a copyright, a related story); one day of slack allows for time zones.
     """
-    candidates = [first_text(ld.get("datePublished")), first_text(ld.get("dateCreated"))]
+    candidates: list[str | None] = [first_text(ld.get("datePublished")), first_text(ld.get("dateCreated"))]
     candidates += [meta.get(key) for key in _DATE_META]
     candidates += [_item_value(e) for e in _microdata(root, "datePublished")[:1]]
     times = list(root.iter("time"))
@@ -179,8 +180,8 @@ def _authors(root: etree._Element, meta: dict, ld: dict, source: str, url: str) 
     """The people who wrote the article: from JSON-LD, meta tags, microdata, rel=author links or a visible byline.
 
     The first of these that names a person wins, unless the author meta tag or the visible
-    byline names the same people and more (JSON-LD often lists only the first author). The first agency credited is kept too,
-    as the source of a page without a site name.
+    byline names the same people and more (JSON-LD often lists only the first author). The first agency
+    credited is kept too, as the source of a page without a site name.
     """
     sources = (
         lambda: names(ld.get("author")) or names(ld.get("creator")),
