@@ -134,6 +134,18 @@ def extract_body(root: etree._Element, *, title: str = "") -> str:
     return unicodedata.normalize("NFC", "\n\n".join(paragraphs))
 
 
+def _is_late(heading: etree._Element, blocks: list[_Block], inside: set) -> bool:
+    """Whether nearly all the container's text comes before the heading (a teaser's heading, not the story's)."""
+    counts = [0, 0]  # characters before and after the heading
+    side = 0
+    for block in blocks:
+        if block.owner is heading:
+            side = 1
+        elif block.owner in inside:
+            counts[side] += len(block.text)
+    return counts[1] * 4 < counts[0]
+
+
 def _common_ancestor(container: etree._Element, heading: etree._Element) -> etree._Element | None:
     """The nearest element holding both, below <body>; None when there is none or the heading is inside."""
     around = set(heading.iterancestors())
@@ -164,7 +176,7 @@ def _story(container: etree._Element, blocks: list[_Block], weights: dict, chars
     for sibling in _story_siblings(container, weights, page_noise):
         inside.update(sibling.iter())
         noise |= _noise(sibling, chars, story=heading)
-    started = heading is None or heading not in inside
+    started = heading is None or heading not in inside or _is_late(heading, blocks, inside)
     in_lead = reached = False
     leads: dict[str, None] = {}
     paragraphs: dict[str, None] = {}  # ordered and without repeats
