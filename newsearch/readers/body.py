@@ -74,10 +74,16 @@ _BOILERPLATE_LINE = re.compile(
     r"kategorien?|anzeige|werbung|bildnachweis|quelle|zum weiterlesen|lesen sie auch|auch interessant|"
     r"à lire aussi|lire aussi|voir aussi|sur le même sujet|partager|articles similaires|à découvrir|"
     r"ver también|lee también|veja também|leia também|compartir|compartilhe|noticias relacionadas|"
-    r"zobacz (?:też|także)|czytaj (?:też|także)|źródło)\b.{0,40}$",
+    r"zobacz (?:też|także)|czytaj (?:też|także)|źródło|"
+    r"fotos?|bild(?:quelle|nachweis)?|credits?|photos? credits?|(?:war|ist) (?:der|dieser|dieses) \w+ (?:nützlich|"
+    r"hilfreich)|wie bewerten sie|was this (?:article|page|post) (?:helpful|useful)|loading|"
+    r"möchten sie (?:den|diesen) (?:artikel|beitrag) teilen|seite teilen|like it\?|keep reading|mehr lesen|"
+    r"rezept drucken)\b.{0,40}$|^(?:©|\(c\)).{0,60}$",
     re.IGNORECASE,
 )
-_PROMOTION = re.compile(r"\b(?:subscribe|newsletters?|sign up|all rights reserved|follow us)\b", re.IGNORECASE)
+_PROMOTION = re.compile(r"\b(?:subscribe|newsletters?|sign up|all rights reserved|follow us|alle rechte vorbehalten|"
+                        r"tous droits réservés|todos los derechos reservados|wszelkie prawa zastrzeżone)\b",
+                        re.IGNORECASE)
 _DATE_WORDS = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|\b\d{1,4}(?:[:/.-]\d{1,4})*\b|"
     r"\b(?:am|pm|[ap]\.m\.|gmt|utc|[ecmp][sd]t|updated|posted|published|on|at)\b|[,;|•·]",
