@@ -295,7 +295,8 @@ def _blocks(root: etree._Element) -> list[_Block]:
 
     def flush():
         nonlocal link_chars
-        text = "\n".join(normalize_space(line) for line in "".join(parts).split("\n")).strip()
+        text = "".join(parts)
+        text = ("\n".join(map(normalize_space, text.split("\n"))) if "\n" in text else normalize_space(text)).strip()
         if text:
             blocks.append(_Block(owners[-1] if owners else root, text, link_chars))
         parts.clear()
