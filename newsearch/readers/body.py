@@ -22,12 +22,13 @@ from lxml import etree
 from .text import normalize_space
 
 # Removed with their content before anything is measured.
-DROPPED_TAGS = ("script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object", "embed",
-                "button", "select", "textarea", "input", "option", "head", "title")
+DROPPED_TAGS = ("script", "style", "template", "svg", "math", "canvas", "iframe", "object", "embed",
+                "button", "select", "textarea", "input", "option", "head", "title", "rt", "rp")  # rt, rp: ruby glosses
 # Also removed, unless one holds a large share of the page's text: broken markup (an unclosed <nav>) can
 # make such an element swallow the rest of the page, story included.
 WRAPPING_TAGS = ("label", "nav", "dialog", "menu", "figure", "figcaption", "picture", "video", "audio", "map")
 MAX_WRAPPING_SHARE = 0.3
+MIN_NOSCRIPT_STORY_CHARS = 200
 BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "header", "footer", "aside", "form", "fieldset", "address",
     "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td",
@@ -113,6 +114,7 @@ class _Block:
 def extract_body(root: etree._Element, *, title: str = "") -> str:
     """The story text under ``root`` (a parsed page, modified in place): paragraphs separated by blank lines."""
     etree.strip_elements(root, *DROPPED_TAGS, with_tail=False)
+    _drop_noscript(root)
     _drop_wrapping(root)
     _drop_hidden(root)
     blocks = _blocks(root)
@@ -245,6 +247,13 @@ def _story_in_listing(container: etree._Element, heading: etree._Element, weight
     inside_story = set(story.iter())
     others = [a for a in container.iter("article") if a not in inside_story and story not in set(a.iterancestors())]
     return story if others else container
+
+
+def _drop_noscript(root: etree._Element) -> None:
+    """Remove <noscript> elements, except one holding prose: a page drawn by scripts may keep its story there."""
+    for element in list(root.iter("noscript")):
+        if element.getparent() is not None and len("".join(element.itertext())) < MIN_NOSCRIPT_STORY_CHARS:
+            _remove(element)
 
 
 def _drop_wrapping(root: etree._Element) -> None:
