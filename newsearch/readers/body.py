@@ -208,7 +208,8 @@ def _story_siblings(container: etree._Element, weights: dict, page_noise: set) -
         return []
     least = max(MIN_SIBLING_WEIGHT, weights[container] * MIN_SIBLING_SHARE)
     return [sibling for sibling in parent if sibling is not container and sibling not in page_noise
-            and weights.get(sibling, 0.0) >= least and not _is_teaser(sibling)]
+            and weights.get(sibling, 0.0) >= least and not _is_teaser(sibling)
+            and not _is_marked_noise(sibling, False)]
 
 
 def _is_teaser(element: etree._Element) -> bool:

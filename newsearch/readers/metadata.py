@@ -189,8 +189,8 @@ def _authors(root: etree._Element, meta: dict, ld: dict, props: dict, source: st
     """The people who wrote the article: from JSON-LD, meta tags, microdata, rel=author links or a visible byline.
 
     The first of these that names a person wins, unless the author meta tag or the visible
-    byline names the same people and more (JSON-LD often lists only the first author). The first agency credited is kept too,
-    as the source of a page without a site name.
+    byline names the same people and more (JSON-LD often lists only the first author). The
+    first agency credited is kept too, as the source of a page without a site name.
     """
     sources = (
         lambda: names(ld.get("author")) or names(ld.get("creator")),
