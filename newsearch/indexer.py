@@ -263,7 +263,7 @@ class _Run:
             entry = self.manifest.files.get(key)
             problem = _unreadable(path)
             if problem:
-                self._unreadable(key, entry, [[_shown(path), problem]])
+                self._cannot_read(key, entry, [[_shown(path), problem]])
                 continue
             stat = path.stat()
             if entry is not None and entry.is_unchanged(stat) and entry.records:
@@ -362,7 +362,7 @@ class _Run:
         self.manifest.files[pending.key] = FileEntry(stat.st_size, stat.st_mtime_ns, stream.content_hash, records,
                                                      errors, shared)
 
-    def _unreadable(self, key: str, entry: FileEntry | None, errors: list[list[str]]) -> None:
+    def _cannot_read(self, key: str, entry: FileEntry | None, errors: list[list[str]]) -> None:
         """A listed file that cannot be read: keep what it gave before (it may be readable again tomorrow)."""
         self._sort_errors(entry.errors if entry else [], errors)
         if entry is None:
