@@ -37,11 +37,10 @@ demo: $(VENV)/.installed-demo
 	$(BIN)/newsearch index corpus/
 	$(BIN)/newsearch query "$(QUERY)" --limit 3
 
-# The whole suite on the default engine, then again on every other engine (typesense: a real node the tests start).
+# One pytest run: every test that touches an engine runs once per installed engine (typesense on a real
+# node the tests start), engine-free tests once (tests/conftest.py).
 test: install
 	$(BIN)/python -m pytest -q tests
-	NEWSEARCH_ENGINE=tantivy $(BIN)/python -m pytest -q tests
-	NEWSEARCH_ENGINE=typesense $(BIN)/python -m pytest -q tests
 
 # The default engine's suite on each other supported Python that runs here (OTHER_PYTHONS: commands or paths),
 # each in its own venv (.venv-3.12, ...) with the extras the suite uses but the Typesense server. CI runs

@@ -78,7 +78,7 @@ exclude_option = click.option("--exclude", multiple=True, metavar="GLOB",
 @cli.command()
 @click.argument("corpus", nargs=-1, type=click.Path(exists=True))
 @click.option("--rebuild", is_flag=True, help="Rebuild from the folders the index was built from (no CORPUS needed).")
-@click.option("--engine", type=click.Choice(engines.NAMES), default=None,
+@click.option("--engine", type=click.Choice(engines.names()), default=None,
               help="The search engine to keep the index in (remembered by the index); default: the index's own, "
                    "else $NEWSEARCH_ENGINE, else whoosh. tantivy needs: pip install 'newsearch[tantivy]'; "
                    "typesense: pip install 'newsearch[typesense]' and a Typesense cluster (--url).")
@@ -90,14 +90,17 @@ exclude_option = click.option("--exclude", multiple=True, metavar="GLOB",
               help="typesense: a file holding the API key, readable by its owner only (chmod 600).")
 @click.option("--search-key-env", metavar="NAME", help="typesense: the environment variable holding a search-only "
                                                        "API key, which `newsearch serve` uses.")
+@click.option("--engine-option", "engine_options", multiple=True, metavar="KEY=VALUE",
+              help="An option of the engine, passed to it as is (repeatable); --url and the key options above "
+                   "are shorthands for the typesense engine's.")
 @shrink_option
 @exclude_option
 @json_options()
 @quiet_option
 @wait_option
 @index_option
-def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_env, allow_shrink, exclude, output, quiet,
-          wait, index_dir):
+def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_env, engine_options, allow_shrink,
+          exclude, output, quiet, wait, index_dir):
     """Build the index from scratch from CORPUS folders (or files).
 
     The new index is built beside the live one and replaces it in one step when
@@ -118,9 +121,10 @@ def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_en
     """
     if not corpus and not rebuild:
         raise click.UsageError("name the CORPUS folders to index, or pass --rebuild")
-    options = {name: value for name, value in (("nodes", url), ("api_key_env", api_key_env),
-                                               ("api_key_file", api_key_file),
-                                               ("search_key_env", search_key_env)) if value}
+    options = dict(_key_value("--engine-option", option) for option in engine_options)
+    options.update({name: value for name, value in (("nodes", url), ("api_key_env", api_key_env),
+                                                    ("api_key_file", api_key_file),
+                                                    ("search_key_env", search_key_env)) if value})
     report = Index.build(index_dir, list(corpus) or None, progress=_progress(quiet or bool(output)), wait=wait,
                          workers=os.cpu_count() or 1, engine=engine, allow_shrink=allow_shrink,
                          exclude=exclude or None, **options)
@@ -750,3 +754,11 @@ def _format_timeline(chart: Timeline) -> str:
 def _counted(count: int, noun: str, plural: str = "") -> str:
     """``1 story``, ``2 stories``: the count and the noun in the number it needs (``noun + "s"`` by default)."""
     return f"{count} {noun if count == 1 else plural or noun + 's'}"
+
+
+def _key_value(option: str, text: str) -> tuple[str, str]:
+    """KEY=VALUE as a pair; a usage error naming the option otherwise."""
+    key, equals, value = text.partition("=")
+    if not equals or not key.strip():
+        raise click.UsageError(f"{option} takes KEY=VALUE, not {text!r}")
+    return key.strip(), value

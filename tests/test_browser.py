@@ -31,7 +31,7 @@ if not CHROMIUM.exists():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, engine):
     """A real uvicorn server on a free loopback port over the bundled corpus plus one malicious article."""
     import uvicorn
     from newsearch import Index
@@ -59,7 +59,7 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(engine):
     with playwright_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield chromium

@@ -20,7 +20,7 @@ KNOWN = [
 
 
 @pytest.fixture(scope="module")
-def corpus_index(tmp_path_factory):
+def corpus_index(tmp_path_factory, engine):
     folder = tmp_path_factory.mktemp("corpus") / "index"
     with Index.create(folder) as ix:
         assert ix.update(CORPUS).ok

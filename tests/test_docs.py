@@ -7,6 +7,9 @@ import sys
 
 from newsearch.cli import cli
 from conftest import ROOT
+import pytest
+
+pytestmark = pytest.mark.engine_free
 
 
 def test_every_command_has_help_with_an_example_and_is_in_the_readme(runner):

@@ -13,7 +13,7 @@ from newsearch import Index
 from newsearch.cli import cli
 from newsearch.duplicates import MIN_WORDS, SKETCH, Groups, shingles
 
-from conftest import CORPUS, SEED_ID, index_holding, needs_collapsing
+from conftest import CORPUS, SEED_ID, index_holding, needs
 
 
 def _body(name: str) -> str:
@@ -56,7 +56,7 @@ def test_syndicated_copies_share_a_group_and_unrelated_stories_do_not(tmp_path):
     assert all(groups.values())
 
 
-@needs_collapsing
+@needs("collapses", "does not collapse near-duplicates yet: it lists every copy")
 def test_a_query_shows_each_story_once_with_its_other_copies_counted(tmp_path):
     records = _comet_family() + [_story("bridge", BRIDGE + "\n\nA comet was seen over the bridge.")]
     with index_holding(tmp_path / "ix", records) as ix:
@@ -74,7 +74,7 @@ def test_a_query_shows_each_story_once_with_its_other_copies_counted(tmp_path):
     assert sum(count for _, count in faceted.facets["source"]) == 3
 
 
-@needs_collapsing
+@needs("collapses", "does not collapse near-duplicates yet: it lists every copy")
 def test_pages_are_pages_of_stories(tmp_path):
     records = _comet_family() + [_story("bridge", BRIDGE + " comet"), _story("library", LIBRARY + " comet")]
     with index_holding(tmp_path / "ix", records) as ix:
@@ -87,7 +87,7 @@ def test_pages_are_pages_of_stories(tmp_path):
     assert "comet-gazette" in [hit.id for hit in by_date] and len(by_date) == 3
 
 
-@needs_collapsing
+@needs("collapses", "does not collapse near-duplicates yet: it lists every copy")
 def test_short_bodies_are_never_grouped_by_body(tmp_path):
     short = " ".join(COMET.split()[:MIN_WORDS - 5])
     assert shingles(short) == frozenset()
@@ -123,7 +123,7 @@ def test_update_adds_a_new_copy_to_the_existing_group(tmp_path):
     assert after["bridge"] == before["bridge"]
 
 
-@needs_collapsing
+@needs("collapses", "does not collapse near-duplicates yet: it lists every copy")
 def test_deleting_the_representative_keeps_the_other_copies_grouped(tmp_path):
     corpus = tmp_path / "corpus"
     _write_corpus(corpus, _comet_family())
@@ -154,7 +154,7 @@ def test_a_copy_changed_into_another_story_leaves_its_group(tmp_path):
     assert library[0].id == "comet" and library[0].duplicates == 0
 
 
-@needs_collapsing
+@needs("collapses", "does not collapse near-duplicates yet: it lists every copy")
 def test_when_the_link_between_two_copies_goes_they_become_two_stories(tmp_path):
     seed = (CORPUS / SEED_ID).read_text(encoding="utf-8")
     words = seed.split()
@@ -182,7 +182,7 @@ def test_groups_are_kept_across_reopening_and_api_writes(tmp_path):
     assert changed["comet-wire"] != changed["comet"] == changed["comet-gazette"] == groups["comet"]
 
 
-@needs_collapsing
+@needs("collapses", "does not collapse near-duplicates yet: it lists every copy")
 def test_cli_collapses_by_default_and_lists_every_copy_on_request(tmp_path, runner):
     with index_holding(tmp_path / "ix", _comet_family() + [_story("bridge", BRIDGE)]):
         pass
@@ -236,7 +236,7 @@ def test_cli_stats_counts_grouped_documents_and_shows_the_largest_groups(tmp_pat
     assert [group["documents"] for group in data["largest_groups"]] == [3, 2]
 
 
-@needs_collapsing
+@needs("collapses", "does not collapse near-duplicates yet: it lists every copy")
 def test_the_bundled_corpus_has_no_near_duplicates(built_index):
     with Index.open(built_index) as ix:
         stats = ix.stats()

@@ -11,6 +11,8 @@ from newsearch.cli import cli
 from newsearch.engines import engine_class, installed
 from conftest import SEED_ID
 
+pytestmark = pytest.mark.engine_free
+
 pytest.importorskip("tantivy", reason="the tantivy engine is optional: pip install 'newsearch[tantivy]'")
 
 
@@ -48,3 +50,53 @@ def test_an_unknown_engine_is_refused_by_name(tmp_path):
     assert not (tmp_path / "ix").exists()
     assert {"whoosh", "tantivy"} <= set(installed())
     assert engine_class("tantivy").__name__ == "TantivyEngine"
+
+
+def _imported(path) -> set[str]:
+    """The modules a file imports, as written (``.whoosh_query``, ``..query``, ``tantivy``)."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            found.add("." * node.level + (node.module or ""))
+            if not node.module:  # from . import whoosh_query
+                found.update("." * node.level + alias.name for alias in node.names)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    return found
+
+
+ENGINE_NAMES = ("whoosh", "tantivy", "typesense")
+
+
+def _engines_named(module: str) -> set[str]:
+    """The engines whose modules (or packages) an import names: ``.whoosh_query`` -> {"whoosh"}."""
+    parts = module.replace("newsearch.engines.", ".").strip(".").split(".")
+    return {part.split("_")[0] for part in parts if part.split("_")[0] in ENGINE_NAMES}
+
+
+def test_no_engine_imports_another_engines_modules_and_the_query_core_imports_none():
+    from conftest import ROOT
+
+    for path in (ROOT / "newsearch" / "engines").glob("*.py"):
+        own = path.stem.split("_")[0]
+        for module in _imported(path):
+            others = _engines_named(module) - {own}
+            assert not others, f"{path.name} imports {module}"
+    core = [*(ROOT / "newsearch" / "query").glob("*.py"), ROOT / "newsearch" / "schema.py",
+            ROOT / "newsearch" / "analysis.py"]
+    for path in core:
+        for module in _imported(path):
+            assert "engines" not in module and not _engines_named(module), f"{path.name} imports {module}"
+
+
+def test_engines_are_found_through_entry_points_and_share_the_base_class():
+    from newsearch.engines import names
+    from newsearch.engines.base import Engine
+
+    assert names()[:3] == ("whoosh", "tantivy", "typesense")
+    for name in installed():
+        engine = engine_class(name)
+        assert issubclass(engine, Engine) and engine.name == name
+        assert isinstance(engine.collapses, bool) and isinstance(engine.phrase_slop, bool)

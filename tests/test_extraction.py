@@ -17,6 +17,8 @@ from newsearch.errors import ReadError
 from newsearch.readers import read_article, read_file
 from conftest import shared_path
 
+pytestmark = pytest.mark.engine_free
+
 UTC = dt.timezone.utc
 STORY = [
     "The first humanitarian corridor out of Mariupol opened on Monday morning, officials said in a statement.",

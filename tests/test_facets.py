@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from newsearch.facets import count_facets
+import pytest
+
+pytestmark = pytest.mark.engine_free
 
 COLUMNS = {
     "source": ["Reuters", "Reuters", "BBC", "", None],

@@ -248,7 +248,8 @@ def test_create_refuses_to_clobber(tmp_path, built_index):
         assert ix.stats().documents == 0
 
 
-@pytest.mark.parametrize("text", ['"unclosed phrase', "(corridor", "corridor)", "nosuchfield:x", "", "title:"])
+@pytest.mark.parametrize("text", ['"unclosed phrase', "(corridor OR kyiv", "corridor) OR kyiv", "nosuchfield:x", "",
+                                  "title:"])
 def test_bad_queries_raise_query_syntax_error(built_index, text):
     with Index.open(built_index) as ix:
         with pytest.raises(QuerySyntaxError):

@@ -28,7 +28,7 @@ RECORDS = [
 
 
 @pytest.fixture(scope="module")
-def ix(tmp_path_factory):
+def ix(tmp_path_factory, engine):
     with index_holding(tmp_path_factory.mktemp("languages") / "index", RECORDS) as index:
         yield index
 

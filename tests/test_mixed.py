@@ -17,7 +17,7 @@ def _loose(text: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def mixed(tmp_path_factory):
+def mixed(tmp_path_factory, engine):
     source = shared_path("mixed")
     corpus = tmp_path_factory.mktemp("mixed") / "corpus"
     # the manifest describes the folder; it is not an article, so it stays out of the copy

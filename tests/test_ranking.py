@@ -17,7 +17,7 @@ QUERIES = ("rises average", "trade over issue", "corp regular regis", "oil price
 
 
 @pytest.fixture(scope="module")
-def reuters_index(tmp_path_factory):
+def reuters_index(tmp_path_factory, engine):
     path = shared_path("reuters", "reuters.jsonl.gz")
     with gzip.open(path, "rt", encoding="utf-8") as lines:
         records = [json.loads(line) for line in itertools.islice(lines, 6000)]

@@ -16,6 +16,8 @@ from newsearch.errors import ReadError
 from newsearch.dates import parse_loose_date
 from newsearch.readers import article_from_record, find_files, parse_bound, parse_date, read_file
 
+pytestmark = pytest.mark.engine_free
+
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seed" / "000_fdb48ad2d1f0ca55.txt"
 

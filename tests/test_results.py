@@ -13,11 +13,11 @@ from newsearch import ArticleNotFound, Fragment, QuerySyntaxError, Snippet
 from newsearch.cli import cli
 from newsearch.snippets import SCAN_CHARS, make_snippet, scanned, sentences_around
 from test_query import RECORDS
-from conftest import index_holding, not_on_typesense, shared_path
+from conftest import index_holding, needs, shared_path
 
 
 @pytest.fixture(scope="module")
-def ix(tmp_path_factory):
+def ix(tmp_path_factory, engine):
     with index_holding(tmp_path_factory.mktemp("results") / "index", RECORDS) as index:
         yield index
 
@@ -156,7 +156,7 @@ def test_phrase_query_marks_the_phrase_not_its_scattered_words(ix):
     assert snippet.matches == ("corridor for humanitarian",)  # not the first "corridor" of the sentence
 
 
-@not_on_typesense("words near each other (~N)")
+@needs("phrase_slop", "refuses words near each other (~N)")
 def test_proximity_query_marks_the_words_within_reach(ix):
     snippet = ix.query('"humanitarian corridor"~2', source="Reuters", sort="date")[0].snippet
     assert snippet.matches == ("humanitarian evacuation corridor",)

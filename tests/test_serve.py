@@ -21,7 +21,7 @@ from newsearch import Index  # noqa: E402
 from newsearch.cli import cli  # noqa: E402
 from newsearch.web import create_app  # noqa: E402
 from newsearch.web.params import MAX_DEPTH  # noqa: E402
-from conftest import SEED_ID, needs_collapsing  # noqa: E402
+from conftest import SEED_ID, needs  # noqa: E402
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror="alert(1)">'
 EVIL = {"id": "evil-<1>", "title": f"Harbour corridor {PAYLOAD}", "source": f"Wire {PAYLOAD}",
@@ -31,7 +31,7 @@ RAW = ("<script>", "<img", "onerror=\"alert", "javascript:alert")
 
 
 @pytest.fixture(scope="module")
-def index_dir(tmp_path_factory) -> Path:
+def index_dir(tmp_path_factory, engine) -> Path:
     folder = tmp_path_factory.mktemp("serve") / "index"
     with Index.create(folder) as ix:
         assert ix.update(Path(__file__).resolve().parents[1] / "corpus").ok
@@ -40,7 +40,7 @@ def index_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def client(index_dir):
+def client(index_dir, engine):
     with TestClient(create_app(index_dir)) as client:
         yield client
 
@@ -316,7 +316,7 @@ def test_serve_listens_where_the_environment_says(tmp_path):
         server.wait(10)
 
 
-@needs_collapsing
+@needs("collapses", "does not collapse near-duplicates yet: it lists every copy")
 def test_page_and_api_show_each_story_once(tmp_path, runner):
     story = ("The ferry operator said on Tuesday that the harbour crossing would reopen next week after repairs "
              "to the landing stage, which was damaged in the storm last month. Engineers replaced two pontoons "

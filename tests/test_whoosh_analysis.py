@@ -7,6 +7,8 @@ import pytest
 from newsearch.engines.whoosh_analysis import ProseTokens, build_schema
 from conftest import CORPUS
 
+pytestmark = pytest.mark.only_engine("whoosh")
+
 TEXTS = [
     "The harbour's café — naïve Straße, 2022-03 kyiv-cafe a.b.c x*y I a",
     "İstanbul'da İİ ǅ ﬁnance: lowercasing that changes the length of the text",

@@ -16,6 +16,8 @@ from newsearch.engines.whoosh_segments import SegmentWriteError, discard_segment
 from conftest import whoosh_segments
 from test_update import make_corpus, snapshot
 
+pytestmark = pytest.mark.only_engine("whoosh")
+
 QUERIES = ["harbour", "ferry council", "storm OR flood", '"river school"', "budget -strike", "comet*",
            "vaccine wheat railway", "title:festival", "market rates inflation"]
 

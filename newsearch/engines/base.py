@@ -1,36 +1,24 @@
-"""The Engine interface: what the Index facade needs from a search engine, in newsearch's own types."""
+"""The Engine base class: what the Index facade needs from a search engine, in newsearch's own types.
+
+An engine translates the query tree (newsearch.query) and stores documents, nothing
+more: the language, the fields (newsearch.schema), the tiers and the marks are
+newsearch's. Optional steps have no-op defaults; what an engine can do beyond the
+contract is said by its capability flags.
+"""
 
 from __future__ import annotations
 
+import abc
 import datetime as dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from pathlib import Path
+from typing import ClassVar
 
 from ..article import Article
-from ..facets import FACET_VALUES
+from ..errors import NewsearchError
+from ..query import SearchRequest
 from ..results import Results, Snippet
-from ..snippets import SNIPPET_CHARS
-
-SORTS = ("relevance", "date")
-
-
-@dataclass(frozen=True)
-class SearchRequest:
-    """A validated query: the query text plus paging, sorting and filters."""
-
-    text: str
-    limit: int = 10
-    page: int = 1
-    sort: str = "relevance"
-    since: dt.datetime | None = None  # naive UTC, inclusive
-    until: dt.datetime | None = None  # naive UTC, inclusive
-    sources: tuple[str, ...] = ()
-    facets: tuple[str, ...] = ()  # checked names from newsearch.facets: source, author, published:month, ...
-    snippets: bool = True
-    snippet_chars: int = SNIPPET_CHARS  # about the most characters of a snippet
-    collapse: bool = False  # one hit per near-duplicate group (see Engine.search)
-    facet_values: int | None = FACET_VALUES  # values kept per facet, most frequent first; None keeps all
 
 
 @dataclass(frozen=True)
@@ -43,37 +31,68 @@ class EngineStats:
     last_published: dt.date | None = None
 
 
-class Engine(Protocol):
-    """A search engine holding one index. Implementations live beside this module, one per engine.
+class Engine(abc.ABC):
+    """A search engine holding one index generation. Implementations live beside this module, one per engine,
+    and are found by name through the ``newsearch.engines`` entry points (see newsearch.engines)."""
 
-    Each class also has ``create(folder, options=None)`` and ``open(folder, options=None)``
-    (classmethods giving an Engine for a generation folder; ``options`` are the engine options,
-    such as a server's address, kept in the index's metadata). An engine whose data lives
-    outside the folder (a server) also writes engines.EXTERNAL_FILE there and has the
-    classmethods ``stored_options(options)`` (what of them the index may keep: never a secret)
-    and ``discard(folder, options)`` (drop the data of a generation being removed).
-    """
+    name: ClassVar[str]
+    # -- capabilities
+    collapses: ClassVar[bool] = False  # ``search`` and ``similar`` collapse near-duplicates (request.collapse)
+    phrase_slop: ClassVar[bool] = True  # "words"~N: phrases whose words may stand apart
+    fuzzy_names: ClassVar[bool] = True  # author:smyth~ and other fuzzy words in name fields
+    external: ClassVar[bool] = False  # keeps its data outside the generation folder (a server)
+    option_names: ClassVar[tuple[str, ...]] = ()  # the options an index of this engine keeps (a server's nodes)
 
-    collapses: bool  # True when ``search`` and ``similar`` can collapse near-duplicates (request.collapse)
+    @classmethod
+    @abc.abstractmethod
+    def create(cls, folder: Path, options: Mapping | None = None) -> Engine:
+        """A new, empty index for the generation folder ``folder``; ``options`` are the engine's (a server's
+        address), as the index keeps them plus those given for this process."""
+
+    @classmethod
+    @abc.abstractmethod
+    def open(cls, folder: Path, options: Mapping | None = None) -> Engine:
+        """The index of the generation folder ``folder``; IndexNotFound when there is none."""
+
+    @classmethod
+    def stored_options(cls, options: Mapping | None) -> dict:
+        """The options an index of this engine keeps in its metadata (checked; never a secret)."""
+        if options:
+            raise NewsearchError(f"the {cls.name} engine takes no options ({', '.join(sorted(options))})")
+        return {}
+
+    @classmethod
+    def discard(cls, folder: Path, options: Mapping | None = None) -> None:
+        """Drop what a generation being removed keeps outside its folder (nothing for embedded engines)."""
 
     def activate(self) -> None:
-        """Called just before this generation goes live: point names shared with other apps at it
-        (nothing to do for an engine whose data lives in the generation folder)."""
+        """Called just before this generation goes live: point names shared with other apps at it."""
 
+    def unfinished(self) -> set[str]:
+        """Ids of writes that may not have completed (engines without transactions), to redo."""
+        return set()
+
+    def settle(self) -> None:
+        """Told once the writes so far are complete and recorded (engines without transactions)."""
+
+    def optimize(self) -> None:
+        """Merge the index into as few parts as the engine can, for faster queries."""
+
+    @abc.abstractmethod
     def write(self, upserts: Iterable[Article], deletes: Iterable[str], workers: int = 1) -> None:
         """Replace or add ``upserts`` (same id = replace) and remove ``deletes``, as one transaction.
 
         ``workers`` above 1 lets the engine write in that many spawned processes (whoosh does
         when it fills an empty index; the others ignore it: their writers have threads of their own).
-
         Each article's ``group`` (its near-duplicate group, chosen by newsearch.duplicates)
         is indexed as a keyword that is stored, returned by ``get`` and read per document
         at query time for collapsing. An empty group is a group of the document alone.
         ``deletes`` is read after every upsert has been taken.
         """
 
+    @abc.abstractmethod
     def search(self, request: SearchRequest) -> Results:
-        """One page of ranked hits with snippets.
+        """One page of ranked hits with snippets: ``request.tiers`` translated and ranked one after another.
 
         With ``request.collapse`` the page lists stories, not copies: of all matching
         documents sharing a group, only the best-ranked (by the request's sort) is a hit,
@@ -83,37 +102,44 @@ class Engine(Protocol):
         Every hit carries ``Hit.group``, collapsed or not.
         """
 
+    @abc.abstractmethod
     def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
         """Articles like this one (None if no such id), searched by its ``terms`` most telling words,
-        without itself; paged, filtered and faceted as ``request`` says (its text is not used)."""
+        without itself; paged, filtered and faceted as ``request`` says (it has no query)."""
 
-    def mark(self, id: str, text: str) -> tuple[Article, Snippet, Snippet] | None:
+    @abc.abstractmethod
+    def mark(self, id: str, request: SearchRequest) -> tuple[Article, Snippet, Snippet] | None:
         """The article with this id (None if none) and its whole title and body with the query's matches marked."""
 
+    @abc.abstractmethod
     def variants(self, word: str, distance: int) -> tuple[str, dict[str, int]]:
         """``word`` as the index holds words (folded, stemmed; "" for a stop word), and the index terms
         within ``distance`` edits of it (itself included), each with the number of documents holding it."""
 
+    @abc.abstractmethod
     def spelled(self, term: str) -> str:
         """An index term as the articles write it, lower-cased (a stem becomes one of its words)."""
 
+    @abc.abstractmethod
     def get(self, id: str) -> Article | None:
         """The stored article with this id, or None."""
 
-    def optimize(self) -> None:
-        """Merge the index into as few parts as the engine can, for faster queries."""
-
+    @abc.abstractmethod
     def ids(self) -> set[str]:
         """The ids of every document held."""
 
+    @abc.abstractmethod
     def count(self) -> int:
         """How many documents the index holds."""
 
+    @abc.abstractmethod
     def articles(self) -> Iterator[Article]:
         """Every stored article, in no particular order."""
 
+    @abc.abstractmethod
     def stats(self) -> EngineStats:
         """Document count, documents per source and the range of publication dates."""
 
+    @abc.abstractmethod
     def close(self) -> None:
         """Release files and searchers."""

@@ -22,12 +22,14 @@ from ..article import Article
 from ..errors import IndexLocked, IndexNotFound
 from ..facets import FIELD_FACETS
 from ..results import Hit, Results, Snippet
-from ..snippets import make_snippet, mark_all, match_spans, scanned
-from ..spelling import edit_distance
+from ..query import Marks, SearchRequest, TermMarks
+from ..query.collapse import page_of_stories
+from ..query.spelling import edit_distance
+from ..schema import WEIGHTS
+from ..snippets import make_snippet, mark_all, scanned
 from . import tantivy_analysis as analysis
-from .base import EngineStats, SearchRequest
-from .tantivy_query import Marks, Translator
-from .whoosh_ranking import TITLE_WEIGHT
+from .base import Engine, EngineStats
+from .tantivy_query import Translator
 
 NAME = "tantivy"
 WRITER_HEAP = 256_000_000  # bytes tantivy buffers before writing a segment
@@ -37,9 +39,10 @@ MAX_GROUP_BUCKETS = 60_000  # below tantivy's limit of 65,000 buckets an aggrega
 Occur = tantivy.Occur
 
 
-class TantivyEngine:
+class TantivyEngine(Engine):
     """An index in a folder of tantivy segment files."""
 
+    name = NAME
     collapses = True
 
     def __init__(self, index: tantivy.Index, folder: Path):
@@ -145,8 +148,8 @@ class TantivyEngine:
 
     def search(self, request: SearchRequest) -> Results:
         translator = self._translator()
-        return self._results(translator, translator.tiers(request.text), request,
-                             lambda language: translator.marks(request.text, language))
+        return self._results(translator, [translator.translate(tier) for tier in request.tiers], request,
+                             lambda language: translator.marks(request.marks, language))
 
     def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
         translator = self._translator()
@@ -170,24 +173,24 @@ class TantivyEngine:
         without = tantivy.Query.boolean_query([(Occur.Must, likeness), (Occur.MustNot,
                                                tantivy.Query.term_query(self._schema, "id", id))])
         words = {word for word, _ in telling}
-        return self._results(translator, [without], request, lambda _: Marks(words=set(words)))
+        return self._results(translator, [without], request, lambda _: TermMarks(words=frozenset(words)))
 
-    def mark(self, id: str, text: str) -> tuple[Article, Snippet, Snippet] | None:
+    def mark(self, id: str, request: SearchRequest) -> tuple[Article, Snippet, Snippet] | None:
         translator = self._translator()
         stored = self._stored(translator.searcher, id)
         if stored is None:
             return None
         language = stored.get("analysis", analysis.DEFAULT_LANGUAGE)
-        marks = translator.marks(text, language)
-        title, body = stored.get("title", ""), stored.get("body", "")
-        return (analysis.article_of(stored), mark_all(title, _spans(title, language, marks)),
-                mark_all(body, _spans(body, language, marks)))
+        marked = [mark_all(value, _spans(value, language,
+                                         translator.marks(Marks.of(request.tiers[0], field), language)))
+                  for field, value in (("title", stored.get("title", "")), ("body", stored.get("body", "")))]
+        return analysis.article_of(stored), marked[0], marked[1]
 
     def _word(self, language: str, word: str) -> tantivy.Query:
         """One indexed word in title (weighted) and body."""
         return tantivy.Query.boolean_query([
             (Occur.Should, tantivy.Query.boost_query(
-                tantivy.Query.term_query(self._schema, analysis.text_field("title", language), word), TITLE_WEIGHT)),
+                tantivy.Query.term_query(self._schema, analysis.text_field("title", language), word), WEIGHTS["title"])),
             (Occur.Should, tantivy.Query.term_query(self._schema, analysis.text_field("body", language), word)),
         ])
 
@@ -202,7 +205,7 @@ class TantivyEngine:
             hits, total = self._copies(searcher, tiers, request)
             stories, copies = None, Counter()
         facets = self._facets(searcher, tiers, request) if request.facets and tiers else {}
-        marks: dict[str, Marks] = {}
+        marks: dict[str, TermMarks] = {}
         shown = []
         for score, stored in hits:
             snippet = Snippet()
@@ -231,38 +234,13 @@ class TantivyEngine:
         return hits, total
 
     def _stories(self, searcher: tantivy.Searcher, tiers: list, request: SearchRequest):
-        """A page of stories: (hits, matching documents, matching groups, group -> matching documents).
-
-        Each tier is ranked as without collapsing and read from the top, keeping the first
-        document of each group not seen before; when that gives too few stories, more of
-        the tier is ranked (four times as many each round). Copies per group come from
-        ``_group_counts``; a group it does not list has one matching document.
-        """
+        """A page of stories (newsearch.query.collapse): (hits, matching documents, matching groups,
+        group -> matching documents); copies per group come from ``_group_counts``."""
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
-        picked: list[tuple[float, dict]] = []
-        copies: Counter = Counter()
-        total = singles = 0
-        for tier in tiers:
-            in_tier, others = _group_counts(searcher, tier)
-            total += sum(in_tier.values()) + others
-            singles += others
-            need = stop - len(picked)
-            wanted = max(need * 2, 1)
-            while need > 0:
-                ranked, count = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
-                found, groups = [], set(copies) | {_group_key(stored) for _, stored in picked}
-                for hit in ranked:
-                    if _group_key(hit[1]) not in groups:
-                        groups.add(_group_key(hit[1]))
-                        found.append(hit)
-                        if len(found) == need:
-                            break
-                if len(found) == need or wanted >= count:
-                    picked.extend(found)
-                    break
-                wanted *= 4
-            copies.update(in_tier)
-        return picked[first:stop], total, len(copies) + singles, copies
+        page = page_of_stories(tiers, first, stop,
+                               lambda tier, wanted: self._ranked(searcher, tier, wanted, by_date=request.sort == "date"),
+                               lambda hit: _group_key(hit[1]), lambda tier: _group_counts(searcher, tier))
+        return page.hits, page.total, page.stories, page.copies
 
     def _ranked(self, searcher: tantivy.Searcher, tier, wanted: int, *, by_date: bool) -> tuple[list, int]:
         """The first ``wanted`` hits of one tier and how many it matches; equal scores ranked by id."""
@@ -396,20 +374,16 @@ class TantivyEngine:
             self._searcher = None
 
 
-def _snippet(body: str, language: str, marks: Marks, chars: int) -> Snippet:
+def _snippet(body: str, language: str, marks: TermMarks, chars: int) -> Snippet:
     """The body's best sentences with the query's words and phrases marked."""
     body = scanned(body)
     return make_snippet(body, _spans(body, language, marks), chars=chars)
 
 
-def _spans(text: str, language: str, marks: Marks) -> list:
+def _spans(text: str, language: str, marks: TermMarks) -> list:
     """Where the query's words and phrases stand in ``text``, analysed in ``language``."""
-    tokens = [(token.char_offset_from, token.char_offset_to, token.text, token.position)
-              for token in analysis.prose(language).pre_tokenize(text).tokens]
-    present = {text for _, _, text, _ in tokens}
-    words = marks.matched(present)
-    phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= present]
-    return match_spans(tokens, words, phrases)
+    return marks.spans([(token.char_offset_from, token.char_offset_to, token.text, token.position)
+                        for token in analysis.prose(language).pre_tokenize(text).tokens])
 
 
 def _group_counts(searcher: tantivy.Searcher, tier) -> tuple[Counter, int]:

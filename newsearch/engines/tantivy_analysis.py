@@ -16,30 +16,20 @@ from functools import lru_cache
 import tantivy
 from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
 
+from ..analysis import DEFAULT_LANGUAGE, SNOWBALL, STOP_WORDS, stemming_language
 from ..article import Article, to_utc_naive
 from ..languages import analysis_language
+from ..schema import EXACT_FIELDS, NAME_FIELDS, TEXT_FIELDS
 
-DEFAULT_LANGUAGE = "en"
-# Language code -> tantivy's Snowball stemmer; other languages are analysed as English.
-STEMMERS = {
-    "ar": "arabic", "da": "danish", "de": "german", "el": "greek", "en": "english", "es": "spanish",
-    "fi": "finnish", "fr": "french", "hu": "hungarian", "it": "italian", "nl": "dutch", "no": "norwegian",
-    "pt": "portuguese", "ro": "romanian", "ru": "russian", "sv": "swedish", "ta": "tamil", "tr": "turkish",
-}
-TEXT_FIELDS = ("title", "body")
-NAME_FIELDS = ("authors", "source", "language", "categories")
-EXACT_FIELDS = ("id", "url", "path")
+# Language code -> tantivy's Snowball stemmer (the same algorithms as newsearch.analysis.SNOWBALL).
+_PLAIN_EXACT = tuple(name for name in EXACT_FIELDS if name != "id")  # the id has a field of its own, stored
+STEMMERS = {code: "dutch" if name == "dutch_porter" else name for code, name in SNOWBALL.items()}
 FACET_FIELDS = {"source": "f_source", "authors": "f_authors", "language": "f_language",
                 "categories": "f_categories"}
 DATE_BUCKETS = {"day": "f_day", "week": "f_week", "month": "f_month", "year": "f_year"}
 UNDATED = 2**62  # the recency of an article with no date: after every dated one
 MAX_WORD = 40  # longer "words" (hashes, base64) are not indexed
 _EPOCH = dt.datetime(1970, 1, 1)
-
-
-def stemming_language(code: str) -> str:
-    """The language whose fields hold words of language ``code``."""
-    return code if code in STEMMERS else DEFAULT_LANGUAGE
 
 
 def text_field(name: str, language: str) -> str:
@@ -53,10 +43,10 @@ def prose(language: str) -> tantivy.TextAnalyzer:
 
     Built once per language: an analyzer is immutable, and building one costs more than a query.
 
-    English stop words in every language, as the Whoosh engine does, so both engines read queries alike.
+    newsearch's stop words in every language, as the other engines have them, so all read queries alike.
     """
     return (TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(MAX_WORD))
-            .filter(Filter.lowercase()).filter(Filter.ascii_fold()).filter(Filter.stopword("english"))
+            .filter(Filter.lowercase()).filter(Filter.ascii_fold()).filter(Filter.custom_stopword(sorted(STOP_WORDS)))
             .filter(Filter.stemmer(STEMMERS[language])).build())
 
 
@@ -92,7 +82,7 @@ def build_schema() -> tantivy.Schema:
     for name in NAME_FIELDS:
         builder.add_text_field(f"{name}_words", tokenizer_name="ns_folded")
         builder.add_text_field(f"{name}_name", tokenizer_name="ns_whole", index_option="basic")
-    for name in EXACT_FIELDS[1:]:
+    for name in _PLAIN_EXACT:
         builder.add_text_field(name, tokenizer_name="raw", index_option="basic")
     for name in (*FACET_FIELDS.values(), *DATE_BUCKETS.values(), "analysis"):
         builder.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
@@ -118,7 +108,7 @@ def document(article: Article) -> tantivy.Document:
                 doc.add_text(f"{name}_words", value)
                 doc.add_text(f"{name}_name", value)
                 doc.add_text(FACET_FIELDS[name], value)
-    for name in EXACT_FIELDS[1:]:
+    for name in _PLAIN_EXACT:
         if getattr(article, name):
             doc.add_text(name, getattr(article, name))
     recency = UNDATED

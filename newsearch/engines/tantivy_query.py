@@ -1,77 +1,22 @@
-"""Query text to tantivy queries: the language's parser tree translated, plus what snippets should mark.
-
-The query language is read by the same parser as for the Whoosh engine (whoosh's
-query parser with our plugins, see ``whoosh_query.read``), over a schema whose
-title and body keep words as typed; this module analyses each word the way
-tantivy indexed it, in every language the index holds.
-"""
+"""The query tree translated into tantivy queries: each word analysed the way tantivy indexed it, in every
+language the index holds."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import lru_cache
-
 import tantivy
-from whoosh import query
-from whoosh.analysis import RegexTokenizer
-from whoosh.fields import TEXT, Schema
 
+from .. import query as tree
 from ..errors import QuerySyntaxError
-from ..query import MAX_EXPANSIONS
-from ..spelling import edit_distance
+from ..query import MAX_EXPANSIONS, Marks, TermMarks
+from ..query.marks import STEM_SLACK
+from ..schema import EXACT_FIELDS, NAME_FIELDS, TEXT_FIELDS, WEIGHTS
 from . import tantivy_analysis as analysis
-from .whoosh_analysis import build_schema as build_whoosh_schema
-from .whoosh_query import bound_moment, loosened, read
 
 Occur = tantivy.Occur
-STEM_SLACK = 3  # a prefix also finds stems up to this many letters shorter ("evacuat*" finds the stem "evacu")
-
-
-@lru_cache(maxsize=1)
-def parse_schema() -> Schema:
-    """The parser's schema: newsearch's fields, with title and body words kept whole for tantivy to analyse."""
-    schema = build_whoosh_schema()
-    for name in analysis.TEXT_FIELDS:
-        schema.remove(name)
-        schema.add(name, TEXT(analyzer=RegexTokenizer(r"\S+")))
-    return schema
-
-
-@lru_cache(maxsize=256)
-def parsed(text: str) -> tuple[query.Query, query.Query]:
-    """The parser's trees of a query: plain words all required, and the looser second tier (cached: a
-    paged or faceted search, its snippets and its suggestion parse the same text again)."""
-    return (read(text, parse_schema(), loose=False).normalize(),
-            loosened(read(text, parse_schema(), loose=True).normalize()))
-
-
-@dataclass
-class Marks:
-    """What a snippet marks in one language: indexed words, prefixes, fuzzy words and phrases."""
-
-    words: set[str] = field(default_factory=set)
-    prefixes: set[str] = field(default_factory=set)
-    fuzzy: set[tuple[str, int]] = field(default_factory=set)
-    phrases: list[tuple[tuple[str, ...], int]] = field(default_factory=list)  # words, and slop (1: adjacent)
-    phrase_only: set[str] = field(default_factory=set)
-
-    def matched(self, terms: set[str]) -> set[str]:
-        """The indexed words among ``terms`` that the query searched for outside phrases."""
-        found = terms & self.words
-        if self.prefixes or self.fuzzy:
-            found |= {term for term in terms - found if self._pattern_matches(term)}
-        return found - self.phrase_only
-
-    def _pattern_matches(self, term: str) -> bool:
-        if any(term.startswith(prefix) or prefix.startswith(term) and len(prefix) - len(term) <= STEM_SLACK
-               for prefix in self.prefixes):
-            return True
-        return any(abs(len(term) - len(word)) <= distance and edit_distance(term, word) <= distance
-                   for word, distance in self.fuzzy)
 
 
 class Translator:
-    """Turns parser trees into tantivy queries against one searcher."""
+    """Turns query trees into tantivy queries against one searcher."""
 
     def __init__(self, schema: tantivy.Schema, searcher: tantivy.Searcher, languages: tuple[str, ...]):
         self.schema = schema
@@ -81,112 +26,98 @@ class Translator:
         self._folded = analysis.folded()
         self._whole = analysis.whole()
 
-    def tiers(self, text: str) -> list[tantivy.Query | None]:
-        """The query with every plain word required, then (if different) the rest of the looser query."""
-        strict_tree, loose_tree = parsed(text)
-        strict = self.translate(strict_tree)
-        if loose_tree == strict_tree:
-            return [strict]
-        loose = self.translate(loose_tree)
-        if strict is None or loose is None:
-            return [strict if loose is None else loose]
-        return [strict, tantivy.Query.boolean_query([(Occur.Must, loose), (Occur.MustNot, strict)])]
-
-    def marks(self, text: str, language: str) -> Marks:
-        """What snippets of an article in ``language`` mark for this query."""
-        marks = Marks()
-        self._collect_marks(parsed(text)[0], language, marks)
-        in_phrases = {word for phrase, _ in marks.phrases for word in phrase}
-        marks.phrase_only = in_phrases - marks.words
-        return marks
-
-    # -- translation
-
-    def translate(self, node: query.Query) -> tantivy.Query | None:
-        """The tantivy query for a parser tree node; None when nothing of it can match (stop words only)."""
-        if node is query.NullQuery:
-            return None
-        if isinstance(node, query.Every):
+    def translate(self, node: tree.Node) -> tantivy.Query | None:
+        """The tantivy query of a tree; None when nothing of it can match (stop words only)."""
+        if isinstance(node, tree.Every):
             return tantivy.Query.all_query()
-        if isinstance(node, query.Not):
-            inner = self.translate(node.query)
+        if isinstance(node, tree.Nothing):
+            return None
+        if isinstance(node, tree.Not):
+            inner = self.translate(node.child)
             everything = tantivy.Query.all_query()
             return everything if inner is None else tantivy.Query.boolean_query(
                 [(Occur.Must, everything), (Occur.MustNot, inner)])
-        if isinstance(node, query.AndNot):
-            positive, negative = self.translate(node.a), self.translate(node.b)
-            if positive is None or negative is None:
-                return positive
-            return tantivy.Query.boolean_query([(Occur.Must, positive), (Occur.MustNot, negative)])
-        if isinstance(node, query.AndMaybe):
-            required, optional = self.translate(node.a), self.translate(node.b)
-            if required is None or optional is None:
-                return required
-            return tantivy.Query.boolean_query([(Occur.Must, required), (Occur.Should, optional)])
-        if isinstance(node, query.And):
-            return self._joined(node, Occur.Must)
-        if isinstance(node, (query.Or, query.DisjunctionMax)):
-            return self._joined(node, Occur.Should)
-        return self._boosted(self._leaf(node), node.boost)
+        if isinstance(node, tree.And):
+            return self._all_of(node)
+        if isinstance(node, tree.Or):
+            parts = [(Occur.Should, part) for part in map(self.translate, node.children) if part is not None]
+            if not parts:
+                return None
+            return parts[0][1] if len(parts) == 1 else tantivy.Query.boolean_query(parts)
+        if isinstance(node, tree.DateRange):
+            return self._dates(node)
+        return self._leaf(node)
 
-    def _joined(self, node: query.Query, occur: Occur) -> tantivy.Query | None:
+    def marks(self, marks: Marks, language: str) -> TermMarks:
+        """What snippets of an article in ``language`` mark for these marks."""
+        prose = self._prose.get(language) or analysis.prose(language)
+
+        def analyse(text: str) -> list[tuple[str, int]]:
+            return [(token.text, token.position) for token in prose.pre_tokenize(text).tokens]
+
+        return marks.analysed(analyse, lambda text: "".join(self._folded.analyze(text)[:1]))
+
+    # -- translation
+
+    def _all_of(self, node: tree.And) -> tantivy.Query | None:
         parts, negatives = [], []
-        for child in node.children():
-            if isinstance(child, query.Not) and occur == Occur.Must:
-                negative = self.translate(child.query)
+        for child in node.children:
+            if isinstance(child, tree.Not):
+                negative = self.translate(child.child)
                 if negative is not None:
                     negatives.append((Occur.MustNot, negative))
                 continue
+            if isinstance(child, tree.Nothing):
+                return None
             translated = self.translate(child)
-            if translated is not None:
-                parts.append((occur, translated))
+            if translated is not None:  # None: stop words only, left out
+                parts.append((Occur.Must, translated))
         if not parts:
-            return None
+            if any(not isinstance(child, tree.Not) for child in node.children):
+                return None
+            parts = [(Occur.Must, tantivy.Query.all_query())]
         if len(parts) == 1 and not negatives:
-            return self._boosted(parts[0][1], node.boost)
-        return self._boosted(tantivy.Query.boolean_query(parts + negatives), node.boost)
+            return parts[0][1]
+        return tantivy.Query.boolean_query(parts + negatives)
+
+    def _leaf(self, leaf) -> tantivy.Query | None:
+        field = leaf.field
+        if field is None or field in TEXT_FIELDS:
+            fields = TEXT_FIELDS if field is None else (field,)
+            per_field = [(Occur.Should, self._boosted(part, WEIGHTS[name]))
+                         for name in fields if (part := self._text_leaf(leaf, name)) is not None]
+            if not per_field:
+                return None
+            return per_field[0][1] if len(per_field) == 1 else tantivy.Query.boolean_query(per_field)
+        if field in NAME_FIELDS:
+            return self._name_leaf(leaf, field)
+        if field in EXACT_FIELDS:
+            if isinstance(leaf, tree.Prefix):
+                return self._any_of(field, self._expanded(field, leaf.text, stems=False))
+            if isinstance(leaf, tree.Fuzzy):
+                return tantivy.Query.fuzzy_term_query(self.schema, field, leaf.text, distance=leaf.distance)
+            return tantivy.Query.term_query(self.schema, field, leaf.text)
+        raise QuerySyntaxError(f"the field {field}: cannot be searched this way")
 
     @staticmethod
-    def _boosted(translated: tantivy.Query | None, boost: float) -> tantivy.Query | None:
-        if translated is None or boost == 1.0:
-            return translated
-        return tantivy.Query.boost_query(translated, boost)
+    def _boosted(translated: tantivy.Query, boost: float) -> tantivy.Query:
+        return translated if boost == 1.0 else tantivy.Query.boost_query(translated, boost)
 
-    def _leaf(self, node: query.Query) -> tantivy.Query | None:
-        name = getattr(node, "fieldname", None)
-        if isinstance(node, (query.DateRange, query.NumericRange)) and name == "published":
-            return self._dates(node.start, node.end, node.startexcl, node.endexcl)
-        if isinstance(node, query.Term) and name == "published":
-            return self._dates(node.text, node.text, False, False)
-        if name in analysis.TEXT_FIELDS:
-            return self._text_leaf(node, name)
-        if name in analysis.NAME_FIELDS:
-            return self._name_leaf(node, name)
-        if name in analysis.EXACT_FIELDS:
-            if isinstance(node, query.Term):
-                return tantivy.Query.term_query(self.schema, name, node.text)
-            if isinstance(node, query.Prefix):
-                return self._any_of(name, self._expanded(name, node.text, stems=False))
-        raise QuerySyntaxError(f"the tantivy engine cannot search {node} (field {name!r})")
-
-    def _text_leaf(self, node: query.Query, name: str) -> tantivy.Query | None:
+    def _text_leaf(self, leaf, name: str) -> tantivy.Query | None:
         per_language = []
         for language in self.languages:
             field_name = analysis.text_field(name, language)
-            if isinstance(node, query.Prefix):
-                prefix = self._folded.analyze(node.text)
-                per_language.append(self._any_of(field_name, self._expanded(field_name, "".join(prefix[:1]),
-                                                                            stems=True)))
-            elif isinstance(node, query.FuzzyTerm):
-                for stem in self._prose[language].analyze(node.text)[:1]:
+            if isinstance(leaf, tree.Prefix):
+                prefix = "".join(self._folded.analyze(leaf.text)[:1])
+                per_language.append(self._any_of(field_name, self._expanded(field_name, prefix, stems=True)))
+            elif isinstance(leaf, tree.Fuzzy):
+                for stem in self._prose[language].analyze(leaf.text)[:1]:
                     per_language.append(tantivy.Query.fuzzy_term_query(
-                        self.schema, field_name, stem, distance=min(node.maxdist, 2), transposition_cost_one=True))
-            elif isinstance(node, (query.Term, query.Phrase)):
-                text = node.text if isinstance(node, query.Term) else " ".join(node.words)
-                slop = 1 if isinstance(node, query.Term) else node.slop
-                per_language.append(self._words(field_name, self._prose[language].pre_tokenize(text).tokens, slop))
+                        self.schema, field_name, stem, distance=leaf.distance, transposition_cost_one=True))
             else:
-                raise QuerySyntaxError(f"the tantivy engine cannot search {node}")
+                slop = leaf.slop if isinstance(leaf, tree.Phrase) else 1
+                per_language.append(self._words(field_name, self._prose[language].pre_tokenize(leaf.text).tokens,
+                                                slop))
         found = [(Occur.Should, part) for part in per_language if part is not None]
         if not found:
             return None
@@ -203,23 +134,25 @@ class Translator:
                                           [(token.position - first, token.text) for token in tokens],
                                           slop=max(slop - 1, 0))
 
-    def _name_leaf(self, node: query.Query, name: str) -> tantivy.Query | None:
-        if isinstance(node, query.Prefix):
-            prefix = "".join(self._folded.analyze(node.text)[:1])
+    def _name_leaf(self, leaf, name: str) -> tantivy.Query | None:
+        if isinstance(leaf, tree.Prefix):
+            prefix = "".join(self._folded.analyze(leaf.text)[:1])
             return self._any_of(f"{name}_words", self._expanded(f"{name}_words", prefix, stems=False))
-        if isinstance(node, query.FuzzyTerm):
-            return tantivy.Query.fuzzy_term_query(self.schema, f"{name}_words", node.text,
-                                                  distance=min(node.maxdist, 2))
-        text = node.text if isinstance(node, query.Term) else " ".join(getattr(node, "words", ()))
-        words = self._folded.analyze(text)
-        if len(words) == 1:
+        if isinstance(leaf, tree.Fuzzy):
+            words = self._folded.analyze(leaf.text)
+            return tantivy.Query.fuzzy_term_query(self.schema, f"{name}_words", words[0],
+                                                  distance=leaf.distance) if words else None
+        words = self._folded.analyze(leaf.text)
+        if len(words) == 1 and isinstance(leaf, tree.Term):
             return tantivy.Query.term_query(self.schema, f"{name}_words", words[0])
-        whole = self._whole.analyze(text)
+        whole = self._whole.analyze(leaf.text)
         return tantivy.Query.term_query(self.schema, f"{name}_name", whole[0]) if whole else None
 
-    def _dates(self, start, end, start_excluded: bool, end_excluded: bool) -> tantivy.Query:
+    def _dates(self, node: tree.DateRange) -> tantivy.Query:
+        if node.start is None and node.end is None:
+            return tantivy.Query.exists_query("published")
         return tantivy.Query.range_query(self.schema, "published", tantivy.FieldType.Date,
-                                         bound_moment(start), bound_moment(end), not start_excluded, not end_excluded)
+                                         node.start, node.end, True, True)
 
     def _expanded(self, field_name: str, prefix: str, *, stems: bool) -> list[str]:
         """The index words starting with ``prefix`` (and, in stemmed fields, stems it was cut to).
@@ -243,29 +176,3 @@ class Translator:
             return None
         terms = [(Occur.Should, tantivy.Query.term_query(self.schema, field_name, word)) for word in words]
         return terms[0][1] if len(terms) == 1 else tantivy.Query.boolean_query(terms)
-
-    # -- marks
-
-    def _collect_marks(self, node: query.Query, language: str, marks: Marks) -> None:
-        if isinstance(node, query.Not):
-            return
-        if isinstance(node, query.AndNot):
-            self._collect_marks(node.a, language, marks)
-            return
-        if getattr(node, "fieldname", None) == "body" and node.is_leaf():
-            prose = analysis.prose(language)
-            if isinstance(node, query.Prefix):
-                marks.prefixes.update(self._folded.analyze(node.text)[:1])
-            elif isinstance(node, query.FuzzyTerm):
-                marks.fuzzy.update((stem, node.maxdist) for stem in prose.analyze(node.text)[:1])
-            elif isinstance(node, (query.Term, query.Phrase)):
-                text, slop = (node.text, 1) if isinstance(node, query.Term) else (" ".join(node.words), node.slop)
-                tokens = prose.pre_tokenize(text).tokens
-                if len(tokens) == 1:
-                    marks.words.add(tokens[0].text)
-                elif tokens:  # stop words left out of a phrase leave gaps its words may span
-                    gaps = tokens[-1].position - tokens[0].position - (len(tokens) - 1)
-                    marks.phrases.append((tuple(token.text for token in tokens), slop + gaps))
-            return
-        for child in node.children():
-            self._collect_marks(child, language, marks)

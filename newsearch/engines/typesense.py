@@ -24,6 +24,7 @@ import re
 import stat
 import time
 import warnings
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
@@ -35,14 +36,16 @@ from ..errors import IndexNotFound, NewsearchError
 from ..facets import FACET_VALUES, date_bucket
 from ..languages import analysis_language
 from ..results import Hit, Results, Snippet
-from ..snippets import make_snippet, mark_all, match_spans, scanned
-from ..spelling import edit_distance
+from .. import analysis
+from ..analysis import DEFAULT_LANGUAGE, fold, stemming_language
+from ..query import Marks, SearchRequest, TermMarks
+from ..query.collapse import page_of_stories
+from ..query.spelling import edit_distance
+from ..schema import WEIGHTS
+from ..snippets import make_snippet, mark_all, scanned
 from . import EXTERNAL_FILE as ENGINE_FILE
-from .base import EngineStats, SearchRequest
-from .typesense_query import (Marks, Plan, Translator, all_of, any_of, date_range, pairs, query_schema, seconds,
-                              words_clause)
-from .whoosh_analysis import DEFAULT_LANGUAGE, STEMS, build_schema, stemming_language
-from .whoosh_ranking import TITLE_WEIGHT
+from .base import Engine, EngineStats
+from .typesense_query import Plan, Translator, all_of, any_of, date_range, pairs, seconds, words_clause
 
 NAME = "typesense"
 UNFINISHED_FILE = "unfinished.jsonl"  # in the generation folder: ids of writes that may not have completed
@@ -53,6 +56,8 @@ DELETE_BATCH = 200  # ids per delete-by-filter request
 ATTEMPTS = 6  # tries of one request while nodes fail or elect a leader (waits 0.5, 1, 2, 4, 8 s)
 PAGE_MAX = 250  # Typesense's largest page
 MULTI_SEARCHES = 50  # Typesense's most searches in one multi-search request (limit_multi_searches)
+GROUP_VALUES = 64  # groups counted at first when collapsing (see _group_counts)
+MAX_GROUP_VALUES = 65_536
 UNDATED = 2**62  # the recency of an article with no date: after every dated one
 HIDDEN = ("key,title_text,body_text,words,title_words,body_words,title_pairs,body_pairs,authors_names,source_names,"
           "language_names,categories_names")  # fields a hit need not carry back
@@ -77,6 +82,7 @@ def _schema(name: str) -> dict:
             texts("title_words"), texts("body_words"), texts("title_pairs"), texts("body_pairs"),
             texts("authors_names"), texts("source_names"), texts("language_names"), texts("categories_names"),
             text("key"), text("analysis", facet=True), text("url"), text("path"),  # key: the id, for filters
+            text("group_key", facet=True),  # what a document collapses by: its near-duplicate group, or itself
             text("f_source", facet=True), texts("f_authors", facet=True), text("f_language", facet=True),
             texts("f_categories", facet=True),
             *(text(f"f_{unit}", facet=True) for unit in ("day", "week", "month", "year")),
@@ -216,13 +222,18 @@ def _retrying(action: Callable, what: str, settings: Settings):
             wait *= 2
 
 
-class TypesenseEngine:
+class TypesenseEngine(Engine):
     """An index held in one Typesense collection; the generation folder names it.
 
     Near-duplicates are grouped (each hit has its group) but not collapsed yet: every copy is listed.
     """
 
-    collapses = False
+    name = NAME
+    collapses = True
+    option_names = Settings.STORED
+    phrase_slop = False
+    fuzzy_names = False
+    external = True
 
     def __init__(self, folder: Path, settings: Settings, collection: str, alias: str):
         self._folder = folder
@@ -235,11 +246,10 @@ class TypesenseEngine:
             warnings.simplefilter("ignore", DeprecationWarning)
             self._collection = self._client.collections[collection]
             self._word_list = self._client.collections[self.words]
-        self._schema = build_schema()
         self._listed: set[str] = set()  # words this process has put in the word list already
 
-    @staticmethod
-    def stored_options(options: Mapping | None) -> dict:
+    @classmethod
+    def stored_options(cls, options: Mapping | None) -> dict:
         """The options an index keeps in its metadata (checked; the key left out)."""
         return Settings(options).stored()
 
@@ -321,7 +331,7 @@ class TypesenseEngine:
         batch: list[dict] = []
         for article in upserts:
             replaced.add(article.id)
-            batch.append(document(article, self._schema))
+            batch.append(document(article))
             if len(batch) == BATCH:
                 self._import(batch)
                 batch = []
@@ -377,7 +387,7 @@ class TypesenseEngine:
     # -- reading
 
     def _search(self, params: dict) -> dict:
-        params = {"query_by": "title_text,body_text", "query_by_weights": f"{int(TITLE_WEIGHT)},1",
+        params = {"query_by": "title_text,body_text", "query_by_weights": f"{int(WEIGHTS['title'])},1",
                   "exclude_fields": HIDDEN, "highlight_fields": "none", "num_typos": 0, "prefix": False,
                   "typo_tokens_threshold": 0, **params}
         return self._call(lambda: self._documents.search(params), "searching")
@@ -420,16 +430,14 @@ class TypesenseEngine:
 
     def search(self, request: SearchRequest) -> Results:
         translator = self._translator()
-        plans = translator.tiers(request.text)
-        marks = translator.marks(request.text) if request.snippets else Marks()
-        return self._results(plans, request, marks)
+        return self._results(translator.tiers(request.tiers), request, request.marks)
 
     def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
         stored = self._stored(id)
         if stored is None:
             return None
-        words = _stems(self._schema, f"{stored.get('title', '')}\n{stored.get('body', '')}",
-                       stored.get("analysis", DEFAULT_LANGUAGE))
+        words = analysis.terms(f"{stored.get('title', '')}\n{stored.get('body', '')}",
+                               stored.get("analysis", DEFAULT_LANGUAGE))
         counts: dict[str, int] = {}
         for word in words:
             counts[word] = counts.get(word, 0) + 1
@@ -441,17 +449,16 @@ class TypesenseEngine:
             return Results((), 0, request.page, request.limit, {})
         plan = Plan(filter=all_of([words_clause("words", telling, True), words_clause("key", [id], False)]),
                     optional=telling)
-        return self._results([plan], request, Marks(words=set(telling)))
+        return self._results([plan], request, TermMarks(words=frozenset(telling)))
 
-    def mark(self, id: str, text: str) -> tuple[Article, Snippet, Snippet] | None:
+    def mark(self, id: str, request: SearchRequest) -> tuple[Article, Snippet, Snippet] | None:
         stored = self._stored(id)
         if stored is None:
             return None
-        marks = self._translator().marks(text)
-        title, body = stored.get("title", ""), stored.get("body", "")
         language = stored.get("analysis", "")
-        return (article_of(stored), mark_all(title, _spans(self._schema, title, language, marks)),
-                mark_all(body, _spans(self._schema, body, language, marks)))
+        marked = [mark_all(value, _spans(value, language, _term_marks(Marks.of(request.tiers[0], field), language)))
+                  for field, value in (("title", stored.get("title", "")), ("body", stored.get("body", "")))]
+        return article_of(stored), marked[0], marked[1]
 
     def _frequencies(self, words: list[str]) -> dict[str, int]:
         """How many documents hold each word (a multi-search request per MULTI_SEARCHES words)."""
@@ -465,7 +472,7 @@ class TypesenseEngine:
             found.update({word: result.get("found", 0) for word, result in zip(chunk, answer["results"])})
         return found
 
-    def _results(self, plans: list[Plan], request: SearchRequest, marks: Marks) -> Results:
+    def _results(self, plans: list[Plan], request: SearchRequest, marks: Marks | TermMarks) -> Results:
         """One page of the tiers' hits, each tier ranked after the one before, with facets and snippets."""
         condition = _request_filter(request)
         for plan in plans:
@@ -473,7 +480,10 @@ class TypesenseEngine:
         rounds = [round for plan in plans if plan.filter is not False for round in self._rounds(plan, request)]
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
         hits: list[tuple[int, dict]] = []  # (rounds after the hit's own, hit)
-        total = 0
+        total, stories, copies = 0, None, Counter()
+        if request.collapse:
+            hits, total, stories, copies = self._stories(rounds, first, stop)
+            rounds = []
         for number, (params, count) in enumerate(rounds):
             wanted_from, wanted_to = max(first - total, 0), stop - total if count is None else min(stop - total, count)
             if wanted_from < wanted_to:
@@ -486,11 +496,40 @@ class TypesenseEngine:
         shown = []
         for later, hit in hits:
             stored = json.loads(hit["document"]["article"])
-            snippet = _snippet(self._schema, stored, marks, request.snippet_chars) if request.snippets else Snippet()
+            snippet = _snippet(stored, marks, request.snippet_chars) if request.snippets else Snippet()
             # Typesense's text match (below 2**64), each round of a search above the ones after it
             score = 0.0 if request.sort == "date" else later + float(hit.get("text_match") or 0) / 2**64
-            shown.append(_hit(stored, score, snippet))
-        return Results(tuple(shown), total, request.page, request.limit, facets)
+            duplicates = copies.get(hit["document"]["group_key"], 1) - 1 if request.collapse else 0
+            shown.append(_hit(stored, score, snippet, duplicates))
+        return Results(tuple(shown), total, request.page, request.limit, facets, stories=stories)
+
+    def _stories(self, rounds: list[tuple[dict, int | None]], first: int, stop: int):
+        """A page of stories (newsearch.query.collapse) over the searches of a request's tiers: (hits, each
+        with the rounds after its own; matching documents; matching stories; group -> matching documents)."""
+        def rank(number: int, wanted: int):
+            found, count = self._slice(rounds[number][0], 0, wanted)
+            return [(len(rounds) - 1 - number, hit) for hit in found], count
+
+        def counts(number: int) -> tuple[Counter, int]:
+            return self._group_counts(rounds[number][0])
+
+        page = page_of_stories(range(len(rounds)), first, stop, rank, lambda hit: hit[1]["document"]["group_key"],
+                               counts)
+        return page.hits, page.total, page.stories, page.copies
+
+    def _group_counts(self, params: dict) -> tuple[Counter, int]:
+        """(group -> matching documents, for every group with two or more; the matching documents of the
+        groups not listed, each alone in its group), as a facet on ``group_key`` growing until its last
+        value counts one document."""
+        size = GROUP_VALUES
+        while True:
+            answer = self._search({**params, "per_page": 0, "facet_by": "group_key", "max_facet_values": size})
+            counted = next((facet["counts"] for facet in answer.get("facet_counts", ())
+                            if facet["field_name"] == "group_key"), [])
+            listed = Counter({count["value"]: count["count"] for count in counted})
+            if len(counted) < size or counted[-1]["count"] == 1 or size >= MAX_GROUP_VALUES:
+                return listed, answer["found"] - sum(listed.values())
+            size *= 4
 
     def _rounds(self, plan: Plan, request: SearchRequest) -> list[tuple[dict, int | None]]:
         """The searches that together return a tier's matches, each with how many it finds (None: not
@@ -563,11 +602,10 @@ class TypesenseEngine:
         return facets
 
     def variants(self, word: str, distance: int) -> tuple[str, dict[str, int]]:
-        languages = self.languages()
-        analysed = [token.text for token in query_schema(languages)["body"].analyzer(word, mode="query")]
+        analysed = analysis.query_terms(word, self.languages())
         if len(analysed) != 1:
             return "", {}
-        stems = list(dict.fromkeys(analysed[0].split(STEMS)))
+        stems = list(analysed[0])
         near: dict[str, int] = {}
         for stem in stems:
             close = [term for term in self.close_words(stem, distance)
@@ -584,10 +622,8 @@ class TypesenseEngine:
             return term
         stored = json.loads(found[0]["document"]["article"])
         body = f"{stored.get('title', '')}\n{stored.get('body', '')}"
-        forms = {body[token.startchar:token.endchar].lower()
-                 for token in self._schema["body"].analyzer(body, chars=True, mode="index",
-                                                            language=stored.get("analysis", ""))
-                 if token.text == term}
+        forms = {body[start:end].lower() for start, end, indexed, _ in
+                 analysis.tokens(body, stored.get("analysis", "")) if indexed == term}
         return min(forms, key=lambda form: (form != term, len(form), form)) if forms else term
 
     def _stored(self, id: str) -> dict | None:
@@ -653,30 +689,20 @@ def _request_filter(request: SearchRequest):
 
 
 def _whole(value: str) -> str:
-    """A name as its whole indexed value: lower-cased, accents folded (as the Whoosh engine's names analyzer)."""
-    tokens = [token.text for token in query_schema(())["source"].analyzer(value, mode="query")]
-    return tokens[0] if tokens else ""
+    """A name as its whole indexed value: lower-cased, accents folded."""
+    return " ".join(fold(value).split())
 
 
-def _stems(schema, text: str, language: str) -> list[str]:
-    return [token.text for token in schema["body"].analyzer(text, mode="index", language=language)]
+def _names(values: Iterable[str]) -> list[str]:
+    """Names as indexed: each whole, and word by word."""
+    return list(dict.fromkeys(term for value in values if value for term in analysis.name_terms(value)))
 
 
-def _names(schema, values: Iterable[str]) -> list[str]:
-    """Names as the Whoosh engine indexes them: each whole, and word by word."""
-    found: list[str] = []
-    for value in values:
-        if value:
-            found += [token.text for token in schema["authors"].analyzer(value, mode="index")]
-    return list(dict.fromkeys(found))
-
-
-def document(article: Article, schema=None) -> dict:
+def document(article: Article) -> dict:
     """The Typesense document of an article."""
-    schema = schema or build_schema()
     language = stemming_language(analysis_language(article.language, article.body or article.title))
-    title = _stems(schema, article.title, language)
-    body = _stems(schema, article.body, language)
+    title = analysis.terms(article.title, language)
+    body = analysis.terms(article.body, language)
     values = article.to_dict()
     values["published"] = article.published.isoformat() if article.published else None
     values["analysis"] = language
@@ -686,9 +712,10 @@ def document(article: Article, schema=None) -> dict:
         "words": list(dict.fromkeys(title + body)), "title_words": list(dict.fromkeys(title)),
         "body_words": list(dict.fromkeys(body)),
         "title_pairs": list(dict.fromkeys(pairs(title))), "body_pairs": list(dict.fromkeys(pairs(body))),
-        "authors_names": _names(schema, article.authors), "source_names": _names(schema, [article.source]),
-        "language_names": _names(schema, [article.language]), "categories_names": _names(schema, article.categories),
+        "authors_names": _names(article.authors), "source_names": _names([article.source]),
+        "language_names": _names([article.language]), "categories_names": _names(article.categories),
         "analysis": language, "url": article.url or "", "path": article.path or "",
+        "group_key": f"group:{article.group}" if article.group else f"id:{article.id}",
         "f_source": article.source or "", "f_authors": [a for a in article.authors if a],
         "f_language": article.language or "", "f_categories": [c for c in article.categories if c],
         "published": 0, "dated": article.published is not None, "recency": UNDATED,
@@ -715,23 +742,26 @@ def _moment(value: int) -> dt.datetime:
     return dt.datetime(1970, 1, 1) + dt.timedelta(seconds=value)
 
 
-def _spans(schema, text: str, language: str, marks: Marks) -> list:
+def _term_marks(marks: Marks, language: str) -> TermMarks:
+    """A query's marks in the terms of articles in ``language``."""
+    return marks.analysed(lambda text: [(term, position) for _, _, term, position in analysis.tokens(text, language)],
+                          fold)
+
+
+def _spans(text: str, language: str, marks: TermMarks) -> list:
     """Where the query's words and phrases stand in ``text``, analysed in ``language``."""
-    tokens = [(token.startchar, token.endchar, token.text, token.pos)
-              for token in schema["body"].analyzer(text, chars=True, positions=True, mode="index", language=language)]
-    present = {term for _, _, term, _ in tokens}
-    phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= present]
-    return match_spans(tokens, marks.matched(present), phrases)
+    return marks.spans(analysis.tokens(text, language))
 
 
-def _snippet(schema, stored: dict, marks: Marks, chars: int) -> Snippet:
+def _snippet(stored: dict, marks: Marks | TermMarks, chars: int) -> Snippet:
     """The body's best sentences with the query's words and phrases marked."""
-    body = scanned(stored.get("body", ""))
-    return make_snippet(body, _spans(schema, body, stored.get("analysis", ""), marks), chars=chars)
+    body, language = scanned(stored.get("body", "")), stored.get("analysis", "")
+    term_marks = marks if isinstance(marks, TermMarks) else _term_marks(marks, language)
+    return make_snippet(body, _spans(body, language, term_marks), chars=chars)
 
 
-def _hit(stored: dict, score: float, snippet: Snippet) -> Hit:
+def _hit(stored: dict, score: float, snippet: Snippet, duplicates: int = 0) -> Hit:
     article = article_of(stored)
     return Hit(id=article.id, score=score, title=article.title, source=article.source,
                published=article.published, url=article.url, path=article.path, authors=article.authors,
-               language=article.language, snippet=snippet)
+               language=article.language, snippet=snippet, group=article.group, duplicates=duplicates)

@@ -17,44 +17,25 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from whoosh import query
-
+from .. import query as tree
+from ..analysis import fold, query_terms
 from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS
-from ..spelling import edit_distance
-from .whoosh_analysis import build_schema
-from .whoosh_query import folded, bound_moment, loosened, read, split_stems
-from .whoosh_ranking import TEXT_FIELDS
+from ..query.marks import STEM_SLACK
+from ..query.spelling import edit_distance
+from ..schema import EXACT_FIELDS as EXACT, NAME_FIELDS as NAMES, TEXT_FIELDS
 
 # Query field -> the Typesense field of its indexed words (``words`` holds title and body together).
 WORD_FIELDS = {"title": "title_words", "body": "body_words"}
 # Query field -> the Typesense field of its pairs of adjacent indexed words ("humanitarian corridor"):
 # a phrase of two words is one pair, exactly; a longer one is all its pairs, each somewhere.
 PAIR_FIELDS = {"title": "title_pairs", "body": "body_pairs"}
-NAME_FIELDS = {"authors": "authors_names", "source": "source_names", "language": "language_names",
-               "categories": "categories_names"}
-EXACT_FIELDS = {"id": "key", "url": "url", "path": "path"}
-STEM_SLACK = 3  # a prefix also finds stems up to this many letters shorter ("evacuat*" finds the stem "evacu")
+NAME_FIELDS = {name: f"{name}_names" for name in NAMES}
+EXACT_FIELDS = {name: "key" if name == "id" else name for name in EXACT}
 UNSUPPORTED = "the typesense engine cannot search"
 
 # A filter_by expression is a str, or True (matches everything) or False (matches nothing).
-
-
-@lru_cache(maxsize=16)
-def query_schema(languages: tuple[str, ...]):
-    """The Whoosh schema whose analyzers stem query words in each of ``languages`` (English first)."""
-    return build_schema(languages)
-
-
-@lru_cache(maxsize=256)
-def parsed(text: str, languages: tuple[str, ...]) -> tuple[query.Query, query.Query]:
-    """The parser's trees of a query: plain words all required, and the looser second tier."""
-    schema = query_schema(languages)
-    strict = split_stems(folded(read(text, schema, loose=False), schema)).normalize()
-    loose = loosened(split_stems(folded(read(text, schema, loose=True), schema)).normalize())
-    return strict, loose
 
 
 @dataclass
@@ -83,98 +64,103 @@ class Plan:
         return " ".join(parts) or "*"
 
 
-@dataclass
-class Marks:
-    """What a snippet marks: indexed words, prefixes, fuzzy words and phrases (words, slop)."""
-
-    words: set[str] = field(default_factory=set)
-    prefixes: set[str] = field(default_factory=set)
-    fuzzy: set[tuple[str, int]] = field(default_factory=set)
-    phrases: list[tuple[tuple[str, ...], int]] = field(default_factory=list)
-    phrase_only: set[str] = field(default_factory=set)
-
-    def matched(self, terms: set[str]) -> set[str]:
-        """The indexed words among ``terms`` that the query searched for outside phrases."""
-        found = terms & self.words
-        for term in terms - found:
-            if any(term.startswith(prefix) or prefix.startswith(term) and len(prefix) - len(term) <= STEM_SLACK
-                   for prefix in self.prefixes) or any(
-                    abs(len(term) - len(word)) <= distance and edit_distance(term, word) <= distance
-                    for word, distance in self.fuzzy):
-                found.add(term)
-        return found - self.phrase_only
-
-
 # Lexicon: (prefix, at most how many) -> index words starting with prefix
 Lexicon = Callable[[str, int], list[str]]
 
 
 class Translator:
-    """Turns parser trees into Plans, looking words up in the index through ``lexicon``."""
+    """Turns query trees into Plans, looking words up in the index through ``lexicon``.
+
+    Each tree is first analysed (``analysed``): its words become the index's stems, each searched
+    in the fields it names, so that matching and ranking read indexed words only.
+    """
 
     def __init__(self, lexicon: Lexicon, close_words: Callable[[str, int], list[str]], languages: tuple[str, ...]):
         self.lexicon = lexicon
         self.close_words = close_words
         self.languages = languages
 
-    def tiers(self, text: str) -> list[Plan]:
-        """The query with every plain word required, then (if different) the articles only the looser
-        query finds (some of the words), ranked by those words."""
-        strict_tree, loose_tree = parsed(text, self.languages)
-        strict = self.plan(strict_tree)
-        if loose_tree == strict_tree:
-            return [strict]
-        loose = self.plan(loose_tree, loose=True)
-        loose.filter = all_of([loose.filter, self.condition(strict_tree, positive=False)])
-        return [strict, loose]
+    def tiers(self, tiers: tuple[tree.Node, ...]) -> list[Plan]:
+        """The Plans of a request's tiers: every word, then (if there is a second tier) some of them."""
+        return [self.plan(node, loose=number > 0) for number, node in enumerate(tiers)]
 
-    def plan(self, tree: query.Query, *, loose: bool = False) -> Plan:
-        """The Plan of one tree: exact filter, the words and phrases to rank by.
+    def plan(self, node: tree.Node, *, loose: bool = False) -> Plan:
+        """The Plan of one tier: exact filter, the words and phrases to rank by.
 
         ``loose``: the some-of-the-words tier, ranked by all its words, phrases counted as their words.
         """
+        analysed = self.analysed(node)
         plan = Plan(filter=True)
-        self._ranking(tree, plan, required=True, loose=loose)
-        plan.filter = self.condition(tree)
+        self._ranking(analysed, plan, required=True, loose=loose)
+        plan.filter = self.condition(analysed)
         plan.words = list(dict.fromkeys(plan.words))
         plan.optional = [word for word in dict.fromkeys(plan.optional) if word not in plan.words]
         return plan
 
-    def marks(self, text: str) -> Marks:
-        """What snippets mark for this query (exclusions left out)."""
-        marks = Marks()
-        self._collect_marks(parsed(text, self.languages)[0], marks)
-        in_phrases = {word for phrase, _ in marks.phrases for word in phrase}
-        marks.phrase_only = in_phrases - marks.words
-        return marks
+    # -- analysis
+
+    def analysed(self, node: tree.Node) -> tree.Node:
+        """The tree with its words as indexed words, each leaf naming the field it searches."""
+        if isinstance(node, tree.Not):
+            return tree.Not(self.analysed(node.child))
+        if isinstance(node, tree.And):
+            kept = tuple(part for part in map(self.analysed, node.children) if not _dropped(part))
+            if any(not isinstance(child, tree.Not) for child in node.children) and all(
+                    isinstance(part, tree.Not) for part in kept):
+                return tree.Nothing()  # its words were all stop words
+            return tree.And(kept)
+        if isinstance(node, tree.Or):
+            parts = tuple(part for part in map(self.analysed, node.children) if not _dropped(part))
+            return tree.Or(parts, some=node.some) if parts else tree.Nothing()
+        if isinstance(node, (tree.Every, tree.Nothing, tree.DateRange)):
+            return node
+        return self._analysed_leaf(node)
+
+    def _analysed_leaf(self, leaf) -> tree.Node:
+        name = leaf.field
+        if name in NAME_FIELDS or name in EXACT_FIELDS:
+            if not isinstance(leaf, (tree.Term, tree.Phrase)):
+                shown = f"{name}:{leaf.text}*" if isinstance(leaf, tree.Prefix) else f"{name}:{leaf.text}~"
+                raise QuerySyntaxError(f"{UNSUPPORTED} {shown}; use another engine for this query")
+            value = " ".join(fold(leaf.text).split()) if name in NAME_FIELDS else leaf.text
+            return tree.Term(value, name) if value else _DROPPED
+        fields = TEXT_FIELDS if name is None else (name,)
+        if isinstance(leaf, tree.Prefix):
+            prefix = fold(leaf.text).strip()
+            return _either([tree.Prefix(prefix, field) for field in fields]) if prefix else _DROPPED
+        words = query_terms(leaf.text, self.languages)
+        if not words:
+            return _DROPPED  # stop words only
+        if isinstance(leaf, tree.Fuzzy):
+            return _either([tree.Fuzzy(stem, field, leaf.distance) for stem in words[0] for field in fields])
+        if len(words) == 1:
+            return _either([_either([tree.Term(stem, field) for field in fields]) for stem in words[0]])
+        slop = leaf.slop if isinstance(leaf, tree.Phrase) else 1
+        count = max(len(stems) for stems in words)
+        variants = dict.fromkeys(" ".join(stems[min(n, len(stems) - 1)] for stems in words) for n in range(count))
+        return _either([_either([tree.Phrase(text, field, slop) for field in fields]) for text in variants])
 
     # -- matching
 
-    def condition(self, node: query.Query, positive: bool = True) -> str | bool:
-        """The filter_by expression matching what ``node`` matches (or, not ``positive``, what it does not).
-
-        A phrase is its pairs of adjacent words, all present (see PAIR_FIELDS).
+    def condition(self, node: tree.Node, positive: bool = True) -> str | bool:
+        """The filter_by expression matching what ``node`` (analysed) matches (or, not ``positive``, what it
+        does not). A phrase is its pairs of adjacent words, all present (see PAIR_FIELDS).
         """
         def each(child, sign=positive):
             return self.condition(child, sign)
 
-        if node is query.NullQuery:
+        if isinstance(node, tree.Nothing):
             return not positive
-        if isinstance(node, query.Every):
+        if isinstance(node, tree.Every):
             return positive
-        if isinstance(node, query.Not):
-            return each(node.query, not positive)
-        if isinstance(node, query.AndNot):
-            return self._joined([each(node.a), each(node.b, not positive)], positive)
-        if isinstance(node, query.AndMaybe):
-            return each(node.a)
-        if isinstance(node, query.And):
-            return self._joined([each(child) for child in _meaningful(node)], positive)
-        if isinstance(node, (query.Or, query.DisjunctionMax)):
-            children = _meaningful(node)
-            grouped = _grouped_words(children)
+        if isinstance(node, tree.Not):
+            return each(node.child, not positive)
+        if isinstance(node, tree.And):
+            return self._joined([each(child) for child in node.children], positive)
+        if isinstance(node, tree.Or):
+            grouped = _grouped_words(node.children)
             parts = [words_clause(name, words, positive) for name, words in grouped.items()]
-            parts += [each(child) for child in children if not _is_word(child)]
+            parts += [each(child) for child in node.children if not _is_word(child)]
             return self._joined(parts, not positive)
         return self._leaf(node, positive)
 
@@ -182,35 +168,27 @@ class Translator:
     def _joined(parts: list, conjunction: bool):
         return all_of(parts) if conjunction else any_of(parts)
 
-    def _leaf(self, node: query.Query, positive: bool) -> str | bool:
-        name = getattr(node, "fieldname", None)
-        if name == "published":
-            if isinstance(node, (query.DateRange, query.NumericRange)):
-                return _dates(node.start, node.end, node.startexcl, node.endexcl, positive)
-            if isinstance(node, query.Term):
-                return _dates(node.text, node.text, False, False, positive)
+    def _leaf(self, node, positive: bool) -> str | bool:
+        if isinstance(node, tree.DateRange):
+            return date_range(node.start, node.end, positive)
+        name = node.field
         if name in WORD_FIELDS:
-            if isinstance(node, query.Term):
+            if isinstance(node, tree.Term):
                 return words_clause(WORD_FIELDS[name], [node.text], positive)
-            if isinstance(node, query.Phrase):
+            if isinstance(node, tree.Phrase):
                 if node.slop > 1:
                     raise QuerySyntaxError(f"{UNSUPPORTED} words near each other (\"...\"~{node.slop}); "
                                            "search the exact phrase, or use another engine")
-                if len(node.words) == 1:
-                    return words_clause(WORD_FIELDS[name], list(node.words), positive)
+                words = node.text.split(" ")
                 joined = all_of if positive else any_of
-                return joined([words_clause(PAIR_FIELDS[name], [pair], positive) for pair in pairs(node.words)])
-            if isinstance(node, query.Prefix):
+                return joined([words_clause(PAIR_FIELDS[name], [pair], positive) for pair in pairs(words)])
+            if isinstance(node, tree.Prefix):
                 return words_clause(WORD_FIELDS[name], self.prefixed(node.text), positive)
-            if isinstance(node, query.FuzzyTerm):
-                return words_clause(WORD_FIELDS[name], self.near(node.text, node.maxdist, node.prefixlength),
-                                     positive)
-        if name in NAME_FIELDS and isinstance(node, query.Term):
+            if isinstance(node, tree.Fuzzy):
+                return words_clause(WORD_FIELDS[name], self.near(node.text, node.distance, 1), positive)
+        if name in NAME_FIELDS:
             return words_clause(NAME_FIELDS[name], [node.text], positive)
-        if name in EXACT_FIELDS and isinstance(node, query.Term):
-            return words_clause(EXACT_FIELDS[name], [node.text], positive)
-        shown = f"{name}:{getattr(node, 'text', '')}*" if isinstance(node, query.Prefix) else str(node)
-        raise QuerySyntaxError(f"{UNSUPPORTED} {shown}; use another engine for this query")
+        return words_clause(EXACT_FIELDS[name], [node.text], positive)
 
     def prefixed(self, prefix: str) -> list[str]:
         """The index words starting with ``prefix``, and stems it was cut to; QuerySyntaxError when too many."""
@@ -237,17 +215,9 @@ class Translator:
 
     # -- ranking
 
-    def _ranking(self, node: query.Query, plan: Plan, *, required: bool, loose: bool) -> None:
+    def _ranking(self, node: tree.Node, plan: Plan, *, required: bool, loose: bool) -> None:
         """Collect the words and phrases q ranks by: in the strict tier the ones every match must hold."""
-        if isinstance(node, query.Not):
-            return
-        if isinstance(node, query.AndNot):
-            self._ranking(node.a, plan, required=required, loose=loose)
-            self._ranking(query.Not(node.b), plan, required=required, loose=loose)
-            return
-        if isinstance(node, query.AndMaybe):
-            self._ranking(node.a, plan, required=required, loose=loose)
-            self._ranking(node.b, plan, required=False, loose=loose)
+        if isinstance(node, tree.Not):
             return
         phrase = _phrase(node)
         if phrase:
@@ -260,76 +230,61 @@ class Translator:
         if word:
             (plan.words if required and not loose else plan.optional).append(word)
             return
-        if isinstance(node, query.And):
-            for child in node.children():
+        if isinstance(node, tree.And):
+            for child in node.children:
                 self._ranking(child, plan, required=required, loose=loose)
-        elif isinstance(node, (query.Or, query.DisjunctionMax)):
-            for child in node.children():
+        elif isinstance(node, tree.Or):
+            for child in node.children:
                 self._ranking(child, plan, required=False, loose=loose)
 
-    # -- marks
 
-    def _collect_marks(self, node: query.Query, marks: Marks) -> None:
-        if isinstance(node, query.Not):
-            return
-        if isinstance(node, query.AndNot):
-            self._collect_marks(node.a, marks)
-            return
-        if getattr(node, "fieldname", None) == "body" and node.is_leaf():
-            if isinstance(node, query.Prefix):
-                marks.prefixes.add(node.text)
-            elif isinstance(node, query.FuzzyTerm):
-                marks.fuzzy.add((node.text, node.maxdist))
-            elif isinstance(node, query.Phrase):
-                marks.phrases.append((tuple(node.words), node.slop))
-            elif isinstance(node, query.Term):
-                marks.words.add(node.text)
-            return
-        for child in node.children():
-            self._collect_marks(child, marks)
+_DROPPED = tree.Or(())  # what is left of stop words: left out of its group
 
 
-def _meaningful(node: query.Query) -> list[query.Query]:
-    """The children of a group, without stop words (which match nothing and are ignored in a group)."""
-    return [child for child in node.children() if child is not query.NullQuery]
+def _dropped(node: tree.Node) -> bool:
+    return node is _DROPPED
 
 
-def _is_word(node: query.Query) -> bool:
-    return type(node) is query.Term and node.fieldname in WORD_FIELDS
+def _either(parts: list[tree.Node]) -> tree.Node:
+    parts = list(dict.fromkeys(parts))
+    return parts[0] if len(parts) == 1 else tree.Or(tuple(parts))
 
 
-def _grouped_words(children: list[query.Query]) -> dict[str, list[str]]:
+def _is_word(node: tree.Node) -> bool:
+    return isinstance(node, tree.Term) and node.field in WORD_FIELDS
+
+
+def _grouped_words(children) -> dict[str, list[str]]:
     """Plain words of an OR group by the field they are searched in; ``words`` when title and body share them."""
     by_field: dict[str, list[str]] = {}
     for child in children:
         if _is_word(child):
-            by_field.setdefault(child.fieldname, []).append(child.text)
+            by_field.setdefault(child.field, []).append(child.text)
     if set(by_field) == set(TEXT_FIELDS) and set(by_field["title"]) == set(by_field["body"]):
         return {"words": by_field["title"]}
     return {WORD_FIELDS[name]: words for name, words in by_field.items()}
 
 
-def _word(node: query.Query) -> str | None:
+def _word(node: tree.Node) -> str | None:
     """The indexed word a node searches in title and body (or one of them), if it is one plain word."""
     if _is_word(node):
         return node.text
-    if isinstance(node, (query.Or, query.DisjunctionMax)) and node.children() and all(
-            _is_word(child) for child in node.children()):
-        texts = {child.text for child in node.children()}
+    if isinstance(node, tree.Or) and node.children and all(_is_word(child) for child in node.children):
+        texts = {child.text for child in node.children}
         if len(texts) == 1:
             return texts.pop()
     return None
 
 
-def _phrase(node: query.Query) -> tuple[str, ...] | None:
+def _phrase(node: tree.Node) -> tuple[str, ...] | None:
     """The words of a phrase searched in title and body alike, if ``node`` is one that q can rank by:
     not a phrase of one field alone, nor one whose words stem differently in the index's languages."""
-    if isinstance(node, (query.Or, query.DisjunctionMax)) and node.children() and all(
-            isinstance(child, query.Phrase) and child.slop <= 1 for child in node.children()):
-        variants = {tuple(child.words) for child in node.children()}
-        fields = {child.fieldname for child in node.children()}
+    if isinstance(node, tree.Or) and node.children and all(
+            isinstance(child, tree.Phrase) and child.slop <= 1 for child in node.children):
+        variants = {child.text for child in node.children}
+        fields = {child.field for child in node.children}
         if len(variants) == 1 and fields == set(TEXT_FIELDS):
-            return variants.pop()
+            return tuple(variants.pop().split(" "))
     return None
 
 
@@ -388,12 +343,3 @@ def date_range(start: dt.datetime | None, end: dt.datetime | None, positive: boo
     if positive:
         return all_of(bounds)
     return any_of(["dated:=false"] + [bound.replace(">=", "<").replace("<=", ">") for bound in bounds[1:]])
-
-
-def _dates(start, end, start_excluded: bool, end_excluded: bool, positive: bool) -> str | bool:
-    first, last = bound_moment(start), bound_moment(end)
-    if first is not None and start_excluded:
-        first += dt.timedelta(seconds=1)
-    if last is not None and end_excluded:
-        last -= dt.timedelta(seconds=1)
-    return date_range(first, last, positive)

@@ -27,13 +27,15 @@ from whoosh.reading import TermNotFound
 from ..article import Article, to_utc_naive
 from ..errors import IndexLocked, IndexNotFound, NewsearchError
 from ..results import Hit, Results, Snippet
+from ..analysis import DEFAULT_LANGUAGE, fold, stemming_language
 from ..facets import FIELD_FACETS, count_facets
 from ..languages import analysis_language
+from ..query import Marks, SearchRequest, TermMarks
+from ..query.collapse import page_of_stories
 from ..snippets import make_snippet, mark_all, match_spans, scanned
-from .base import EngineStats, SearchRequest
-from .whoosh_analysis import (DEFAULT_LANGUAGE, STEMS, UNDATED, InLanguage, ProseTokens, build_schema,
-                              stemming_language)
-from .whoosh_query import AndNot, Marks, parse, similar_query
+from .base import Engine, EngineStats
+from .whoosh_analysis import STEMS, UNDATED, InLanguage, ProseTokens, build_schema
+from .whoosh_query import AndNot, Translator, similar_query
 from .whoosh_ranking import FieldsTerm, LiveBM25F
 from .whoosh_scoring import PostingCache, SegmentLengths, WordScorer
 from .whoosh_segments import commit_segments, discard_segments, write_segments
@@ -46,9 +48,10 @@ _EPOCH = dt.datetime(1970, 1, 1)
 FACET_FIELDS = (*FIELD_FACETS.values(), "published")  # the fields the facets column holds
 
 
-class WhooshEngine:
+class WhooshEngine(Engine):
     """An index in a folder of Whoosh segment files."""
 
+    name = NAME
     collapses = True
 
     def __init__(self, index: whoosh_index.Index, folder: Path):
@@ -153,10 +156,13 @@ class WhooshEngine:
         raise AssertionError("unreachable")
 
     def search(self, request: SearchRequest) -> Results:
-        searcher = self._searcher()
-        strict, loose = self._parse(request.text)
-        # Documents with every term come first; then, for plain-term queries, those with some of them.
-        return self._results(searcher, [strict] if loose == strict else [strict, AndNot(loose, strict)], request)
+        return self._results(self._searcher(), self.tiers(request), request)
+
+    def tiers(self, request: SearchRequest) -> list[query.Query]:
+        """The whoosh queries of the request's tiers, for this thread's searcher."""
+        reader = self._searcher().reader()
+        translator = Translator(self._query_schema(reader), reader)
+        return [translator.translate(tier) for tier in request.tiers]
 
     def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
         searcher = self._searcher()
@@ -179,7 +185,7 @@ class WhooshEngine:
         else:
             hits, total = _page(searcher, tiers, request, condition, words, recency)
         facets = self._facets(searcher, tiers, condition, request, words) if request.facets else {}
-        marks = Marks.of(tiers[0], "body")
+        marks: dict[str, TermMarks] = {}  # language -> the query's marks in its terms
         matched = _terms_in(searcher, tiers[-1], [hit.docnum for hit in hits], "body", words) if request.snippets else {}
         return Results(tuple(self._hit(hit, request, marks, matched.get(hit.docnum, set()),
                                        duplicates.get(hit.docnum, 0)) for hit in hits),
@@ -187,44 +193,28 @@ class WhooshEngine:
 
     def _stories(self, searcher, tiers: list, request: SearchRequest, condition, words: WordScorer | None,
                  recency: array | None):
-        """A page of stories: (hits, matching documents, matching groups, docnum -> other matching copies).
-
-        Each tier is ranked as without collapsing and read from the top, keeping the first
-        document of each group not seen before; when that gives too few stories, more
-        of the tier is ranked (four times as many each round).
-        """
+        """A page of stories (newsearch.query.collapse): (hits, matching documents, matching groups,
+        docnum -> other matching copies)."""
         key = self._group_keys(searcher)
+        matches: dict[int, set[int]] = {}  # id(tier) -> the documents it matches, found once
+
+        def rank(tier: query.Query, wanted: int):
+            if recency is not None:
+                results, ranked = _newest(searcher, tier, wanted, condition, words, recency)
+            else:
+                results, ranked = _ranked(searcher, tier, wanted, condition, words)
+            matches[id(tier)] = results.docs()
+            return ranked, len(matches[id(tier)])
+
+        def counts(tier: query.Query) -> tuple[Counter, int]:
+            if id(tier) not in matches:
+                matches[id(tier)] = _matching(searcher, tier, condition, words)
+            return Counter(map(key, matches[id(tier)])), 0
+
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
-        picked, seen, copies, total = [], set(), Counter(), 0
-        for tier in tiers:
-            need = stop - len(picked)
-            wanted = max(need * 2, 1)
-            while True:
-                if need <= 0:
-                    found, docs = [], _matching(searcher, tier, condition, words)
-                    break
-                if recency is not None:
-                    results, ranked = _newest(searcher, tier, wanted, condition, words, recency)
-                else:
-                    results, ranked = _ranked(searcher, tier, wanted, condition, words)
-                docs = results.docs()
-                found, groups = [], set(seen)
-                for hit in ranked[:wanted]:
-                    group = key(hit.docnum)
-                    if group not in groups:
-                        groups.add(group)
-                        found.append(hit)
-                        if len(found) == need:
-                            break
-                if len(found) == need or wanted >= len(docs):
-                    break
-                wanted *= 4
-            picked.extend(found)
-            seen.update(key(hit.docnum) for hit in found)
-            total += len(docs)
-            copies.update(map(key, docs))
-        hits = picked[first:stop]
-        return hits, total, len(copies), {hit.docnum: copies[key(hit.docnum)] - 1 for hit in hits}
+        page = page_of_stories(tiers, first, stop, rank, lambda hit: key(hit.docnum), counts)
+        return page.hits, page.total, page.stories, {hit.docnum: page.copies[key(hit.docnum)] - 1
+                                                     for hit in page.hits}
 
     def _per_searcher(self, name: str, searcher, build):
         """``build(searcher)``, kept for this thread until its searcher changes (the index changed)."""
@@ -273,10 +263,6 @@ class WhooshEngine:
 
         return self._per_searcher("facet_columns", searcher, build)
 
-    def _parse(self, text: str) -> tuple[query.Query, query.Query]:
-        reader = self._searcher().reader()
-        return parse(text, self._query_schema(reader), reader)
-
     def _query_schema(self, reader) -> Schema:
         """The schema whose analyzers stem query words in every language the index holds (English first)."""
         present = {_text(term) for term in reader.lexicon("analysis")} if "analysis" in self._schema else set()
@@ -285,12 +271,15 @@ class WhooshEngine:
             self._query_schemas[languages] = build_schema(languages)
         return self._query_schemas[languages]
 
-    def _hit(self, hit, request: SearchRequest, marks: Marks, matched: set[str], duplicates: int) -> Hit:
+    def _hit(self, hit, request: SearchRequest, marks: dict[str, TermMarks], matched: set[str],
+             duplicates: int) -> Hit:
         stored = hit.fields()
         snippet = Snippet()
         if request.snippets:
-            body = scanned(stored.get("body", ""))
-            spans = self._spans(body, "body", stored.get("analysis", ""), marks, matched)
+            body, language = scanned(stored.get("body", "")), stored.get("analysis", "")
+            if language not in marks:
+                marks[language] = request.marks.analysed(self._analyser("body", language), fold)
+            spans = self._spans(body, "body", language, marks[language], matched)
             snippet = make_snippet(body, spans, chars=request.snippet_chars)
         return Hit(
             id=stored["id"],
@@ -307,33 +296,38 @@ class WhooshEngine:
             duplicates=duplicates,
         )
 
-    def _spans(self, text: str, fieldname: str, language: str, marks: Marks, matched: set[str]) -> list:
+    def _spans(self, text: str, fieldname: str, language: str, marks: TermMarks, matched: set[str]) -> list:
         """Where the matched terms and the phrases made of them stand in ``text``, analysed as ``fieldname``."""
         if not matched:
             return []
         phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= matched]
+        return match_spans(self._tokens(text, fieldname, language), matched - marks.phrase_only, phrases)
+
+    def _tokens(self, text: str, fieldname: str, language: str) -> list[tuple[int, int, str, int]]:
+        """(start, end, term, position) of each word of ``text`` as ``fieldname`` indexes it in ``language``."""
         analyzer = self._schema[fieldname].analyzer
         fused = self._fused.setdefault(fieldname, ProseTokens.of(analyzer))
         if fused is not None:
-            tokens = fused(text, language)
-        else:
-            tokens = [(token.startchar, token.endchar, token.text, token.pos)
-                      for token in analyzer(text, chars=True, positions=True, mode="index", language=language)]
-        return match_spans(tokens, matched - marks.phrase_only, phrases)
+            return fused(text, language)
+        return [(token.startchar, token.endchar, token.text, token.pos)
+                for token in analyzer(text, chars=True, positions=True, mode="index", language=language)]
 
-    def mark(self, id: str, text: str) -> tuple[Article, Snippet, Snippet] | None:
+    def _analyser(self, fieldname: str, language: str):
+        """text -> (term, position) pairs as ``fieldname`` indexes text in ``language``."""
+        return lambda text: [(term, position) for _, _, term, position in self._tokens(text, fieldname, language)]
+
+    def mark(self, id: str, request: SearchRequest) -> tuple[Article, Snippet, Snippet] | None:
         searcher = self._searcher()
         docnum = searcher.document_number(id=id)
         if docnum is None:
             return None
         stored = searcher.stored_fields(docnum)
-        strict, loose = self._parse(text)
+        language = stored.get("analysis", "")
         marked = []
         for fieldname in ("title", "body"):
-            matched = _terms_in(searcher, loose, [docnum], fieldname)[docnum]
             value = stored.get(fieldname, "")
-            marked.append(mark_all(value, self._spans(value, fieldname, stored.get("analysis", ""),
-                                                      Marks.of(strict, fieldname), matched)))
+            marks = Marks.of(request.tiers[0], fieldname).analysed(self._analyser(fieldname, language), fold)
+            marked.append(mark_all(value, marks.spans(self._tokens(value, fieldname, language))))
         return _article(stored), marked[0], marked[1]
 
     def variants(self, word: str, distance: int) -> tuple[str, dict[str, int]]:

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, STORED, TEXT, Schema
-from whoosh.lang import has_stemmer, stemmer_for_language
 from whoosh.support.charset import accent_map
 
-DEFAULT_LANGUAGE = "en"  # also for articles whose language is unknown or has no stemmer
+from ..analysis import DEFAULT_LANGUAGE, STOP_WORDS, WORD_PATTERN, stemmer, stemming_language
+
 STEMS = "\x1e"  # joins one query word's stems in several languages, until the query tree splits them
-STEM_CACHE = 100_000
-
-
-def stemming_language(code: str) -> str:
-    """The language whose stemmer analyses words of language ``code``."""
-    return code if code and code != DEFAULT_LANGUAGE and has_stemmer(code) else DEFAULT_LANGUAGE
 
 
 class InLanguage(str):
@@ -39,7 +32,7 @@ class _LanguageText(TEXT):
 
 
 class _LanguageStemFilter(Filter):
-    """Stems each word in its document's language (Porter for English, Snowball for others).
+    """Stems each word in its document's language with its Snowball stemmer (newsearch.analysis).
 
     When analysing a query over an index holding several languages (``languages``),
     a word becomes its stems in each, joined by STEMS; the query tree then searches
@@ -63,8 +56,7 @@ class _LanguageStemFilter(Filter):
 
     def _stemmer(self, language: str):
         if language not in self._stemmers:
-            name = "en_porter" if language == DEFAULT_LANGUAGE else language
-            self._stemmers[language] = lru_cache(maxsize=STEM_CACHE)(stemmer_for_language(name))
+            self._stemmers[language] = stemmer(language)
         return self._stemmers[language]
 
     def __call__(self, tokens):
@@ -141,8 +133,8 @@ UNDATED = 2**62  # the recency of an article with no date: after every dated one
 
 def build_schema(languages: tuple[str, ...] = ()) -> Schema:
     """The index schema; with ``languages``, the one queries are analysed with over an index holding them."""
-    words = RegexTokenizer() | LowercaseFilter() | CharsetFilter(accent_map)
-    prose = words | StopFilter() | _LanguageStemFilter(languages)
+    words = RegexTokenizer(WORD_PATTERN) | LowercaseFilter() | CharsetFilter(accent_map)
+    prose = words | StopFilter(stoplist=STOP_WORDS, minsize=1) | _LanguageStemFilter(languages)
     names = RegexTokenizer(r"[^\x1f]+") | LowercaseFilter() | CharsetFilter(accent_map) | _NameWordsFilter()
     return Schema(
         id=ID(stored=True, unique=True),

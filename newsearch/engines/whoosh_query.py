@@ -1,106 +1,145 @@
-"""Query text to whoosh queries: the parser's plugins, folding of prefix and fuzzy words, expansion limits."""
+"""The query tree translated into whoosh queries: each word analysed as the index holds it, searched in its fields."""
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
-from whoosh import classify, matching, qparser, query
-from whoosh.util.times import TimeError, long_to_datetime
+from whoosh import classify, matching, query
 
+from .. import query as tree
 from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS
+from ..schema import EXACT_FIELDS, NAME_FIELDS, TEXT_FIELDS, WEIGHTS
 from .whoosh_analysis import STEMS
-from .whoosh_ranking import TEXT_FIELDS, TITLE_WEIGHT, FieldsTerm, combine_fields
+from .whoosh_ranking import FieldsTerm
 
-FIELD_ALIASES = {"authors": ["author"], "categories": ["category"]}
-COORDINATION = 0.9
-_OPEN_RANGE = re.compile(r"(\[)\*\s+(?=TO\b)|(\bTO)\s+\*(?=\s*[\]}])")  # [* TO x] and [x TO *]: whoosh writes [TO x]
+class Translator:
+    """Turns query trees into whoosh queries for one reader, analysing words with ``schema`` (the index's
+    schema with query analyzers for every language it holds)."""
+
+    def __init__(self, schema, reader):
+        self.schema = schema
+        self.reader = reader
+
+    def translate(self, node: tree.Node) -> query.Query:
+        """The whoosh query of a tree; QuerySyntaxError when a prefix or fuzzy word stands for too many words."""
+        translated = self._node(node)
+        if translated is None:
+            return query.NullQuery
+        _check_expansions(translated, self.reader)
+        return translated
+
+    def _node(self, node: tree.Node) -> query.Query | None:
+        if isinstance(node, tree.Every):
+            return query.Every()
+        if isinstance(node, tree.Nothing):
+            return None
+        if isinstance(node, tree.Not):
+            excluded = self._node(node.child)
+            return query.Every() if excluded is None else AndNot(query.Every(), excluded)
+        if isinstance(node, tree.And):
+            return self._all_of(node)
+        if isinstance(node, tree.Or):
+            parts = [part for part in map(self._node, node.children) if part is not None]
+            if len(parts) <= 1:
+                return parts[0] if parts else None
+            return query.Or(_merged(parts))  # the second tier ranks by BM25F alone, as the first
+        if isinstance(node, tree.DateRange):
+            return query.DateRange("published", node.start, node.end)
+        return self._leaf(node)
+
+    def _all_of(self, node: tree.And) -> query.Query | None:
+        included, excluded = [], []
+        for child in node.children:
+            if isinstance(child, tree.Not):
+                part = self._node(child.child)
+                if part is not None:
+                    excluded.append(part)
+                continue
+            if isinstance(child, tree.Nothing):
+                return None
+            part = self._node(child)
+            if part is not None:  # None: stop words only, left out as whoosh's parser did
+                included.append(part)
+        if not included:
+            if any(not isinstance(child, tree.Not) for child in node.children):
+                return None  # its words were all stop words
+            included = [query.Every()]
+        positive = included[0] if len(included) == 1 else query.And(_merged(included))
+        if not excluded:
+            return positive
+        return AndNot(positive, excluded[0] if len(excluded) == 1 else query.Or(excluded))
+
+    def _leaf(self, leaf) -> query.Query | None:
+        field = leaf.field
+        if field is None or field in TEXT_FIELDS:
+            fields = TEXT_FIELDS if field is None else (field,)
+            return self._text(leaf, fields)
+        if field in NAME_FIELDS:
+            value = " ".join(self._folded(leaf.text, field)) if isinstance(leaf, tree.Phrase) else \
+                "".join(self._folded(leaf.text, field)[:1])
+        elif field in EXACT_FIELDS:
+            value = leaf.text
+        else:
+            raise QuerySyntaxError(f"the field {field}: cannot be searched this way")
+        if not value:
+            return None
+        if isinstance(leaf, tree.Prefix):
+            return query.Prefix(field, value)
+        if isinstance(leaf, tree.Fuzzy):
+            return query.FuzzyTerm(field, value, maxdist=leaf.distance, prefixlength=1)
+        return query.Term(field, value)
+
+    def _folded(self, text: str, field: str) -> list[str]:
+        """The words of ``text`` folded as ``field`` indexes them, not stemmed."""
+        analyzer = self.schema[field].analyzer
+        return [token.text for token in analyzer(text, mode="query", removestops=False, no_morph=True)]
+
+    def _text(self, leaf, fields: tuple[str, ...]) -> query.Query | None:
+        """A word, phrase or pattern in text fields: per field, weighted, each word one BM25F term."""
+        if isinstance(leaf, tree.Prefix):
+            prefix = "".join(self._folded(leaf.text, "body")[:1])
+            return _any([_StemmedPrefix(field, prefix, boost=WEIGHTS[field]) for field in fields]) if prefix else None
+        analysed = [token.text for token in self.schema["body"].analyzer(leaf.text, mode="query")]
+        if not analysed:
+            return None
+        if isinstance(leaf, tree.Fuzzy):
+            stems = dict.fromkeys(analysed[0].split(STEMS))
+            return _any([query.FuzzyTerm(field, stem, boost=WEIGHTS[field], maxdist=leaf.distance, prefixlength=1)
+                         for stem in stems for field in fields])
+        if len(analysed) == 1:
+            return _any([_word(stem, fields) for stem in dict.fromkeys(analysed[0].split(STEMS))])
+        slop = leaf.slop if isinstance(leaf, tree.Phrase) else 1
+        count = max(len(word.split(STEMS)) for word in analysed)
+        variants = dict.fromkeys(tuple(word.split(STEMS)[n] if STEMS in word else word for word in analysed)
+                                 for n in range(count))  # one phrase per language the index holds
+        return _any([query.Phrase(field, list(words), slop=slop, boost=WEIGHTS[field])
+                     for words in variants for field in fields])
 
 
-class _PrefixOnlyWildcards(qparser.WildcardPlugin):
-    """Only a final ``*`` is a wildcard: a question mark in a typed question is punctuation, not a pattern."""
-
-    qmarks = ""
-    expr = r"(?P<text>[*])"
-
-
-_MINUS = re.compile(r"(?<![^\s(])-")
-_ONLY_EXCLUSIONS = re.compile(r'\s*(?:-(?:"[^"]*"|[^\s"]+)\s*)+')
+def _word(stem: str, fields: tuple[str, ...]) -> query.Query:
+    """One indexed word: in one field a Term, in several one BM25F term over them."""
+    terms = [query.Term(field, stem, boost=WEIGHTS[field]) for field in fields]
+    return terms[0] if len(terms) == 1 else FieldsTerm(terms)
 
 
-def parse(text: str, schema, reader) -> tuple[query.Query, query.Query]:
-    """The query with every plain term required, and with plain terms optional (coordinated)."""
-    parsed = []
-    for loose in (False, True):
-        tree = split_stems(folded(read(text, schema, loose=loose), schema))
-        _check_expansions(tree, reader)
-        parsed.append(combine_fields(tree).normalize())
-    return excluding(parsed[0]), excluding(loosened(parsed[1]))
+def _any(parts: list[query.Query]) -> query.Query | None:
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else query.Or(parts)
 
 
-def read(text: str, schema, *, loose: bool) -> query.Query:
-    """The parser's tree of ``text``: plain words all required, or (``loose``) optional and coordinated.
-
-    Words are analysed by ``schema``'s fields; QuerySyntaxError for what the parser cannot read.
-    The query language is whoosh's parser with our plugins, for every engine: others translate this tree.
-    """
-    if _ONLY_EXCLUSIONS.fullmatch(text):
-        text = _MINUS.sub("NOT ", text)  # '-war' alone means what 'NOT war' means: everything else
-    group = qparser.OrGroup.factory(COORDINATION) if loose else qparser.AndGroup
-    parser = qparser.MultifieldParser(["title", "body"], schema, group=group,
-                                      fieldboosts={"title": TITLE_WEIGHT, "body": 1.0})
-    parser.remove_plugin_class(qparser.WildcardPlugin)
-    parser.add_plugin(_PrefixOnlyWildcards())
-    # +word and -word only at the start of a word: kyiv-cafe and 2022-03 stay whole
-    parser.add_plugin(qparser.PlusMinusPlugin(plusexpr=r"(?<![^\s(])\+", minusexpr=r"(?<![^\s(])-"))
-    parser.add_plugin(qparser.FieldAliasPlugin(FIELD_ALIASES))
-    parser.add_plugin(qparser.GtLtPlugin())
-    parser.add_plugin(qparser.FuzzyTermPlugin())
-    try:
-        tree = parser.parse(_OPEN_RANGE.sub(lambda m: m.group(1) or m.group(2), text), normalize=False)
-    except TimeError as error:
-        raise QuerySyntaxError(f"cannot read a date in the query {text!r}: {error}") from None
-    except Exception as error:  # whoosh's date parsing raises bare Exception for values it cannot read
-        raise QuerySyntaxError(f"cannot understand the query {text!r}: {error}") from None
-    problem = next(_errors(tree), None)
-    if problem:
-        raise QuerySyntaxError(f"cannot understand the query {text!r}: {problem}")
-    return tree
-
-
-@dataclass(frozen=True)
-class Marks:
-    """What a snippet marks for a query: its phrases, and the words searched only inside phrases."""
-
-    phrases: tuple[tuple[tuple[str, ...], int], ...]
-    phrase_only: frozenset[str]
-
-    @classmethod
-    def of(cls, node: query.Query, fieldname: str) -> Marks:
-        """The phrases (indexed words, slop) and phrase-only words of ``node`` in one field; exclusions ignored."""
-        phrases, words = [], set()
-
-        def walk(child: query.Query) -> None:
-            if isinstance(child, query.Not):
-                return
-            if isinstance(child, query.AndNot):
-                walk(child.a)
-            elif isinstance(child, query.Phrase):
-                if child.fieldname == fieldname:
-                    phrases.append((tuple(child.words), child.slop))
-            elif isinstance(child, query.Term):
-                if child.fieldname == fieldname:
-                    words.add(child.text)
-            else:
-                for grandchild in child.children():
-                    walk(grandchild)
-
-        walk(node)
-        in_phrases = {word for phrase, _ in phrases for word in phrase}
-        return cls(tuple(dict.fromkeys(phrases)), frozenset(in_phrases - words))
+def _merged(parts: list[query.Query]) -> list[query.Query]:
+    """Parts with a word typed several times kept once, weighing as many times (long questions repeat
+    their key words; weighting them helped most on CISI)."""
+    merged: dict = {}
+    for part in parts:
+        key = tuple(part.subqueries) if isinstance(part, FieldsTerm) else id(part)
+        if key in merged:
+            merged[key] = FieldsTerm(list(part.subqueries), boost=merged[key].boost + part.boost)
+        else:
+            merged[key] = part
+    return list(merged.values())
 
 
 def similar_query(searcher, text: str, terms: int) -> query.Query:
@@ -111,7 +150,7 @@ def similar_query(searcher, text: str, terms: int) -> query.Query:
     expander = classify.Expander(searcher.reader(), "body")
     expander.add((word.decode("utf-8"), weight) for word, _, weight, _ in searcher.schema["body"].index(text))
     key_terms = expander.expanded_terms(terms, normalize=True)
-    words = [FieldsTerm([query.Term("title", word, boost=TITLE_WEIGHT), query.Term("body", word)], boost=weight)
+    words = [FieldsTerm([query.Term("title", word, boost=WEIGHTS["title"]), query.Term("body", word)], boost=weight)
              for word, weight in key_terms]
     return query.Or(words) if words else query.NullQuery
 
@@ -133,89 +172,6 @@ class _AndNotMatcher(matching.AndNotMatcher):
         if self.a.is_active() and self.b.is_active() and self.b.id() < self.a.id():
             self.b.skip_to(self.a.id())
         super()._find_first()
-
-
-def excluding(node: query.Query) -> query.Query:
-    """The query with every whoosh AndNot replaced by the corrected one (normalize() creates them from NOTs)."""
-    node = node.apply(excluding)
-    if type(node) is query.AndNot:
-        return AndNot(node.a, node.b)
-    return node
-
-
-def split_stems(node: query.Query) -> query.Query:
-    """Words analysed into stems in several languages (joined by STEMS) searched as any of those stems.
-
-    A word searched in title and body (an Or of one Term per field) becomes an Or of
-    such field groups, one per stem, so each stem still scores as one BM25F term; a
-    phrase becomes one phrase per language.
-    """
-    if isinstance(node, query.Or) and node.subqueries and all(
-            isinstance(child, query.Term) and STEMS in child.text for child in node.subqueries):
-        stems = dict.fromkeys(node.subqueries[0].text.split(STEMS))
-        return query.Or([query.Or([query.Term(child.fieldname, stem, boost=child.boost) for child in node.subqueries],
-                                  boost=node.boost) for stem in stems])
-    if isinstance(node, query.Term) and STEMS in node.text:
-        return query.Or([query.Term(node.fieldname, stem, boost=node.boost)
-                         for stem in dict.fromkeys(node.text.split(STEMS))])
-    if isinstance(node, query.Phrase) and any(STEMS in word for word in node.words):
-        count = max(len(word.split(STEMS)) for word in node.words)
-        variants = dict.fromkeys(tuple(word.split(STEMS)[n] if STEMS in word else word for word in node.words)
-                                 for n in range(count))
-        return query.Or([query.Phrase(node.fieldname, list(words), slop=node.slop, boost=node.boost)
-                         for words in variants])
-    return node.apply(split_stems)
-
-
-def loosened(node: query.Query) -> query.Query:
-    """The "some of the words" tier: only words are optional; exclusions and field restrictions still apply.
-
-    whoosh's OR grouping would make ``corridor NOT shelling`` match anything without
-    "shelling", and ``corridor source:reuters`` match any Reuters article.
-    """
-    if not isinstance(node, query.Or):
-        return node
-    excluded = [child.query for child in node.subqueries if isinstance(child, query.Not)]
-    restrictions = [child for child in node.subqueries
-                    if not isinstance(child, query.Not) and not _is_words(child)]
-    words = [child for child in node.subqueries if _is_words(child)]
-    loose: query.Query = query.Or(words, scale=node.scale) if len(words) > 1 else (words or [query.Every()])[0]
-    if restrictions:
-        loose = query.And([loose, *restrictions])
-    if excluded:
-        loose = query.AndNot(loose, query.Or(excluded) if len(excluded) > 1 else excluded[0])
-    return loose.normalize()
-
-
-def _is_words(node: query.Query) -> bool:
-    """True for words, phrases and patterns searched in title and body."""
-    if isinstance(node, query.Not):
-        return False
-    fields = {term_field for term_field, _ in node.iter_all_terms()} if node.has_terms() or node.children() else set()
-    if isinstance(node, (query.Prefix, query.FuzzyTerm, query.Wildcard)):
-        fields = {node.fieldname}
-    return bool(fields) and fields <= set(TEXT_FIELDS)
-
-
-def folded(node: query.Query, schema) -> query.Query:
-    """Prefix and fuzzy words analysed like indexed words: case and accents folded, stemmed where the field is."""
-    if isinstance(node, (query.Prefix, query.FuzzyTerm)) and node.fieldname in schema:
-        field = schema[node.fieldname]
-        if getattr(field, "analyzer", None) is None or not field.scorable:
-            return node
-        stem = isinstance(node, query.FuzzyTerm)
-        words = [t.text for t in field.analyzer(node.text, mode="query", removestops=False, no_morph=not stem)]
-        if not words:
-            return node
-        if isinstance(node, query.Prefix) and node.fieldname in TEXT_FIELDS:
-            return _StemmedPrefix(node.fieldname, words[0], boost=node.boost)
-        copies = []
-        for stem in dict.fromkeys(words[0].split(STEMS)):  # a fuzzy word near its stem in any language
-            copy = node.copy()
-            copy.text = stem
-            copies.append(copy)
-        return copies[0] if len(copies) == 1 else query.Or(copies)
-    return node.apply(lambda child: folded(child, schema))
 
 
 class _StemmedPrefix(query.Prefix):
@@ -253,24 +209,3 @@ def _patterns(node: query.Query) -> Iterator[query.Query]:
         yield from _patterns(child)
 
 
-def _errors(node: query.Query) -> Iterator[str]:
-    """Problems whoosh's parser recorded in the query tree instead of raising."""
-    error = getattr(node, "error", None)
-    if error:
-        yield str(error)
-    for child in node.children():
-        yield from _errors(child)
-
-
-def bound_moment(value) -> dt.datetime | None:
-    """A date bound of the parser's tree as a naive datetime (a normalised tree holds whoosh's microsecond
-    counts; other engines translating the tree read its dates with this)."""
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, dt.date):
-        return dt.datetime(value.year, value.month, value.day)
-    if isinstance(value, int):
-        return long_to_datetime(value)
-    raise QuerySyntaxError(f"cannot read {value!r} as a date")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
-from .errors import NewsearchError
-from .query import plain_words
+from ..analysis import fold
+from ..errors import NewsearchError
+from .tree import And, Node, Not, Or, Phrase, Term
 
 FILENAME = "synonyms.txt"
 # Common transliteration variants of names in the news; written to a new index's synonyms file.
@@ -32,7 +33,6 @@ _HEADER = """\
 # Lines starting with # are comments. Edit freely; reopen the index to apply.
 """
 _TOKEN = re.compile(r"\w+")
-_JOINER = re.compile(r"[\s\-]+")  # between the words of a variant in a query: spaces or hyphens
 
 Groups = tuple[tuple[tuple[str, ...], ...], ...]  # each group: its variants as folded word sequences
 
@@ -67,46 +67,44 @@ def parse_groups(lines: Iterable[str]) -> Groups:
     return tuple(groups)
 
 
-def expand(text: str, groups: Groups) -> str:
-    """The query with each plain word (or run of words) that is a variant replaced by ``(v1 OR v2 OR ...)``.
+def expand(node: Node, groups: Groups) -> Node:
+    """The tree with each word typed without a field (or run of such words side by side) that is a variant
+    replaced by all its group's variants, any of which may match.
 
-    Words inside quotes, field values (``title:kiev``), prefixes and fuzzy words stay as typed.
+    Quoted phrases, field values, prefixes and fuzzy words stay as typed.
     """
     if not groups:
-        return text
+        return node
     variants = {variant: group for group in groups for variant in group}
     longest = max(len(variant) for variant in variants)
-    tokens = list(plain_words(text))
-    pieces, position, number = [], 0, 0
-    while number < len(tokens):
-        for size in range(min(longest, len(tokens) - number), 0, -1):
-            run = tokens[number:number + size]
-            if not _adjacent(text, run):
+    return _expanded(node, variants, longest)
+
+
+def _expanded(node: Node, variants: dict, longest: int) -> Node:
+    if isinstance(node, Term):
+        return _expanded(And((node,)), variants, longest).children[0] if node.field is None else node
+    if isinstance(node, Not):
+        return Not(_expanded(node.child, variants, longest))
+    if not isinstance(node, (And, Or)):
+        return node
+    kept: list[Node] = []
+    number, children = 0, node.children
+    while number < len(children):
+        for size in range(min(longest, len(children) - number), 0, -1):
+            run = children[number:number + size]
+            if (size > 1 and isinstance(node, Or)) or not all(isinstance(c, Term) and c.field is None for c in run):
                 continue
-            group = variants.get(tuple(_fold(m.group()) for m in run))
+            group = variants.get(tuple(word for term in run for word in _words(term.text)))
             if group is not None:
-                pieces.extend([text[position:run[0].start()], _alternatives(group)])
-                position, number = run[-1].end(), number + size
+                kept.append(Or(tuple(Term(" ".join(v)) if len(v) == 1 else Phrase(" ".join(v)) for v in group)))
+                number += size
                 break
         else:
+            child = children[number]
+            kept.append(child if isinstance(child, Term) else _expanded(child, variants, longest))
             number += 1
-    pieces.append(text[position:])
-    return "".join(pieces)
-
-
-def _alternatives(group: tuple[tuple[str, ...], ...]) -> str:
-    return "(" + " OR ".join(" ".join(words) if len(words) == 1 else f'"{" ".join(words)}"'
-                             for words in group) + ")"
-
-
-def _adjacent(text: str, run: list[re.Match]) -> bool:
-    return all(_JOINER.fullmatch(text[a.end():b.start()]) for a, b in zip(run, run[1:]))
+    return replace(node, children=tuple(kept))
 
 
 def _words(variant: str) -> tuple[str, ...]:
-    return tuple(_fold(word) for word in _TOKEN.findall(variant))
-
-
-def _fold(word: str) -> str:
-    """Lower case without accents, as the index folds words."""
-    return "".join(c for c in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(c))
+    return tuple(fold(word) for word in _TOKEN.findall(variant))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .query import plain_words
+from .tree import Node, Term, leaves, rewrite_leaves
 
 FEW_HITS = 5  # a query finding fewer articles than this may get a suggestion
 MORE_COMMON = 10  # a respelling must be in this many times more documents than the word typed
@@ -15,26 +15,32 @@ Variants = Callable[[str, int], tuple[str, dict[str, int]]]
 Spelled = Callable[[str], str]  # index term -> a word of the articles indexed as it
 
 
-def suggest(text: str, variants: Variants, spelled: Spelled) -> str | None:
-    """The query with each rare word replaced by the most common close index word; None if nothing changes."""
-    changed = False
-    pieces, position = [], 0
+def suggest(text: str, node: Node, variants: Variants, spelled: Spelled) -> tuple[Node, str] | None:
+    """The query with each rare word typed as a word replaced by the most common close index word: its
+    tree and its text (``text`` is what was typed); None if nothing changes."""
     respellings: dict[str, str | None] = {}  # a word typed many times is looked up once
-    for match in plain_words(text):
-        word = match.group()
+
+    def respelled(leaf):
+        if not isinstance(leaf, Term) or leaf.field is not None or leaf.at < 0:
+            return leaf
+        word = leaf.text
         if not word.isalpha() or len(word) < MIN_WORD:
-            continue
+            return leaf
         if word not in respellings:
             respellings[word] = _respelling(word, variants)
         replacement = respellings[word]
-        if replacement is not None:
-            pieces.extend([text[position:match.start()], spelled(replacement)])
-            position = match.end()
-            changed = True
-    if not changed:
+        return leaf if replacement is None else Term(spelled(replacement), at=leaf.at)
+
+    changed = rewrite_leaves(node, respelled)
+    if changed == node:
         return None
+    pieces, position = [], 0
+    for before, after in zip(leaves(node, excluded=True), leaves(changed, excluded=True)):
+        if isinstance(before, Term) and before.at >= position and before.text != after.text:
+            pieces.extend([text[position:before.at], after.text])
+            position = before.at + len(before.text)
     pieces.append(text[position:])
-    return "".join(pieces)
+    return changed, "".join(pieces)
 
 
 def _respelling(word: str, variants: Variants) -> str | None:

@@ -1,0 +1,192 @@
+"""The query tree: newsearch's own nodes, which every engine translates; nothing engine-specific in them.
+
+Leaves keep the words as the user typed them; each engine analyses them the way it
+indexed the field (folding, stop words, stemming). ``field`` None means the article's
+text fields together (title and body), scored as one BM25F term.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field as dataclass_field, replace
+from typing import Union
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word (or a run of words joined by punctuation, "kyiv-cafe", searched as a phrase)."""
+
+    text: str
+    field: str | None = None
+    at: int = dataclass_field(default=-1, compare=False, repr=False)  # where the query text has it (-1: not typed)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """Words in this order, at most ``slop`` positions apart (1: adjacent)."""
+
+    text: str
+    field: str | None = None
+    slop: int = 1
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """Any word starting with ``text`` (``evacuat*``)."""
+
+    text: str
+    field: str | None = None
+
+
+@dataclass(frozen=True)
+class Fuzzy:
+    """Any word within ``distance`` edits of ``text`` (``Mariupl~``)."""
+
+    text: str
+    field: str | None = None
+    distance: int = 1
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Publication moments from ``start`` to ``end``, both inclusive, naive UTC; None is open. Both None: dated."""
+
+    start: dt.datetime | None = None
+    end: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class And:
+    """Every child matches. ``implicit``: the user only wrote the words side by side (see ``tiers``)."""
+
+    children: tuple[Node, ...]
+    implicit: bool = False
+
+
+@dataclass(frozen=True)
+class Or:
+    """Any child matches. ``some``: the "some of the words" tier, where matching more of them ranks higher."""
+
+    children: tuple[Node, ...]
+    some: bool = False
+
+
+@dataclass(frozen=True)
+class Not:
+    """Documents the child does not match (inside an And: excluded from it)."""
+
+    child: Node
+
+
+@dataclass(frozen=True)
+class Every:
+    """Every document."""
+
+
+@dataclass(frozen=True)
+class Nothing:
+    """No document (what is left of a query whose words the index cannot hold)."""
+
+
+Leaf = Union[Term, Phrase, Prefix, Fuzzy, DateRange]
+Node = Union[Term, Phrase, Prefix, Fuzzy, DateRange, And, Or, Not, Every, Nothing]
+LEAVES = (Term, Phrase, Prefix, Fuzzy, DateRange)
+WORD_LEAVES = (Term, Phrase, Prefix, Fuzzy)
+
+
+def children(node: Node) -> tuple[Node, ...]:
+    """The nodes directly below ``node``."""
+    if isinstance(node, (And, Or)):
+        return node.children
+    if isinstance(node, Not):
+        return (node.child,)
+    return ()
+
+
+def leaves(node: Node, *, excluded: bool = False) -> Iterator[Leaf]:
+    """Every leaf of the tree, in order; those under a Not only with ``excluded``."""
+    if isinstance(node, LEAVES):
+        yield node
+    elif isinstance(node, Not):
+        if excluded:
+            yield from leaves(node.child, excluded=True)
+    else:
+        for child in children(node):
+            yield from leaves(child, excluded=excluded)
+
+
+def rewrite_leaves(node: Node, rewrite: Callable[[Leaf], Node]) -> Node:
+    """The tree with each leaf replaced by ``rewrite(leaf)`` (synonyms, respellings, expansions)."""
+    if isinstance(node, LEAVES):
+        return rewrite(node)
+    if isinstance(node, (And, Or)):
+        return replace(node, children=tuple(rewrite_leaves(child, rewrite) for child in node.children))
+    if isinstance(node, Not):
+        return Not(rewrite_leaves(node.child, rewrite))
+    return node
+
+
+def depth(node: Node) -> int:
+    """How deeply the tree nests."""
+    below = children(node)
+    return 1 + max(map(depth, below)) if below else 1
+
+
+def simplified(node: Node) -> Node:
+    """The same query with single-child groups unwrapped, nested groups of one kind flattened, and
+    Every/Nothing folded away; an And of exclusions alone means everything else."""
+    if isinstance(node, Not):
+        inner = simplified(node.child)
+        if isinstance(inner, Nothing):
+            return Every()
+        if isinstance(inner, Every):
+            return Nothing()
+        return inner.child if isinstance(inner, Not) else Not(inner)
+    if not isinstance(node, (And, Or)):
+        return node
+    kept: list[Node] = []
+    for child in map(simplified, node.children):
+        if type(child) is type(node) and (isinstance(child, Or) and child.some == node.some or isinstance(child, And)):
+            kept.extend(child.children)
+        else:
+            kept.append(child)
+    if isinstance(node, And):
+        if any(isinstance(child, Nothing) for child in kept):
+            return Nothing()
+        kept = [child for child in kept if not isinstance(child, Every)] or [Every()]
+        if all(isinstance(child, Not) for child in kept):
+            kept.insert(0, Every())
+    else:
+        if any(isinstance(child, Every) for child in kept):
+            return Every()
+        kept = [child for child in kept if not isinstance(child, Nothing)] or [Nothing()]
+    return kept[0] if len(kept) == 1 else replace(node, children=tuple(kept))
+
+
+def is_words(node: Node, text_fields: tuple[str, ...]) -> bool:
+    """True for words, phrases and patterns searched in text fields only (no exclusion, no date, no name)."""
+    if isinstance(node, WORD_LEAVES):
+        return node.field is None or node.field in text_fields
+    if isinstance(node, Or) or isinstance(node, And) and node.implicit:  # an explicit And: +word, a AND b
+        return bool(node.children) and all(is_words(child, text_fields) for child in node.children)
+    return False
+
+
+def tiers(node: Node, text_fields: tuple[str, ...]) -> tuple[Node, ...]:
+    """The query's tiers, ranked one after the other: documents with every word typed, then (for words
+    typed side by side) documents with some of them. Exclusions and field restrictions hold in both.
+    """
+    strict = simplified(node)
+    if not (isinstance(node, And) and node.implicit):
+        return (strict,)
+    words = [child for child in node.children if is_words(child, text_fields)]
+    rest = [child for child in node.children if not is_words(child, text_fields)]
+    required = any(isinstance(child, And) and not child.implicit for child in rest)  # +word
+    if not words or len(words) < 2 and not required:
+        return (strict,)
+    # with a +word, the other words are optional in the second tier; else at least one of them is needed
+    loose = simplified(And(tuple(rest) if required else (Or(tuple(words), some=True), *rest)))
+    if loose == strict:
+        return (strict,)
+    return strict, simplified(And((loose, Not(strict))))
