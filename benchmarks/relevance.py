@@ -52,7 +52,8 @@ def main() -> None:
         qrels = list(ir_measures.read_trec_qrels(str(folder / "qrels.txt")))
         judged = {qrel.query_id for qrel in qrels if qrel.relevance >= 1}
         queries = {qid: text for qid, text in queries.items() if qid in judged}
-        systems = {"newsearch": _newsearch_run(documents, queries), "BM25 reference": _reference_run(documents, queries)}
+        systems = {"newsearch": _newsearch_run(documents, queries),
+                   "BM25 reference": _reference_run(documents, queries)}
         for system, run in systems.items():
             scores = _mean_scores(qrels, run, judged)
             rows.append((name, system, len(queries), *(scores[measure] for measure in MEASURES)))
@@ -72,14 +73,14 @@ def words(text: str) -> str:
 
 
 def _newsearch_run(documents: list[dict], queries: dict[str, str]) -> dict[str, dict[str, float]]:
-    with tempfile.TemporaryDirectory(prefix="newsearch-relevance-") as folder:
-        with Index.create(Path(folder) / "index") as ix:
-            ix.add(documents)
-            run = {}
-            for qid, text in queries.items():
-                hits = ix.query(words(text), limit=DEPTH)
-                # ranks, not scores: newsearch's tiers put all-term hits first whatever their score
-                run[qid] = {hit.id: float(DEPTH - rank) for rank, hit in enumerate(hits)}
+    with (tempfile.TemporaryDirectory(prefix="newsearch-relevance-") as folder,
+          Index.create(Path(folder) / "index") as ix):
+        ix.add(documents)
+        run = {}
+        for qid, text in queries.items():
+            hits = ix.query(words(text), limit=DEPTH)
+            # ranks, not scores: newsearch's tiers put all-term hits first whatever their score
+            run[qid] = {hit.id: float(DEPTH - rank) for rank, hit in enumerate(hits)}
     return run
 
 
@@ -103,7 +104,7 @@ def _reference_run(documents: list[dict], queries: dict[str, str]) -> dict[str, 
             for id, tf in found.items():
                 norm = REFERENCE_K1 * (1 - REFERENCE_B + REFERENCE_B * lengths[id] / average)
                 scores[id] += weight * idf * tf * (REFERENCE_K1 + 1) / (tf + norm)
-        run[qid] = {id: score for id, score in scores.most_common(DEPTH)}
+        run[qid] = dict(scores.most_common(DEPTH))
     return run
 
 

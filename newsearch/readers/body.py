@@ -22,12 +22,13 @@ from lxml import etree
 from .text import normalize_space
 
 # Removed with their content before anything is measured.
-DROPPED_TAGS = ("script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object", "embed",
-                "button", "select", "textarea", "input", "option", "head", "title")
+DROPPED_TAGS = ("script", "style", "template", "svg", "math", "canvas", "iframe", "object", "embed",
+                "button", "select", "textarea", "input", "option", "head", "title", "rt", "rp")  # rt, rp: ruby glosses
 # Also removed, unless one holds a large share of the page's text: broken markup (an unclosed <nav>) can
 # make such an element swallow the rest of the page, story included.
 WRAPPING_TAGS = ("label", "nav", "dialog", "menu", "figure", "figcaption", "picture", "video", "audio", "map")
 MAX_WRAPPING_SHARE = 0.3
+MIN_NOSCRIPT_STORY_CHARS = 200
 BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "header", "footer", "aside", "form", "fieldset", "address",
     "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td",
@@ -74,10 +75,16 @@ _BOILERPLATE_LINE = re.compile(
     r"kategorien?|anzeige|werbung|bildnachweis|quelle|zum weiterlesen|lesen sie auch|auch interessant|"
     r"à lire aussi|lire aussi|voir aussi|sur le même sujet|partager|articles similaires|à découvrir|"
     r"ver también|lee también|veja também|leia também|compartir|compartilhe|noticias relacionadas|"
-    r"zobacz (?:też|także)|czytaj (?:też|także)|źródło)\b.{0,40}$",
+    r"zobacz (?:też|także)|czytaj (?:też|także)|źródło|"
+    r"fotos?|bild(?:quelle|nachweis)?|credits?|photos? credits?|(?:war|ist) (?:der|dieser|dieses) \w+ (?:nützlich|"
+    r"hilfreich)|wie bewerten sie|was this (?:article|page|post) (?:helpful|useful)|loading|"
+    r"möchten sie (?:den|diesen) (?:artikel|beitrag) teilen|seite teilen|like it\?|keep reading|mehr lesen|"
+    r"rezept drucken)\b.{0,40}$|^(?:©|\(c\)).{0,60}$",
     re.IGNORECASE,
 )
-_PROMOTION = re.compile(r"\b(?:subscribe|newsletters?|sign up|all rights reserved|follow us)\b", re.IGNORECASE)
+_PROMOTION = re.compile(r"\b(?:subscribe|newsletters?|sign up|all rights reserved|follow us|alle rechte vorbehalten|"
+                        r"tous droits réservés|todos los derechos reservados|wszelkie prawa zastrzeżone)\b",
+                        re.IGNORECASE)
 _DATE_WORDS = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|\b\d{1,4}(?:[:/.-]\d{1,4})*\b|"
     r"\b(?:am|pm|[ap]\.m\.|gmt|utc|[ecmp][sd]t|updated|posted|published|on|at)\b|[,;|•·]",
@@ -107,6 +114,7 @@ class _Block:
 def extract_body(root: etree._Element, *, title: str = "") -> str:
     """The story text under ``root`` (a parsed page, modified in place): paragraphs separated by blank lines."""
     etree.strip_elements(root, *DROPPED_TAGS, with_tail=False)
+    _drop_noscript(root)
     _drop_wrapping(root)
     _drop_hidden(root)
     blocks = _blocks(root)
@@ -132,6 +140,18 @@ def extract_body(root: etree._Element, *, title: str = "") -> str:
         if sum(map(len, second)) > sum(map(len, paragraphs)):
             paragraphs = second
     return unicodedata.normalize("NFC", "\n\n".join(paragraphs))
+
+
+def _is_late(heading: etree._Element, blocks: list[_Block], inside: set) -> bool:
+    """Whether nearly all the container's text comes before the heading (a teaser's heading, not the story's)."""
+    counts = [0, 0]  # characters before and after the heading
+    side = 0
+    for block in blocks:
+        if block.owner is heading:
+            side = 1
+        elif block.owner in inside:
+            counts[side] += len(block.text)
+    return counts[1] * 4 < counts[0]
 
 
 def _common_ancestor(container: etree._Element, heading: etree._Element) -> etree._Element | None:
@@ -164,7 +184,7 @@ def _story(container: etree._Element, blocks: list[_Block], weights: dict, chars
     for sibling in _story_siblings(container, weights, page_noise):
         inside.update(sibling.iter())
         noise |= _noise(sibling, chars, story=heading)
-    started = heading is None or heading not in inside
+    started = heading is None or heading not in inside or _is_late(heading, blocks, inside)
     in_lead = reached = False
     leads: dict[str, None] = {}
     paragraphs: dict[str, None] = {}  # ordered and without repeats
@@ -188,7 +208,8 @@ def _story_siblings(container: etree._Element, weights: dict, page_noise: set) -
         return []
     least = max(MIN_SIBLING_WEIGHT, weights[container] * MIN_SIBLING_SHARE)
     return [sibling for sibling in parent if sibling is not container and sibling not in page_noise
-            and weights.get(sibling, 0.0) >= least and not _is_teaser(sibling)]
+            and weights.get(sibling, 0.0) >= least and not _is_teaser(sibling)
+            and not _is_marked_noise(sibling, False)]
 
 
 def _is_teaser(element: etree._Element) -> bool:
@@ -227,6 +248,13 @@ def _story_in_listing(container: etree._Element, heading: etree._Element, weight
     inside_story = set(story.iter())
     others = [a for a in container.iter("article") if a not in inside_story and story not in set(a.iterancestors())]
     return story if others else container
+
+
+def _drop_noscript(root: etree._Element) -> None:
+    """Remove <noscript> elements, except one holding prose: a page drawn by scripts may keep its story there."""
+    for element in list(root.iter("noscript")):
+        if element.getparent() is not None and len("".join(element.itertext())) < MIN_NOSCRIPT_STORY_CHARS:
+            _remove(element)
 
 
 def _drop_wrapping(root: etree._Element) -> None:
@@ -277,7 +305,8 @@ def _blocks(root: etree._Element) -> list[_Block]:
 
     def flush():
         nonlocal link_chars
-        text = "\n".join(normalize_space(line) for line in "".join(parts).split("\n")).strip()
+        text = "".join(parts)
+        text = ("\n".join(map(normalize_space, text.split("\n"))) if "\n" in text else normalize_space(text)).strip()
         if text:
             blocks.append(_Block(owners[-1] if owners else root, text, link_chars))
         parts.clear()

@@ -8,9 +8,9 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 
 from ..article import Article
+from ..dates import parse_date
 from ..errors import ReadError, quoted
 from ..languages import analysis_language
-from ..dates import parse_date
 from .encoding import decode
 from .lines import MAX_LINE_BYTES
 from .text import normalize_paragraphs, normalize_space, title_from_body
@@ -40,7 +40,7 @@ def check_id(id: str, path: str, remedy: str = "change the record's id") -> str:
     return id
 
 
-def article_from_record(record: Mapping, *, id: str, path: str = "") -> Article:
+def article_from_record(record: object, *, id: str, path: str = "") -> Article:
     """An Article from a mapping with our field names or their aliases; its own ``id`` wins over ``id``.
 
     Raises ReadError (naming ``path``) when the record is not an object or has neither title nor body.
