@@ -34,6 +34,10 @@ class QuerySyntaxError(NewsearchError):
     """The query text or a query option cannot be understood."""
 
 
+class QueryTimeout(NewsearchError):
+    """A query ran past its deadline (``Index.query(timeout=...)``, ``--timeout``) and was stopped."""
+
+
 class ReadError(NewsearchError):
     """A file or record cannot be turned into an article."""
 

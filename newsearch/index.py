@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from . import duplicates, export, generations, recovery
 from .query import spelling, synonyms
+from .query.deadline import check as check_deadline
 from . import query as query_language
 from .analysis import ANALYSIS_VERSION
 from .article import Article, to_utc_naive
@@ -392,7 +393,8 @@ class Index:
     def query(self, text: str, limit: int = 10, page: int = 1, sort: str = "relevance",
               since: str | dt.date | None = None, until: str | dt.date | None = None,
               source: str | Iterable[str] | None = None, facets: Iterable[str] = (),
-              snippets: bool = True, snippet_chars: int = SNIPPET_CHARS, collapse: bool = True) -> Results:
+              snippets: bool = True, snippet_chars: int = SNIPPET_CHARS, collapse: bool = True,
+              timeout: float | None = None) -> Results:
         """Ranked hits with snippets for a query; iterate the result for the hits, ``.total`` for the count.
 
         With ``collapse`` (the default) near-duplicates show as one story: the best-ranked
@@ -404,12 +406,16 @@ class Index:
         ``facets`` names counts to make over all matching articles (``source``, ``author``,
         ``language``, ``category``, ``published:day|week|month|year``): ``Results.facets``.
         ``snippet_chars`` caps a snippet's length; ``snippets=False`` skips them.
+        ``timeout`` (seconds) stops a query still searching after that long with QueryTimeout
+        (the whoosh engine checks as it collects, tantivy and Typesense between the query's parts).
         Bad input of any kind raises QuerySyntaxError.
         """
         if not isinstance(text, str):
             raise QuerySyntaxError(f"the query must be text, not {type(text).__name__}")
+        deadline = query_language.Deadline(timeout) if timeout is not None else None
         request = _request(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
                            facets=facets, snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
+        request = dataclasses.replace(request, deadline=deadline)
         return self._reading(lambda engine: self._search(engine, request))
 
     def similar(self, id: str, limit: int = 10, page: int = 1, since: str | dt.date | None = None,
@@ -465,13 +471,16 @@ class Index:
                                 "run 'newsearch index CORPUS' to fill it")
         request = _collapsible(request, engine)
         results = engine.search(self._expanded(request))
+        check_deadline(request.deadline)
         if results.total >= spelling.FEW_HITS:
             return results
         respelling = spelling.suggest(request.text, request.query, engine.variants, engine.spelled)
         if respelling is None:
             return results
+        check_deadline(request.deadline)
         tree, suggestion = respelling
         respelled = engine.search(self._expanded(request.searching(tree)))
+        check_deadline(request.deadline)
         if respelled.total <= results.total:
             return results
         if results.total == 0:

@@ -32,6 +32,8 @@ from ..facets import FIELD_FACETS, count_facets
 from ..languages import analysis_language
 from ..query import Marks, SearchRequest, TermMarks
 from ..query.collapse import page_of_stories
+from ..query.deadline import Deadline
+from ..query.deadline import check as check_deadline
 from ..snippets import make_snippet, mark_all, match_spans, scanned
 from .base import Engine, EngineStats
 from .whoosh_analysis import STEMS, UNDATED, InLanguage, ProseTokens, build_schema
@@ -180,8 +182,9 @@ class WhooshEngine(Engine):
 
     def _results(self, searcher, tiers: list, request: SearchRequest) -> Results:
         """One page of the tiers' hits, each tier ranked after the one before, with facets and snippets."""
+        check_deadline(request.deadline)
         condition = _filter(request, searcher.schema)
-        words = self._word_scorer(searcher)
+        words = self._word_scorer(searcher, request.deadline)
         recency = self._per_searcher("recency", searcher, _recency) if request.sort == "date" else None
         stories, duplicates = None, {}
         if request.collapse:
@@ -228,10 +231,10 @@ class WhooshEngine(Engine):
             setattr(self._local, name, cached)
         return cached[1]
 
-    def _word_scorer(self, searcher) -> WordScorer | None:
+    def _word_scorer(self, searcher, deadline: Deadline | None = None) -> WordScorer | None:
         """Term-at-a-time scoring for this search, sharing the searcher's field lengths; None if it cannot rank."""
         words = WordScorer(searcher, self._per_searcher("lengths", searcher, lambda _: SegmentLengths()),
-                           self._postings)
+                           self._postings, deadline)
         return words if words.usable() else None
 
     def _group_keys(self, searcher):
@@ -517,6 +520,7 @@ def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordS
     first, stop = (request.page - 1) * request.limit, request.page * request.limit
     hits, total = [], 0
     for tier in tiers:
+        check_deadline(words.deadline if words is not None else None)
         if len(hits) == stop - first:
             total += len(_matching(searcher, tier, condition, words))  # the page is full: no ranking
             continue
@@ -533,8 +537,13 @@ def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordS
 class _RecordingTopCollector(collectors.TopCollector):
     """whoosh's TopCollector that also keeps the number of every matching document (``results.docs()``)."""
 
+    deadline: Deadline | None = None
+    CHECK_EVERY = 4096  # documents collected between looks at the deadline
+
     def collect(self, sub_docnum):
         self.docset.add(self.offset + sub_docnum)
+        if self.deadline is not None and len(self.docset) % self.CHECK_EVERY == 0:
+            self.deadline.check()
         return super().collect(sub_docnum)
 
     def results(self):
@@ -555,7 +564,7 @@ def _newest(searcher, tier: query.Query, wanted: int, condition: query.Query | N
     return _Matches(docs), [_ScoredHit(searcher, docnum, 0.0) for docnum in newest]
 
 
-def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | None):
+def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | None, deadline: Deadline | None = None):
     """The top ``limit`` hits of one query by whoosh's scoring; ``results.docs()`` is every (filtered) match.
 
     whoosh's default top-N collector prunes sub-queries it judges unable to reach the
@@ -563,6 +572,7 @@ def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | N
     and body: top-10 lists missed real hits for 17 of 300 Reuters queries. Pruning is off.
     """
     collector = _RecordingTopCollector(limit, usequality=False, replace=0)
+    collector.deadline = deadline
     if condition is not None:
         collector = collectors.FilterCollector(collector, condition)
     searcher.search_with_collector(tier, collector)
@@ -582,6 +592,8 @@ def _posting_set(searcher, node: query.Query, words: WordScorer | None = None) -
     worked out from posting lists as sets (3x faster on Reuters queries than whoosh's matchers, which step
     through every document in Python); other parts (phrases, ranges, patterns) are asked of whoosh.
     """
+    if words is not None:
+        check_deadline(words.deadline)
     if words is not None and words.handles(node):
         return words.docs(node)
     if isinstance(node, query.Term):
@@ -659,10 +671,11 @@ def _ranked(searcher, tier: query.Query, wanted: int, condition: query.Query | N
         docs = _matching(searcher, tier, condition, words)
         return _Matches(docs), _best(searcher, words.scores(tier, docs, best=wanted), wanted, skip)
     limit = wanted * 2
-    results = _collect(searcher, tier, limit, condition)
+    deadline = words.deadline if words is not None else None
+    results = _collect(searcher, tier, limit, condition, deadline)
     while len(results.top_n) == limit and _rounded(results.score(wanted - 1)) == _rounded(results.score(limit - 1)):
         limit *= 4
-        results = _collect(searcher, tier, limit, condition)
+        results = _collect(searcher, tier, limit, condition, deadline)
     return results, sorted(results, key=lambda hit: (-_rounded(hit.score), hit["id"]))
 
 

@@ -12,7 +12,7 @@ from pydantic import BaseModel
 from .. import Index
 from . import cursors
 from .params import MAX_LIMIT, MAX_QUERY_CHARS, SearchParams, search_params
-from .served import served_index
+from .served import served_index, served_timeout
 from .shown import public
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -141,6 +141,7 @@ ArticleId = Annotated[str, Path(description="The article's id, as in a hit's `id
 @router.get("/search", response_model=SearchOut, responses=ERRORS)
 def search(params: Annotated[SearchParams, Depends(search_params)],
            index: Annotated[Index, Depends(served_index)],
+           timeout: Annotated[float, Depends(served_timeout)],
            cursor: Annotated[str, Query(max_length=40, description="The `next_cursor` of the page before: the "
                                         "next page, also past the page × limit cap (every other parameter "
                                         "as before).")] = "") -> dict:
@@ -148,7 +149,7 @@ def search(params: Annotated[SearchParams, Depends(search_params)],
     `next_cursor` continues to the next page while there is one."""
     if cursor:
         params = cursors.follow(cursor, params)
-    results = index.query(params.q, facets=params.facets, **params.options())
+    results = index.query(params.q, facets=params.facets, timeout=timeout, **params.options())
     return public({**results.to_dict(), "next_cursor": cursors.next_cursor(results)})
 
 
