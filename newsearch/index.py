@@ -418,9 +418,12 @@ class Index:
                                 "run 'newsearch index CORPUS' to fill it")
         request = _collapsible(request, engine)
         results = engine.search(self._expanded(request))
+        shown = None
         if results.total >= spelling.FEW_HITS:
-            return results
-        respelling = spelling.suggest(request.text, request.query, engine.variants, engine.spelled)
+            shown = {word.lower() for hit in results for match in hit.snippet.matches for word in match.split()}
+            if not request.snippets or not shown:
+                return results
+        respelling = spelling.suggest(request.text, request.query, engine, shown)
         if respelling is None:
             return results
         tree, suggestion = respelling

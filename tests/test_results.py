@@ -69,7 +69,7 @@ def test_cli_prints_facets_after_the_hits_and_in_the_json_summary(runner, ix):
 
 def test_query_without_hits_runs_the_suggestion_and_says_so(ix):
     results = ix.query("Mariupl corridr")
-    assert results.suggestion == "mariupol corridor" and results.ran_suggestion
+    assert results.suggestion == "Mariupol corridor" and results.ran_suggestion  # a name, written as the articles do
     assert results[0].id in {"corridor-mariupol", "corridor-shelling"}
     assert results.total == ix.query("mariupol corridor").total
 
@@ -85,13 +85,19 @@ def test_no_suggestion_for_well_spelled_or_field_queries(ix):
     assert ix.query("Azovstal").suggestion is None
     assert ix.query("source:reuterz").suggestion is None  # field values are not respelled
     assert ix.query("zzzzzz").suggestion is None  # nothing close in the index
+    assert ix.query("Strand").suggestion is None  # a name the index holds is never respelled
+
+
+def test_a_typo_one_letter_short_gets_the_word_back(ix):
+    assert ix.query("evacuaton").suggestion == "evacuation"
+    assert ix.query("coridor").suggestion == "corridor"
 
 
 def test_cli_prints_did_you_mean(runner, ix):
     result = runner.invoke(cli, ["query", "Mariupol corridr", "--index", str(ix.folder)])
     assert result.output.startswith("Did you mean: Mariupol corridor?"), result.output
     result = runner.invoke(cli, ["query", "Mariupl corridr", "--index", str(ix.folder)])
-    assert result.output.startswith("No articles match; showing results for: mariupol corridor"), result.output
+    assert result.output.startswith("No articles match; showing results for: Mariupol corridor"), result.output
 
 
 # -- similar
