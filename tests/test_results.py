@@ -313,3 +313,17 @@ def test_results_to_dict_is_the_cli_json_object_and_its_hits_the_jsonl_lines(run
     printed = runner.invoke(cli, ["query", "corridor", "--limit", "2", "--page", "2", "--facet", "source", "--jsonl",
                                   "--index", str(ix.folder)])
     assert [json.loads(line) for line in printed.output.splitlines()] == shape["hits"]
+
+
+def test_recent_blends_relevance_with_age(tmp_path):
+    records = [{"id": "old", "title": "Harbour ferry strike", "body": "The harbour ferry strike began.",
+                "published": "2021-01-04"},
+               {"id": "new", "title": "Council meeting", "body": "The council spoke about the harbour ferry.",
+                "published": "2021-06-01"}]
+    with index_holding(tmp_path / "ix", records) as ix:
+        assert [hit.id for hit in ix.query("harbour ferry")] == ["old", "new"]
+        recent = ix.query("harbour ferry", recent=True)
+        assert [hit.id for hit in recent] == ["new", "old"] and recent.total == 2
+        assert recent[1].score < ix.query("harbour ferry")[0].score / 2 ** 4  # five months: five halvings
+        with pytest.raises(QuerySyntaxError):
+            ix.query("harbour ferry", recent=True, sort="date")

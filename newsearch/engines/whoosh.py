@@ -159,8 +159,9 @@ class WhooshEngine(Engine):
 
     def tiers(self, request: SearchRequest) -> list[query.Query]:
         """The whoosh queries of the request's tiers, for this thread's searcher."""
-        reader = self._searcher().reader()
-        translator = Translator(self._query_schema(reader), reader)
+        searcher = self._searcher()
+        reader = searcher.reader()
+        translator = Translator(self._query_schema(reader), reader, self._per_searcher("expansions", searcher, lambda _: {}))
         return [translator.translate(tier) for tier in request.tiers]
 
     def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
