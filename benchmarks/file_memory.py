@@ -7,8 +7,9 @@ memory is the peak of the summed resident memory of its whole process tree (the
 writer and any reading workers), sampled every 50 ms. Files: a JSON Lines record
 just under the line limit, an HTML page just under its limit and one at twice that
 (refused after extraction: its text is over the article limit), a text file past
-its limit (refused unread), a JSON list of records near the JSON file limit, and a
-gzip bomb (one record, then a gigabyte of newlines packed into 1 MB).
+its limit (refused unread), a JSON list of records near the JSON file limit, a 210 MB
+one-line record, and two gzip bombs of about 1 MB (one record then a gigabyte of
+newlines; one gigabyte-long line).
 Temporary data goes to a folder under /tmp (removed at the end unless --workdir).
 """
 
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,8 +74,20 @@ def make_files(folder: Path) -> dict[str, Path]:
     records = [{"id": f"r{n}", "title": f"Record {n}", "body": "\n\n".join(text[n:n + 30])}
                for n in range(0, len(text), 30)]
     case("json list 47 MB", "list.json", json.dumps(records[:len(records) * 47 // 50]).encode())
-    case("gzip bomb 1 GB", "bomb.jsonl.gz", gzip.compress(json.dumps(records[0]).encode() + b"\n" * 1024 ** 3, 9))
+    case("jsonl one 210 MB line", "feed.jsonl", json.dumps({"title": "Huge", "body": "\n\n".join(text) * 5}).encode()[
+        :210 * MB] + b'"}\n')
+    case("gzip: record, 1 GB of newlines", "bomb.jsonl.gz",
+         _packed([json.dumps(records[0]).encode() + b"\n"], b"\n" * MB, 1024))
+    case("gzip: one 1 GB line", "line.jsonl.gz", _packed([b'{"title": "'], b"a" * MB, 1024))
     return cases
+
+
+def _packed(head: list[bytes], block: bytes, repeats: int) -> bytes:
+    """Gzip of ``head`` then ``block`` ``repeats`` times, compressed as a stream (never held whole)."""
+    deflate = zlib.compressobj(9, zlib.DEFLATED, 31)
+    parts = [deflate.compress(part) for part in head]
+    parts.extend(deflate.compress(block) for _ in range(repeats))
+    return b"".join(parts) + deflate.flush()
 
 
 def measure(command: list[str], env: dict) -> tuple[float, float, int]:

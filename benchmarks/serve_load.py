@@ -63,7 +63,8 @@ def main() -> None:
         server.terminate()
         server.wait(10)
     index = f"{documents} articles ({engine}), {os.cpu_count()} cores (server and clients share them)"
-    _report(f"newsearch serve: {len(queries)} search requests, {options.clients} concurrent clients, {index}", *searched)
+    _report(f"newsearch serve: {len(queries)} search requests, {options.clients} concurrent clients, {index}",
+            *searched)
     _report(f"/api/suggest: {len(typed)} requests (every prefix of title words as typed), "
             f"{options.typists} concurrent clients", *suggested)
     if searched[1] or suggested[1]:

@@ -1,6 +1,7 @@
 """How often snippet fragments begin where a sentence begins, on real news, through the public API.
 
 Usage: python benchmarks/snippets.py [--corpora DIR] [--queries N] [--engine NAME] [--keep DIR] [COLLECTION ...]
+       python benchmarks/snippets.py --huge [--engine NAME]
 
 For each collection (``reuters`` and ``bbc`` by default, ``<name>/<name>.jsonl.gz`` under
 the corpora folder) it builds an index with ``Index.build`` (or reuses the one in
@@ -15,6 +16,11 @@ starts with a capital, digit or quote after . ! ? (with any closing quote) that 
 end a single initial (``J.``) or a dotted abbreviation (``U.S.``). Fragments
 marked as cut inside a long sentence (``Fragment.cut_start``) are counted apart, not judged.
 Also counted: snippets with two ellipses in a row.
+
+With ``--huge`` it instead indexes one article whose body is 20 MB of Reuters stories
+(and a last sentence with a word found nowhere else), then times a query for a word of
+its first story and one for that last word, and measures the peak of Python's
+allocations (tracemalloc) during each query, snippet included.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import json
 import re
 import sys
 import tempfile
+import time
+import tracemalloc
 from pathlib import Path
 
 from newsearch import Index
@@ -40,10 +48,18 @@ _OPENING = re.compile(r"[\"'“‘(\[A-Z0-9]")
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
 _INITIAL_OR_DOTTED = re.compile(r"(?:^|[\s(])(?:[A-Z]|(?:[A-Za-z]\.)+[A-Za-z])\.$")
 _PARAGRAPH_START = re.compile(r"\n[ \t]*\n[ \t]*$|\n[ \t]+$")
+_DOUBLE_ELLIPSIS = re.compile(r"(?:…|(?<!\.)\.\.\.)\s+(?:…|\.\.\.(?!\.))|……")  # not the dot leaders of tables
+
+
+HUGE_CHARS = 20_000_000
+LAST_SENTENCE = "The zeppelin landed at last."
 
 
 def main() -> None:
     options = _arguments()
+    if options.huge:
+        _huge(options)
+        return
     rows = []
     for name in options.collections or COLLECTIONS:
         path = options.corpora / name / f"{name}.jsonl.gz"
@@ -70,8 +86,34 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA, help="folder holding the collections")
     parser.add_argument("--queries", type=int, default=40, help="title words to query per collection")
     parser.add_argument("--engine", help="the engine to build with (default: the default engine)")
+    parser.add_argument("--huge", action="store_true", help="time one query on a 20 MB article instead")
     parser.add_argument("--keep", help="keep (and reuse) the indexes in this folder")
     return parser.parse_args()
+
+
+def _huge(options: argparse.Namespace) -> None:
+    bodies, _ = _read(options.corpora / "reuters" / "reuters.jsonl.gz")
+    first = next(iter(bodies.values()))
+    stories = "\n    ".join(bodies.values())
+    body = (stories * (HUGE_CHARS // len(stories) + 1))[:HUGE_CHARS] + "\n    " + LAST_SENTENCE
+    word = _WORD.findall(first)[1].lower()
+    print("| engine | body MB | query | seconds | peak Python MB | snippet starts |")
+    print("| --- | ---: | --- | ---: | ---: | --- |")
+    with tempfile.TemporaryDirectory() as scratch:
+        with Index.create(Path(scratch) / "index", engine=options.engine) as ix:
+            ix.add([{"id": "huge", "title": "Everything", "body": body}])
+        with Index.open(Path(scratch) / "index") as ix:
+            ix.query("reuters")  # open the searcher before timing
+            for text in (word, "zeppelin"):
+                start = time.perf_counter()
+                ix.query(text, collapse=False)
+                seconds = time.perf_counter() - start
+                tracemalloc.start()
+                snippet = str(ix.query(text, collapse=False)[0].snippet)
+                peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+                print(f"| {ix.stats().engine} | {len(body) / 1e6:.0f} | {text} | {seconds:.2f} | {peak / 1e6:.0f} | "
+                      f"{snippet[:50]}… |")
 
 
 def _read(path: Path) -> tuple[dict[str, str], list[str]]:
@@ -100,7 +142,7 @@ def _judge(ix: Index, words: list[str], bodies: dict[str, str]) -> tuple[int, in
     for word in words:
         for hit in ix.query(word, limit=TOP):
             rendered = hit.snippet.render("", "")
-            doubled += "… …" in rendered or "……" in rendered
+            doubled += bool(_DOUBLE_ELLIPSIS.search(rendered))
             for fragment in hit.snippet.fragments:
                 if fragment.cut_start:
                     cut += 1

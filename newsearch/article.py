@@ -69,12 +69,13 @@ class Article:
     @classmethod
     def from_dict(cls, values: dict) -> Article:
         """The article back from ``to_dict``'s values (as engines that store articles as JSON keep them)."""
-        published = values.get("published")
-        if published:
-            published = (dt.date.fromisoformat(published) if len(published) == 10
-                         else dt.datetime.fromisoformat(published))
+        text = values.get("published")
+        published = None
+        if text:  # written before dates became datetimes, a day alone reads "2022-03-06"
+            read = dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+            published = aware_moment(read)
         return cls(
-            id=values["id"], title=values.get("title", ""), body=values.get("body", ""), published=published or None,
+            id=values["id"], title=values.get("title", ""), body=values.get("body", ""), published=published,
             authors=tuple(values.get("authors") or ()), source=values.get("source", ""), url=values.get("url", ""),
             language=values.get("language", ""), categories=tuple(values.get("categories") or ()),
             path=values.get("path", ""), warnings=tuple(values.get("warnings") or ()),
@@ -90,8 +91,8 @@ def aware_moment(value: dt.date | None) -> dt.datetime | None:
     if not isinstance(value, dt.date):
         raise TypeError(f"published must be a date or datetime, not {type(value).__name__}")
     if not isinstance(value, dt.datetime):
-        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.timezone.utc)
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.timezone.utc)
+        return dt.datetime(value.year, value.month, value.day, tzinfo=dt.UTC)
+    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
 
 
 def to_utc_naive(value: dt.date) -> dt.datetime:
@@ -99,5 +100,5 @@ def to_utc_naive(value: dt.date) -> dt.datetime:
     if not isinstance(value, dt.datetime):
         return dt.datetime(value.year, value.month, value.day)
     if value.tzinfo is not None:
-        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        value = value.astimezone(dt.UTC).replace(tzinfo=None)
     return value

@@ -67,6 +67,12 @@ def cli():
 wait_option = click.option("--wait", default=0.0, show_default=True, metavar="SECONDS",
                            help="How long to wait for another run's write lock before giving up (exit 75).")
 quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+shrink_option = click.option("--allow-shrink", is_flag=True,
+                             help="Go ahead even when more than half the documents would go (the sources shrank).")
+exclude_option = click.option("--exclude", multiple=True, metavar="GLOB",
+                              help="Never read paths matching GLOB (repeatable; as in .gitignore: 'drafts/', "
+                                   "'*.tmp.txt', 'archive/2019/*'); remembered by the index. A corpus folder's "
+                                   ".newsearchignore holds more, one a line.")
 
 
 @cli.command()
@@ -87,17 +93,21 @@ quiet_option = click.option("--quiet", "-q", is_flag=True, help="Print only erro
 @click.option("--engine-option", "engine_options", multiple=True, metavar="KEY=VALUE",
               help="An option of the engine, passed to it as is (repeatable); --url and the key options above "
                    "are shorthands for the typesense engine's.")
+@shrink_option
+@exclude_option
 @json_options()
 @quiet_option
 @wait_option
 @index_option
-def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_env, engine_options, output, quiet,
-          wait, index_dir):
+def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_env, engine_options, allow_shrink,
+          exclude, output, quiet, wait, index_dir):
     """Build the index from scratch from CORPUS folders (or files).
 
     The new index is built beside the live one and replaces it in one step when
     complete, so queries keep working meanwhile. Files that cannot be read are
     listed on stderr and the rest is indexed (exit code 1 when any failed).
+    A rebuild that finds no article file, or would hold less than half the
+    documents of the live index, stops (exit 1) unless --allow-shrink.
 
     Example:
 
@@ -105,6 +115,7 @@ def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_en
         newsearch index corpus/ --index index/
         newsearch index --rebuild --index /var/lib/newsearch
         newsearch index corpus/ --engine tantivy
+        newsearch index corpus/ --exclude 'drafts/' --exclude '*.tmp.txt'
         newsearch index corpus/ --engine typesense --url http://ts1:8108,http://ts2:8108 \\
             --api-key-env TYPESENSE_API_KEY
     """
@@ -115,25 +126,31 @@ def index(corpus, rebuild, engine, url, api_key_env, api_key_file, search_key_en
                                                     ("api_key_file", api_key_file),
                                                     ("search_key_env", search_key_env)) if value})
     report = Index.build(index_dir, list(corpus) or None, progress=_progress(quiet or bool(output)), wait=wait,
-                         workers=os.cpu_count() or 1, engine=engine, **options)
+                         workers=os.cpu_count() or 1, engine=engine, allow_shrink=allow_shrink,
+                         exclude=exclude or None, **options)
     _report(report, output, quiet)
 
 
 @cli.command()
 @click.argument("corpus", nargs=-1, type=click.Path(exists=True))
 @click.option("--dry-run", is_flag=True, help="Say what would be added, changed and deleted; change nothing.")
+@shrink_option
+@exclude_option
 @json_options()
 @quiet_option
 @wait_option
 @index_option
-def update(corpus, dry_run, output, quiet, wait, index_dir):
+def update(corpus, dry_run, allow_shrink, exclude, output, quiet, wait, index_dir):
     """Re-read new and changed files and drop vanished ones, in one commit.
 
     Without CORPUS, the folders the index was built from are used. Only files
-    whose size or modification time changed are read. Prints one summary line
-    (added, changed, deleted, failed, unchanged, seconds). Exit codes: 0 all
-    good; 1 finished but some files failed (all others indexed); 2 usage error;
-    75 another run holds the write lock.
+    whose size or modification time changed are read (and files that failed,
+    every time). Prints one summary line (added, changed, deleted, failed,
+    unchanged, seconds). Exit codes: 0 all good, or the only failures are
+    ones an earlier run reported in files that did not change (one reminder
+    line on stderr); 1 a new failure (all other files indexed), or the update
+    would delete more than half the documents (nothing changed; pass
+    --allow-shrink); 2 usage error; 75 another run holds the write lock.
 
     Example:
 
@@ -143,7 +160,8 @@ def update(corpus, dry_run, output, quiet, wait, index_dir):
     """
     with Index.open(index_dir) as ix:
         report = ix.update(list(corpus) or None, progress=_progress(quiet or bool(output)), dry_run=dry_run,
-                           wait=wait, workers=os.cpu_count() or 1)
+                           wait=wait, workers=os.cpu_count() or 1, allow_shrink=allow_shrink,
+                           exclude=exclude or None)
     _report(report, output, quiet)
 
 
@@ -601,6 +619,10 @@ def _report(report: UpdateReport, output: str | None = None, quiet: bool = False
     """Failures on stderr, the summary (text or JSON) on stdout unless quiet; exit 1 when anything failed."""
     for where, reason in report.failed:
         click.echo(f"newsearch: skipped {_printable(where)}: {_printable(reason)}", err=True)
+    if report.known:
+        plural = "s" if len(report.known) != 1 else ""
+        click.echo(f"newsearch: {len(report.known)} failure{plural} seen before, in files that did not change "
+                   "(newsearch update --json lists them)", err=True)
     if not quiet:
         for warning in report.warnings:
             click.echo(f"newsearch: warning: {_printable(warning)}", err=True)
@@ -680,7 +702,8 @@ def _format_stats(summary: IndexStats) -> str:
         f"{'published:':<12}{dates}",
         f"{'size:':<12}{summary.size_bytes / 1e6:.1f} MB",
         f"{'grouped:':<12}{_counted(summary.grouped_documents, 'document')} "
-        f"{'has' if summary.grouped_documents == 1 else 'have'} near-duplicates, in {_counted(summary.groups, 'group')}",
+        f"{'has' if summary.grouped_documents == 1 else 'have'} near-duplicates, "
+        f"in {_counted(summary.groups, 'group')}",
         *(f"{'' if number else 'largest:':<12}{_counted(size, 'document')}: {title}"
           for number, (_, size, title) in enumerate(summary.largest_groups)),
     ])

@@ -100,6 +100,7 @@ class CheckReport:
                     + ("; a write was cut short" if self.cut else "") + f"; {remedy}")
         verdict = "ok" if self.ok else "out of date" if self.pending.pending else "ok, but some files fail"
         return (f"{verdict}: {self.documents} documents; {self.pending.summary()}"
+                + (f"; {len(self.pending.known)} failures seen before" if self.pending.known else "")
                 + (f"; {self.unknown} added through the API" if self.unknown else ""))
 
 
@@ -169,12 +170,15 @@ class Index:
 
     @classmethod
     def build(cls, path: str | os.PathLike, corpus=None, progress: Progress | None = None,
-              wait: float = 0.0, workers: int = 1, engine: str | None = None, **engine_options) -> UpdateReport:
+              wait: float = 0.0, workers: int = 1, engine: str | None = None, allow_shrink: bool = False,
+              exclude: Iterable[str] | None = None, **engine_options) -> UpdateReport:
         """Build the index from scratch beside the live one, and switch to it atomically once complete.
 
         Queries keep answering from the old index until the switch. ``corpus`` is a
         folder or several; None rebuilds from the folders the live index was built from.
-        ``workers`` as in ``update``. ``engine`` and ``engine_options`` as in ``create``; None keeps
+        ``workers``, ``exclude`` and ``allow_shrink`` as in ``update`` (a rebuild that would hold
+        less than half the live index's documents from files stops, and one that finds no article
+        file at all always does). ``engine`` and ``engine_options`` as in ``create``; None keeps
         the live index's engine, and the same engine keeps its options unless new ones are given.
         """
         folder = Path(path)
@@ -189,16 +193,20 @@ class Index:
         stored = engines.stored_options(engine, engine_options)
         with WriteLock(folder, wait):
             _remove_stale(folder, engine_options)
-            names = _corpus_names(corpus) or (_live_manifest(folder).sources if generations.is_index(folder) else [])
+            live = _live_manifest(folder) if generations.is_index(folder) else Manifest()
+            names = _corpus_names(corpus) or live.sources
             if not names:
                 raise NewsearchError("name the corpus folders to index: newsearch index CORPUS")
-            from .indexer import resolve_roots, update
+            from .indexer import check_rebuild, resolve_roots, update
 
             roots = resolve_roots(names)
 
             def fill(writer: Engine, generation: Path) -> UpdateReport:
-                manifest, groups = Manifest(), Groups()
-                report = _writing(folder, lambda: update(writer, manifest, groups, roots, progress, workers=workers))
+                manifest = Manifest(exclude=live.exclude if exclude is None else list(exclude))
+                groups = Groups()
+                report = _writing(folder, lambda: update(writer, manifest, groups, roots, progress, workers=workers,
+                                                         skip=folder))
+                check_rebuild(report, len(live.ids()), names, allow_shrink)
                 groups.save(generation)
                 manifest.save(generation)
                 _settled(writer)
@@ -281,7 +289,8 @@ class Index:
                 recovery.end(generation)
 
     def update(self, corpus=None, progress: Progress | None = None, dry_run: bool = False,
-               wait: float = 0.0, workers: int = 1) -> UpdateReport:
+               wait: float = 0.0, workers: int = 1, allow_shrink: bool = False,
+               exclude: Iterable[str] | None = None) -> UpdateReport:
         """Bring the index in line with its corpus folders: read new and changed files, drop vanished ones.
 
         ``corpus`` is a folder or several; None means the folders this index was built
@@ -290,6 +299,10 @@ class Index:
         rest is indexed. With ``dry_run`` nothing is written. ``workers`` above 1 reads
         files in that many spawned processes (the CLI uses every core); a script that
         passes it must guard its top level with ``if __name__ == "__main__":``.
+        An update that would delete more than half the documents files gave stops with
+        NewsearchError, before writing, unless ``allow_shrink``. ``exclude``: patterns of paths
+        never read (see readers.files.is_excluded), remembered by the index; None keeps the
+        remembered ones. The index's own folder is never read, wherever it lies.
         """
         # A dry run writes nothing, not even the lock file.
         with contextlib.nullcontext() if dry_run else WriteLock(self.folder, wait):
@@ -304,14 +317,17 @@ class Index:
             from .indexer import resolve_roots, update
 
             roots = resolve_roots(names)
+            if exclude is not None:
+                manifest.exclude = list(exclude)
             if dry_run:
-                return update(engine, manifest, Groups(), roots, progress, dry_run, workers)
+                return update(engine, manifest, Groups(), roots, progress, dry_run, workers, skip=self.folder)
             _redo_unfinished(engine, manifest, roots)
             groups = Groups.load(generation)
             cut = _writing(self.folder, lambda: recovery.begin(generation))
             if cut:
                 recovery.prepare(engine, manifest, groups, roots)
-            report = _writing(self.folder, lambda: update(engine, manifest, groups, roots, progress, dry_run, workers))
+            report = _writing(self.folder, lambda: update(engine, manifest, groups, roots, progress, dry_run, workers,
+                                                          allow_shrink, self.folder))
             if cut:
                 _writing(self.folder, lambda: recovery.regroup_stored(engine, groups))
             _writing(self.folder, lambda: groups.save(generation))
@@ -505,9 +521,8 @@ class Index:
         """
         if format not in export.FORMATS:
             raise QuerySyntaxError(f"format must be one of {', '.join(export.FORMATS)}, not {format!r}")
-        options = dict(sort=sort, since=since, until=until, source=source, snippets=snippets,
-                       snippet_chars=snippet_chars, collapse=collapse)
-        search = functools.partial(self.query, text, **options)
+        search = functools.partial(self.query, text, sort=sort, since=since, until=until, source=source,
+                                   snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
         first = search(limit=export.BATCH, page=1)  # bad input fails here, before any line is written
         return export.rows(export.every_hit(search, first=first), format)
 
@@ -539,7 +554,7 @@ class Index:
     def watches(self) -> list[Watch]:
         """The saved searches, by name."""
         generations.read_metadata(self.folder)  # IndexNotFound where there is no index
-        return Watches(self.folder).list()
+        return Watches(self.folder).saved()
 
     def unwatch(self, name: str) -> None:
         """Forget a saved search; WatchNotFound (a NewsearchError) when there is none of that name."""

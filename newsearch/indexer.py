@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import duplicates
+from . import duplicates, generations
 from .article import Article
 from .duplicates import Groups
 from .engines.base import Engine
@@ -25,6 +25,8 @@ Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 PARALLEL_BATCH = 512
 PARALLEL_MIN_FEED_BYTES = 4 * 1024 * 1024  # a JSON or JSON Lines file this big is parsed in workers
+SHRINK_SHARE = 0.5  # an update deleting more of the documents, or a rebuild keeping fewer, stops (--allow-shrink)
+SHRINK_MIN_DOCUMENTS = 10  # deleting fewer never stops an update (a small index changes by large shares)
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,8 @@ class UpdateReport:
     changed: int = 0
     deleted: int = 0
     unchanged: int = 0
-    failed: tuple[tuple[str, str], ...] = ()
+    failed: tuple[tuple[str, str], ...] = ()  # new failures (exit 1)
+    known: tuple[tuple[str, str], ...] = ()  # failures an earlier run reported, of files that did not change since
     warnings: tuple[str, ...] = ()  # articles indexed with a problem (say, a page with almost no text)
     files: int = 0
     seconds: float = 0.0
@@ -43,7 +46,7 @@ class UpdateReport:
 
     @property
     def ok(self) -> bool:
-        """True when nothing failed."""
+        """True when nothing failed that had not failed before."""
         return not self.failed
 
     @property
@@ -62,6 +65,7 @@ class UpdateReport:
         return {
             "added": self.added, "changed": self.changed, "deleted": self.deleted, "unchanged": self.unchanged,
             "failed": [{"path": where, "reason": reason} for where, reason in self.failed],
+            "known_failures": [{"path": where, "reason": reason} for where, reason in self.known],
             "warnings": list(self.warnings),
             "files": self.files, "seconds": round(self.seconds, 3), "dry_run": self.dry_run,
         }
@@ -140,11 +144,13 @@ def _unreadable(path: Path) -> str:
 
 
 def _key(path: Path) -> str:
-    """A file's manifest key: its real absolute path (for a link that loops, its own absolute path)."""
+    """A file's manifest key: its real absolute path (for a link that loops, its own absolute path), with
+    bytes that are not UTF-8 escaped (such a file is never read; its key must still be saved)."""
     try:
-        return str(path.resolve())
+        real = path.resolve()
     except (RuntimeError, OSError):  # a symlink loop: Python 3.11 raises RuntimeError, later ones OSError
-        return os.path.abspath(path)
+        real = Path(os.path.abspath(path))
+    return _shown(real)
 
 
 def _shown(path: Path) -> str:
@@ -168,18 +174,22 @@ def resolve_roots(names: list[str | os.PathLike]) -> list[Path]:
 
 
 def update(engine: Engine, manifest: Manifest, groups: Groups, roots: list[Path], progress: Progress | None = None,
-           dry_run: bool = False, workers: int = 1) -> UpdateReport:
+           dry_run: bool = False, workers: int = 1, allow_shrink: bool = False, skip: Path | None = None) -> UpdateReport:
     """Read what changed under ``roots`` since ``manifest`` and apply it to ``engine`` in one write.
 
     The manifest and the near-duplicate ``groups`` are updated in place (the caller
     saves them after the write); with
     ``dry_run`` nothing is written and the returned report says what would change.
     ``workers`` above 1 (at most one per core) reads files in that many spawned processes
-    (see _streams), and lets the engine write in as many (see Engine.write).
+    (see _streams), and lets the engine write in as many (see Engine.write). An update that
+    would delete more than SHRINK_SHARE of the documents files gave raises NewsearchError,
+    before anything is written, unless ``allow_shrink``. Files matching ``manifest.exclude``,
+    and the folder ``skip`` (the index's own), are never read.
     """
     started = time.monotonic()
     workers = min(workers, os.cpu_count() or 1)
-    run = _Run(manifest, roots, progress, workers)
+    run = _Run(manifest, roots, progress, workers, None if dry_run or allow_shrink else SHRINK_SHARE)
+    run.survey(skip)
     if dry_run:
         for _ in run.upserts():
             pass
@@ -191,55 +201,77 @@ def update(engine: Engine, manifest: Manifest, groups: Groups, roots: list[Path]
         if str(root) not in manifest.sources:
             manifest.sources.append(str(root))
     return UpdateReport(added=run.added, changed=run.changed, deleted=len(deletes), unchanged=run.unchanged,
-                        failed=tuple(run.failed), warnings=tuple(run.warnings), files=run.file_count,
-                        seconds=time.monotonic() - started,
-                        dry_run=dry_run)
+                        failed=tuple(run.failed), known=tuple(run.known), warnings=tuple(run.warnings),
+                        files=run.file_count, seconds=time.monotonic() - started, dry_run=dry_run)
+
+
+def check_rebuild(report: UpdateReport, before: int, names: list, allow_shrink: bool) -> None:
+    """Refuse a rebuild (NewsearchError) that found no article file, or that would hold less than
+    1 - SHRINK_SHARE of the ``before`` documents files gave to the live index, unless ``allow_shrink``."""
+    if before and not report.files:
+        raise NewsearchError(f"no article files in {', '.join(map(str, names))} (an unmounted disk?); "
+                             f"the index keeps its {before} documents")
+    if (before and not allow_shrink and before - report.added >= SHRINK_MIN_DOCUMENTS
+            and report.added < (1 - SHRINK_SHARE) * before):
+        raise NewsearchError(f"the rebuilt index would hold {report.added} of the {before} documents "
+                             f"(less than {1 - SHRINK_SHARE:.0%}); nothing was changed. If the sources "
+                             "really shrank, run it again with --allow-shrink")
 
 
 class _Run:
-    """One update's bookkeeping: which files to read, what they gave, and what to delete afterwards."""
+    """One update's bookkeeping: which files to read, what they gave, and what to delete afterwards.
 
-    def __init__(self, manifest: Manifest, roots: list[Path], progress: Progress | None, workers: int):
+    A failure is news (``failed``) unless the file's entry holds the same failure from an
+    earlier run (``known``). Files that gave no document are read again on every run,
+    as are files whose failure was about the file itself (it could not be opened): their
+    cause may have gone without the file changing. An id that two files give belongs to the
+    one that gave it first; the other keeps it in its entry's ``shared``, and takes the
+    document over when the first stops giving it.
+    """
+
+    def __init__(self, manifest: Manifest, roots: list[Path], progress: Progress | None, workers: int,
+                 shrink_share: float | None):
         self.manifest = manifest
         self.roots = roots
         self.progress = progress
         self.workers = workers
+        self.shrink_share = shrink_share  # None: any share of the documents may be deleted
+        self.documents = len(manifest.ids())  # what the files gave before this run
         self.owners: dict[str, str] = {}  # document id -> the file (manifest key) that gives it in this run
         self.added = self.changed = self.unchanged = 0
         self.failed: list[tuple[str, str]] = []
+        self.known: list[tuple[str, str]] = []
         self.warnings: list[str] = []
         self.upserted: set[str] = set()
         self.stale: set[str] = set()  # ids that changed files or vanished files no longer give
         self.deleted: list[str] = []
+        self.kept: dict[str, FileEntry] = {}  # unchanged files, by key
+        self.to_read: list[_Pending] = []
         self.file_count = 0
 
-    def upserts(self) -> Iterator[Article]:
-        """The new and changed articles, file by file in path order (read in parallel where asked)."""
+    def survey(self, skip: Path | None) -> None:
+        """List the files, choose those to read, and drop the entries of vanished ones (checking the share)."""
         walk_errors: list[tuple[str, str]] = []
-        found = [(path, root) for root in self.roots for path in find_files(root, walk_errors)]
+        found = [(path, root) for root in self.roots
+                 for path in find_files(root, walk_errors, self.manifest.exclude, skip, generations.METADATA_FILE)]
         self.failed.extend(walk_errors)
         self.file_count = len(found)
-        seen, to_read = set(), []
+        seen = set()
         for path, root in found:
             key = _key(path)
             seen.add(key)
             entry = self.manifest.files.get(key)
             problem = _unreadable(path)
             if problem:
-                self.failed.append((_shown(path), problem))
-                if entry is not None:
-                    self._keep(entry)  # keep what it gave before; it may be readable again tomorrow
+                self._cannot_read(key, entry, [[_shown(path), problem]])
                 continue
             stat = path.stat()
-            if entry is not None and entry.is_unchanged(stat):
+            if entry is not None and entry.is_unchanged(stat) and entry.records:
                 self._keep(entry)
+                self.kept[key] = entry
                 self.owners.update(dict.fromkeys(entry.records, key))
             else:
-                to_read.append(_Pending(path, root, key, entry, stat))
-        for done, (pending, stream) in enumerate(zip(to_read, _streams(to_read, self.workers)), 1):
-            yield from self._apply(pending, stream)
-            if self.progress:
-                self.progress(done, len(to_read))
+                self.to_read.append(_Pending(path, root, key, entry, stat))
         for root in self.roots:
             vanished = {key: entry for key, entry in self.manifest.files_under(root).items() if key not in seen}
             if vanished and not any(r == root for _, r in found):
@@ -253,28 +285,59 @@ class _Run:
             for key, entry in vanished.items():
                 self.stale.update(entry.records)
                 del self.manifest.files[key]
+        self._check_shrink(self.stale.difference(*(entry.shared for entry in self.manifest.files.values())))
+
+    def upserts(self) -> Iterator[Article]:
+        """The new and changed articles, file by file in path order (read in parallel where asked), then
+        the documents of ids that another file gave and no longer gives, from a file that still does."""
+        for done, (pending, stream) in enumerate(zip(self.to_read, _streams(self.to_read, self.workers)), 1):
+            yield from self._apply(pending, stream)
+            if self.progress:
+                self.progress(done, len(self.to_read))
+        orphans = self.stale - self.upserted
+        for key, entry in list(self.kept.items()):
+            if orphans & set(entry.shared) and Path(key).is_file():
+                self.unchanged -= len(entry.records)  # counted again as it is read
+                for error in entry.errors:
+                    self.known.remove(tuple(error))
+                path = Path(key)
+                root = next(root for root in self.roots if path == root or root in path.parents)
+                pending = _Pending(path, root, key, entry, path.stat())
+                entry.content_hash = ""  # read it as changed: the ids it shares are new to it
+                yield from self._apply(pending, stream_file(path, root))
 
     def deletes(self) -> Iterator[str]:
         """Ids to delete; read after every upsert, so an id that moved to another file survives."""
-        for id in sorted(self.stale - self.upserted):
+        doomed = sorted(self.stale - self.upserted)
+        self._check_shrink(doomed)
+        for id in doomed:
             self.deleted.append(id)
             yield id
+
+    def _check_shrink(self, doomed) -> None:
+        if (self.shrink_share is not None and len(doomed) >= SHRINK_MIN_DOCUMENTS
+                and len(doomed) > self.shrink_share * self.documents):
+            raise NewsearchError(f"this update would delete {len(doomed)} of the {self.documents} documents "
+                                 f"(more than {self.shrink_share:.0%}); nothing was changed. If the sources "
+                                 "really shrank, run it again with --allow-shrink")
 
     def _apply(self, pending: _Pending, stream: FileStream) -> Iterator[Article]:
         """Yield what a read file gives that is new or changed, and record it in the manifest."""
         entry, stat = pending.entry, pending.stat
-        if entry is not None and entry.content_hash == stream.content_hash:
+        if entry is not None and entry.content_hash == stream.content_hash and not entry.shared:
             entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns  # same bytes, new time: nothing to do
             self._keep(entry)
             return
         old = entry.records if entry else {}
-        records = {}
+        records, shared = {}, []
         repeated: list[list[str]] = []
         for article in stream.articles:
             owner = self.owners.setdefault(article.id, pending.key)
             if owner != pending.key or article.id in records:
                 other = owner if owner != pending.key else "the same file"
                 repeated.append([stream.path, f"duplicate id '{article.id}' (also given by {other}); not indexed"])
+                if owner != pending.key:
+                    shared.append(article.id)
                 continue
             digest = article.content_hash or stream.content_hash
             records[article.id] = digest
@@ -289,17 +352,32 @@ class _Run:
             self.warnings.extend(article.warnings)
             yield article
         errors = [[error.path, error.reason] for error in stream.errors] + repeated
-        if entry is not None and not records:
-            # Unreadable now: keep the documents it gave last time, and say why on every run until it changes.
-            entry.size, entry.mtime_ns, entry.errors = stat.st_size, stat.st_mtime_ns, errors
-            self._keep(entry)
+        self._sort_errors(entry.errors if entry else [], errors)
+        if entry is not None and not records and not shared:
+            # Unreadable now: keep the documents it gave last time, and read it again next time.
+            entry.size, entry.mtime_ns, entry.content_hash, entry.errors = -1, -1, "", errors
+            self.unchanged += len(entry.records)
             return
         self.stale.update(set(old) - set(records))
-        self.failed.extend((where, reason) for where, reason in errors)
         self.manifest.files[pending.key] = FileEntry(stat.st_size, stat.st_mtime_ns, stream.content_hash, records,
-                                                     errors)
+                                                     errors, shared)
+
+    def _cannot_read(self, key: str, entry: FileEntry | None, errors: list[list[str]]) -> None:
+        """A listed file that cannot be read: keep what it gave before (it may be readable again tomorrow)."""
+        self._sort_errors(entry.errors if entry else [], errors)
+        if entry is None:
+            self.manifest.files[key] = FileEntry(-1, -1, "", {}, errors)
+            return
+        self.unchanged += len(entry.records)
+        self.owners.update(dict.fromkeys(entry.records, key))
+        entry.size, entry.mtime_ns, entry.content_hash, entry.errors = -1, -1, "", errors
 
     def _keep(self, entry: FileEntry) -> None:
-        """Count an unchanged file's documents, and report its known failures again."""
+        """Count an unchanged file's documents, and report its failures again, as known ones."""
         self.unchanged += len(entry.records)
-        self.failed.extend((where, reason) for where, reason in entry.errors)
+        self.known.extend((where, reason) for where, reason in entry.errors)
+
+    def _sort_errors(self, before: list[list[str]], errors: list[list[str]]) -> None:
+        """Report ``errors``: those also in ``before`` (the same file's last run) as known, the rest as news."""
+        for where, reason in errors:
+            (self.known if [where, reason] in before else self.failed).append((where, reason))

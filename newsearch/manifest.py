@@ -23,6 +23,7 @@ class FileEntry:
     records: dict[str, str] = field(default_factory=dict)  # document id -> hash of what it was made from
     # (where, reason) for each part that failed, reported again on every run until the file changes
     errors: list[list[str]] = field(default_factory=list)
+    shared: list[str] = field(default_factory=list)  # ids it gives that another file gave first (see indexer)
 
     def is_unchanged(self, stat: os.stat_result) -> bool:
         """True when size and modification time are what they were (the cheap test before hashing)."""
@@ -36,6 +37,7 @@ class Manifest:
     sources: list[str] = field(default_factory=list)
     files: dict[str, FileEntry] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)  # ids written through the API, from no file
+    exclude: list[str] = field(default_factory=list)  # patterns of paths never read (find_files)
 
     @classmethod
     def load(cls, folder: Path) -> Manifest:
@@ -44,13 +46,15 @@ class Manifest:
         data, added = _stored(path, {}), _stored(folder / ADDED_FILE_NAME, [])
         try:
             files = {path: FileEntry(**entry) for path, entry in data.get("files", {}).items()}
-            return cls(sources=list(data.get("sources", [])), files=files, added=[str(id) for id in added])
+            return cls(sources=list(data.get("sources", [])), files=files, added=[str(id) for id in added],
+                       exclude=[str(pattern) for pattern in data.get("exclude", [])])
         except (ValueError, TypeError, AttributeError) as error:
             raise _damaged(path, error) from None
 
     def save(self, folder: Path) -> None:
         """Write the manifest atomically: a reader sees the old file or the new one, never half of one."""
-        data = {"sources": self.sources, "files": {path: vars(entry) for path, entry in sorted(self.files.items())}}
+        data = {"sources": self.sources, "exclude": self.exclude,
+                "files": {path: vars(entry) for path, entry in sorted(self.files.items())}}
         _replace(folder / FILE_NAME, json.dumps(data, ensure_ascii=False))
         self.save_added(folder)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
@@ -13,6 +14,8 @@ FacetCounts = dict[str, tuple[tuple[str, int], ...]]  # facet name -> ((value, c
 
 
 SEPARATOR = " … "  # between two fragments of a snippet, and the only ellipsis there
+_ELLIPSIS_START = re.compile(r"^\s*(?:\.{3,}|…)\s*")
+_ELLIPSIS_END = re.compile(r"\s*(?:\.{3,}|…)\s*$")
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,16 @@ class Snippet:
         fragments = tuple(fragment for fragment in fragments if fragment.parts)
         parts: list[tuple[str, bool]] = []
         for number, fragment in enumerate(fragments):
+            own = list(fragment.parts)
             if number:
                 parts.append((SEPARATOR, False))
             elif fragment.cut_start:
                 parts.append(("… ", False))
-            parts.extend(fragment.parts)
+            if (number or fragment.cut_start) and not own[0][1]:  # the text's own "..." would make two
+                own[0] = (_ELLIPSIS_START.sub("", own[0][0]), False)
+            if (number < len(fragments) - 1 or fragment.cut_end) and not own[-1][1]:
+                own[-1] = (_ELLIPSIS_END.sub("", own[-1][0]), False)
+            parts.extend(own)
         if fragments and fragments[-1].cut_end:
             parts.append((" …", False))
         merged: list[tuple[str, bool]] = []

@@ -2,9 +2,9 @@
 
 Sentences are found in the text's own structure, and only around the matches: a
 paragraph starts at a blank line or an indented line, a line break inside a paragraph
-is a hard wrap (Reuters keeps them), not a sentence end, and a sentence ends at . ! ?
-or … (with any closing quote) before a word that can begin one, not after an initial,
-a title (Mr.), a dotted abbreviation (U.S.) or a month before its day.
+is a hard wrap (Reuters keeps them), not a sentence end, and a sentence ends at . ! or ?
+(with any closing quote) before a word that can begin one, not after an initial, a
+title (Mr.), a dotted abbreviation (U.S.) or a month before its day, nor at an ellipsis.
 """
 
 from __future__ import annotations
@@ -31,15 +31,16 @@ Sentence = tuple[int, int, bool, bool]  # start, end, and whether it truly start
 _BREAK = re.compile(r"\n[ \t]*\n\s*|\n[ \t]+")  # a blank line, or a line break before an indented line
 _END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)")
 _OPENING = "\"'“‘([«"
-_TITLES = frozenset("mr mrs ms dr prof sen sens rep reps gov gen lt col sgt capt cmdr adm rev st mt hon messrs "
-                    "pres supt vs v".split())
-_BEFORE_NUMBERS = frozenset("jan feb mar apr jun jul aug sep sept oct nov dec no nos vol fig p pp art sec ch"
-                            .split())
+_TITLES = frozenset({"mr", "mrs", "ms", "dr", "prof", "sen", "sens", "rep", "reps", "gov", "gen", "lt", "col", "sgt",
+                     "capt", "cmdr", "adm", "rev", "st", "mt", "hon", "messrs", "pres", "supt", "vs", "v"})
+_BEFORE_NUMBERS = frozenset({"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+                             "no", "nos", "vol", "fig", "p", "pp", "art", "sec", "ch"})
 # Words that begin a sentence after an initial or a dotted abbreviation ("in the U.S. The bank..."),
 # where a name would not ("J. Smith", "U.S. Treasury").
-_STARTERS = frozenset("The A An He She It They We I You But And Or So Yet In On At By For From To With This That "
-                      "These Those There Its His Her Their Our Some Most Many Such However Meanwhile If When "
-                      "While As After Before Although Because".split())
+_STARTERS = frozenset({"The", "A", "An", "He", "She", "It", "They", "We", "I", "You", "But", "And", "Or", "So", "Yet",
+                       "In", "On", "At", "By", "For", "From", "To", "With", "This", "That", "These", "Those", "There",
+                       "Its", "His", "Her", "Their", "Our", "Some", "Most", "Many", "Such", "However", "Meanwhile",
+                       "If", "When", "While", "As", "After", "Before", "Although", "Because"})
 _DOTTED = re.compile(r"[A-Za-z](?:\.[A-Za-z])*")
 
 
@@ -65,7 +66,7 @@ def match_spans(tokens: Iterable[Token], words: set[str], phrases: Sequence[Phra
             if term != terms[0]:
                 continue
             end, at, found = tokens[first][1], position, 1
-            for later_start, later_end, later_term, later_position in tokens[first + 1:]:
+            for _, later_end, later_term, later_position in tokens[first + 1:]:
                 if later_position - at > slop:
                     break
                 if later_term == terms[found]:
@@ -87,7 +88,8 @@ def make_snippet(text: str, spans: list[Span], *, fragments: int = FRAGMENTS, ch
     spans = _first_per_term(_outermost(sorted(spans, key=lambda span: (span[0], -span[1]))))
     if not spans:
         return _lead(text, fragments, chars)
-    kept, room = [], chars
+    kept: list[tuple[Sentence, list[Span], int]] = []
+    room = chars
     for sentence, inside in _best_cover(_candidates(text, spans), fragments):  # the most telling first
         if kept:
             room -= len(SEPARATOR)
@@ -118,9 +120,9 @@ def sentences_around(text: str, position: int) -> list[Sentence]:
     for found in _BREAK.finditer(text, low, position):
         start = found.end()
     starts_known = start > low or low == 0
-    found = _BREAK.search(text, position, high)
-    end = found.start() if found else high
-    ends_known = found is not None or high == len(text)
+    after = _BREAK.search(text, position, high)
+    end = after.start() if after else high
+    ends_known = after is not None or high == len(text)
     return _split(text, start, end, starts_known, ends_known)
 
 
@@ -146,10 +148,11 @@ def _ends_sentence(text: str, found: re.Match, limit: int) -> bool:
     first = after.lstrip(_OPENING)[:1] or after[:1]
     if first.islower():
         return False
-    if not found.group().startswith(".") or found.group().startswith(".."):
-        return True  # ! ? and ellipses end a sentence before a capital
-    word = text[max(0, found.start() - 40):found.start()].rsplit(None, 1)[-1:] or [""]
-    word = word[0].lstrip(_OPENING)
+    if found.group().startswith("..") or "…" in found.group():
+        return False  # in news an ellipsis marks words left out of a quote, rarely a sentence's end
+    if not found.group().startswith("."):
+        return True  # ! and ? end a sentence before a capital
+    word = (text[max(0, found.start() - 40):found.start()].rsplit(None, 1)[-1:] or [""])[0].lstrip(_OPENING)
     if word.lower() in _TITLES:
         return False
     if word.lower() in _BEFORE_NUMBERS and first.isdigit():
@@ -236,7 +239,8 @@ def _first_per_term(spans: list[Span]) -> list[Span]:
 
 def _best_cover(candidates: list, count: int) -> list:
     """Greedily pick sentences: each next one adds the most terms not yet shown, then the most matches."""
-    chosen, covered = [], set()
+    chosen: list = []
+    covered: set[str] = set()
     remaining = list(candidates)
     while remaining and len(chosen) < count:
         def gain(candidate):

@@ -78,7 +78,7 @@ class Watches:
             raise QuerySyntaxError(f"a saved search's name is 1 to 64 letters, digits, '.', '_' or '-', "
                                    f"starting with a letter or digit, not {name!r}")
         watch = Watch(name, query, tuple(sources),
-                      dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat())
+                      dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat())
         with self._locked():
             watches, reported = self._read(WATCHES_FILE), self._read(ALERTS_FILE)
             watches[name] = watch.to_dict()
@@ -87,7 +87,7 @@ class Watches:
             self._write(WATCHES_FILE, watches)
         return watch
 
-    def list(self) -> list[Watch]:
+    def saved(self) -> list[Watch]:
         """Every saved search, by name."""
         with self._locked():
             watches = self._read(WATCHES_FILE)
@@ -144,7 +144,8 @@ class Watches:
     @staticmethod
     def _with_snippets(watch: Watch, search: Search, ids: list[str]) -> list[Hit]:
         """The hits of these ids with their snippets, in the search's order (newest first)."""
-        wanted, hits = set(ids), []
+        wanted: set[str] = set(ids)
+        hits: list[Hit] = []
         if wanted:
             for hit in _hits(watch, search, snippets=True):
                 if hit.id in wanted:

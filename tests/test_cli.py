@@ -115,7 +115,7 @@ def test_stats_lists_the_twenty_largest_sources_then_how_many_more(runner, tmp_p
     start = next(number for number, line in enumerate(lines) if line.startswith("sources:"))
     wrapped = [line for line in lines[start:] if line.startswith(("sources:", " "))]
     listed = " ".join(" ".join(line.split()) for line in wrapped)
-    assert 1 < len(wrapped) and all(len(line) <= CHART_WIDTH and line.endswith((")", ",", "more")) for line in wrapped)
+    assert len(wrapped) > 1 and all(len(line) <= CHART_WIDTH and line.endswith((")", ",", "more")) for line in wrapped)
     assert listed.startswith("sources: Coastal Gazette of District 02 (3), Coastal Gazette of District 05 (3),")
     assert listed.count("Coastal Gazette") == 20 and listed.endswith("District 06 (1), and 6 more")
 

@@ -13,6 +13,7 @@ import pytest
 
 from newsearch import Index, QuerySyntaxError
 from newsearch.cli import cli
+
 from conftest import shared_path
 
 QUERY = "said"  # in most Reuters stories: well over 1,000 matches in the first 4,000
@@ -39,7 +40,8 @@ def test_all_gives_every_match_as_jsonl_and_csv(reuters_index, runner):
         results = ix.query(QUERY, limit=1)
         top = [hit.to_dict() for hit in ix.query(QUERY, limit=3)]
     assert results.total > 1000
-    every_copy = [json.loads(line) for line in export(runner, reuters_index, "--format", "jsonl", "--no-collapse").splitlines()]
+    every_copy = [json.loads(line)
+                  for line in export(runner, reuters_index, "--format", "jsonl", "--no-collapse").splitlines()]
     assert len(every_copy) == results.total == len({row["id"] for row in every_copy})
     stories = [json.loads(line) for line in export(runner, reuters_index).splitlines()]
     assert len(stories) == (results.stories or results.total) and stories[:3] == top  # the query's order and shape
@@ -71,6 +73,7 @@ def test_bad_export_options_are_refused(reuters_index, runner):
 def test_http_export_and_cursor_go_past_the_page_cap(reuters_index):
     pytest.importorskip("fastapi", reason="the serve extra is not installed (make install adds it)")
     from fastapi.testclient import TestClient
+
     from newsearch.web import create_app
     from newsearch.web.params import MAX_DEPTH
 

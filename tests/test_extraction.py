@@ -266,6 +266,43 @@ def test_teasers_of_other_stories_after_the_article_are_left_out(tmp_path):
     assert _read(tmp_path, _page("<title>Corridor opens</title>", body)).body == STORY[0]
 
 
+def test_a_story_swallowed_by_an_unclosed_nav_is_still_found(tmp_path):
+    body = f'<nav><a href="/">Home</a><a href="/world">World</a><h1>Corridor opens</h1>{STORY_HTML}'
+    assert _read(tmp_path, _page("<title>Corridor opens</title>", body)).body == STORY_TEXT
+
+
+def test_class_names_saying_no_share_or_with_sidebar_do_not_make_the_story_boilerplate(tmp_path):
+    body = (f'<div class="layout with-sidebar"><article class="post no-share"><h1>Corridor opens</h1>{STORY_HTML}'
+            '</article><div id="comments"><p>' + "A reader's long comment about another matter entirely. " * 2
+            + "</p></div></div>")
+    assert _read(tmp_path, _page("<title>Corridor opens</title>", body)).body == STORY_TEXT
+
+
+def test_a_lead_in_its_own_element_beside_the_story_is_kept(tmp_path):
+    body = (f'<article><h1>Corridor opens</h1><div class="intro"><p>{STORY[0]}</p></div>'
+            f'<div class="text"><p>{STORY[1]}</p><p>{STORY[2]}</p><p>{STORY[1][::-1]}</p><p>{STORY[2][::-1]}</p>'
+            '</div></article>')
+    assert _read(tmp_path, _page("<title>Corridor opens</title>", body)).body.startswith(STORY[0])
+
+
+@pytest.mark.parametrize("line", ["Das könnte Sie auch interessieren", "Ähnliche Beiträge", "Voir aussi",
+                                  "Veja também:", "Foto: dpa", "© Harbour Gazette 2022", "Was this article helpful?"])
+def test_furniture_lines_are_dropped_in_several_languages(tmp_path, line):
+    body = f"<article><h1>Corridor opens</h1>{STORY_HTML}<p>{line}</p></article>"
+    assert _read(tmp_path, _page("<title>Corridor opens</title>", body)).body == STORY_TEXT
+
+
+def test_a_story_kept_for_readers_without_scripts_is_read_from_noscript(tmp_path):
+    body = f'<h1>Corridor opens</h1><div class="post"><noscript>{STORY_HTML}</noscript></div>'
+    assert _read(tmp_path, _page("<title>Corridor opens</title>", body)).body == STORY_TEXT
+
+
+def test_ruby_glosses_are_left_out(tmp_path):
+    body = ("<article><h1>ニュース</h1><p>" + "<ruby>法律<rt>ほうりつ</rt></ruby>ができて、親が子どもを教育するために。" * 4
+            + "</p></article>")
+    assert "ほうりつ" not in _read(tmp_path, _page("<title>ニュース</title>", body)).body
+
+
 def test_paragraphs_split_by_br_become_paragraphs(tmp_path):
     body = f'<div class="text">{STORY[0]}<br><br>{STORY[1]}<br/>{STORY[2]}</div>'
     article = _read(tmp_path, _page("<title>T</title>", body))
@@ -364,6 +401,28 @@ def test_extraction_corpus_bodies_match_the_ground_truth(tmp_path):
     assert sum(scores.values()) / len(scores) >= 0.97
     assert sum(score >= 0.9 for score in scores.values()) >= 0.9 * len(scores)
     assert min(scores.values()) >= 0.5, min(scores, key=scores.get)
+
+
+def test_extraction_wide_corpus_passages_are_found(tmp_path):
+    """The passage metric of ../shared/corpora/extraction-wide/README.md, pooled over its 990 pages."""
+    corpus = shared_path("extraction-wide")
+    annotations = json.loads((corpus / "annotations.json").read_text(encoding="utf-8"))
+    totals, below_half = Counter(), 0
+    for key, entry in annotations.items():
+        path = tmp_path / f"{key}.html"
+        path.write_bytes(gzip.decompress((corpus / "html" / f"{key}.html.gz").read_bytes()))
+        try:
+            body = " ".join(read_article(path).body.split())
+        except ReadError:
+            body = ""
+        found = sum(" ".join(passage.split()) in body for passage in entry["with"])
+        wrong = sum(" ".join(passage.split()) in body for passage in entry["without"])
+        totals.update(tp=found, fn=len(entry["with"]) - found, fp=wrong)
+        below_half += 3 * found < len(entry["with"]) + wrong  # F1 = 2TP/(2TP+FN+FP) below 0.5
+    precision = totals["tp"] / (totals["tp"] + totals["fp"])
+    recall = totals["tp"] / (totals["tp"] + totals["fn"])
+    assert 2 * precision * recall / (precision + recall) >= 0.91
+    assert below_half <= 0.03 * len(annotations)
 
 
 def test_mixed_corpus_html_titles_match_the_manifest():

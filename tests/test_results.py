@@ -9,7 +9,7 @@ import tracemalloc
 
 import pytest
 
-from newsearch import ArticleNotFound, QuerySyntaxError
+from newsearch import ArticleNotFound, Fragment, QuerySyntaxError, Snippet
 from newsearch.cli import cli
 from newsearch.snippets import SCAN_CHARS, make_snippet, scanned, sentences_around
 from test_query import RECORDS
@@ -135,7 +135,8 @@ def test_hits_and_articles_of_a_mixed_index_all_carry_aware_datetimes_and_sort(t
     records = [
         {"id": "day", "title": "Ferry day", "body": "The ferry sailed.", "published": "2022-03-06"},
         {"id": "naive", "title": "Ferry naive", "body": "The ferry sailed.", "published": "2022-03-06T10:00:00"},
-        {"id": "offset", "title": "Ferry offset", "body": "The ferry sailed.", "published": "2022-03-06T11:00:00+02:00"},
+        {"id": "offset", "title": "Ferry offset", "body": "The ferry sailed.",
+         "published": "2022-03-06T11:00:00+02:00"},
         {"id": "zulu", "title": "Ferry zulu", "body": "The ferry sailed.", "published": "2022-03-05T23:30:00Z"},
         {"id": "undated", "title": "Ferry undated", "body": "The ferry sailed."},
     ]
@@ -146,7 +147,7 @@ def test_hits_and_articles_of_a_mixed_index_all_carry_aware_datetimes_and_sort(t
     assert [hit.id for hit in hits if hit.published is None] == ["undated"]
     assert all(isinstance(hit.published, dt.datetime) and hit.published.tzinfo for hit in dated)
     assert [hit.id for hit in sorted(dated, key=lambda hit: hit.published)] == ["zulu", "day", "offset", "naive"]
-    utc = dt.timezone.utc
+    utc = dt.UTC
     assert [article.published for article in articles] == [
         dt.datetime(2022, 3, 6, tzinfo=utc), dt.datetime(2022, 3, 6, 10, tzinfo=utc),
         dt.datetime(2022, 3, 6, 9, tzinfo=utc), dt.datetime(2022, 3, 5, 23, 30, tzinfo=utc), None]
@@ -229,9 +230,11 @@ def _spans(text: str, *words: str) -> list:
 def test_hard_wrapped_lines_make_one_sentence_and_abbreviations_do_not_end_one():
     records = _reuters("reuters-3325", "reuters-3426", "reuters-158")
     body = records["reuters-3426"]["body"]  # "...rumor that Nebraska\nGov. Kay Orr was ... Democratic Sen. Edward"
-    assert [body[start:end].split() for start, end, _, _ in sentences_around(body, body.index("Yeutter"))] == [
-        "U.S. Trade Representative Clayton Yeutter declined to comment publicly on a rumor that Nebraska Gov. Kay "
-        "Orr was considering appointing him to replace Democratic Sen. Edward Zorinsky, who died last week.".split()]
+    around = sentences_around(body, body.index("Yeutter"))
+    sentences = [" ".join(body[start:end].split()) for start, end, _, _ in around]
+    assert sentences == ["U.S. Trade Representative Clayton Yeutter declined to comment publicly on a rumor that "
+                         "Nebraska Gov. Kay Orr was considering appointing him to replace Democratic Sen. Edward "
+                         "Zorinsky, who died last week."]
     body = records["reuters-3325"]["body"]  # "<Guinness PLC> said William G.\nPietersen has been named..."
     snippet = make_snippet(body, _spans(body, "Pietersen"), fragments=1)
     assert str(snippet).startswith("<Guinness PLC> said William G. [Pietersen] has been named president")
@@ -250,6 +253,15 @@ def test_a_long_sentence_is_cut_around_its_match_with_one_ellipsis_between_fragm
     two = make_snippet(body, _spans(body, "finance", "Lunghino"), chars=300)
     assert [(fragment.cut_start, fragment.cut_end) for fragment in two.fragments] == [(False, False), (True, True)]
     assert str(two).count("…") == 2 and "human resources. … an interim basis by Donald J. [Lunghino]" in str(two)
+
+
+def test_an_ellipsis_in_the_text_neither_ends_a_sentence_nor_doubles_the_separator():
+    body = _reuters("reuters-17615")["reuters-17615"]["body"]  # '"No decision ... on chairman Volcker ... He has\n'
+    quote = str(make_snippet(body, _spans(body, "Fitzwater"), fragments=1))
+    assert quote.startswith('"No decision has been made on chairman Volcker ... He has not discussed this')
+    joined = Snippet.of([Fragment((("made on chairman ", False), ("Volcker", True), (" ...", False))),
+                         Fragment((("... he said.", False),))])
+    assert str(joined) == "made on chairman [Volcker] … he said."
 
 
 def test_a_hit_matched_only_in_its_title_shows_the_lead_sentences(tmp_path):

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -346,9 +347,7 @@ def test_page_and_api_show_each_story_once(tmp_path, runner):
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-def parse_atom(response) -> "ElementTree.Element":
-    from xml.etree import ElementTree
-
+def parse_atom(response) -> ElementTree.Element:
     assert response.status_code == 200, response.text
     assert response.headers["content-type"].startswith("application/atom+xml")
     feed = ElementTree.fromstring(response.content)

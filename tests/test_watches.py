@@ -5,13 +5,13 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
 from newsearch import Index, QuerySyntaxError, WatchNotFound
 from newsearch.cli import cli
+
 from conftest import shared_path
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import itertools
 import json
 import pickle
 import sys
@@ -534,7 +535,7 @@ def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordS
         if recency is not None:
             results, ranked = _newest(searcher, tier, wanted, condition, words, recency)
         else:
-            results, ranked = _ranked(searcher, tier, wanted, condition, words)
+            results, ranked = _ranked(searcher, tier, wanted, condition, words, skip=max(first - total, 0))
         hits.extend(ranked[max(first - total, 0):max(stop - total, 0)])
         total += len(results)
     return hits, total
@@ -655,17 +656,19 @@ def _leaf_terms(node: query.Query, reader) -> Iterator[tuple[str, bytes]]:
         yield from _leaf_terms(child, reader)
 
 
-def _ranked(searcher, tier: query.Query, wanted: int, condition: query.Query | None, words: WordScorer | None):
+def _ranked(searcher, tier: query.Query, wanted: int, condition: query.Query | None, words: WordScorer | None,
+            skip: int = 0):
     """(the tier's matches, with ``docs()``; its best hits by score, equal scores by id).
 
     Position on disk differs between an updated index and a fresh build, and must not
     decide which of several equal hits make the page: every hit tied with the last
     one wanted is collected before choosing. Word queries are scored term at a time
-    (WordScorer); others by whoosh's collector.
+    (WordScorer); others by whoosh's collector. The order among the first ``skip``
+    hits (those before the page) may be left undecided.
     """
     if words is not None and words.handles(tier):
         docs = _matching(searcher, tier, condition, words)
-        return _Matches(docs), _best(searcher, words.scores(tier, docs, best=wanted), wanted)
+        return _Matches(docs), _best(searcher, words.scores(tier, docs, best=wanted), wanted, skip)
     limit = wanted * 2
     results = _collect(searcher, tier, limit, condition)
     while len(results.top_n) == limit and _rounded(results.score(wanted - 1)) == _rounded(results.score(limit - 1)):
@@ -704,15 +707,24 @@ class _ScoredHit:
         return self.fields()[name]
 
 
-def _best(searcher, scores: dict[int, float], wanted: int) -> list[_ScoredHit]:
-    """The ``wanted`` best-scored documents and every one tied with the last, by score then id."""
+def _best(searcher, scores: dict[int, float], wanted: int, skip: int = 0) -> list[_ScoredHit]:
+    """The ``wanted`` best-scored documents and every one tied with the last, by score then id
+    (except within runs of equal scores that lie wholly among the first ``skip``)."""
     if not scores:
         return []
     floor = _rounded(heapq.nlargest(wanted, scores.values())[-1])
     near = floor - 1e-6  # a cheap first cut; rounding decides
-    hits = [_ScoredHit(searcher, docnum, score) for docnum, score in scores.items()
-            if score > near and _rounded(score) >= floor]
-    return sorted(hits, key=lambda hit: (-_rounded(hit.score), hit["id"]))
+    hits = sorted((_ScoredHit(searcher, docnum, score) for docnum, score in scores.items()
+                   if score > near and _rounded(score) >= floor), key=lambda hit: -_rounded(hit.score))
+    # Ids are read only to order equal scores, and not kept: a document's stored fields (its body too)
+    # are the costly part of a deep page, which ranks every hit ahead of it.
+    ordered: list[_ScoredHit] = []
+    for _, tied in itertools.groupby(hits, key=lambda hit: _rounded(hit.score)):
+        tied = list(tied)
+        if len(tied) > 1 and len(ordered) + len(tied) > skip:
+            tied.sort(key=lambda hit: searcher.stored_fields(hit.docnum)["id"])
+        ordered += tied
+    return ordered
 
 
 def _rounded(score: float) -> float:

@@ -5,7 +5,10 @@ its non-link characters less a fixed cost, so long paragraphs count for a region
 link lists, and regions marked as boilerplate (footer, sidebar, comments...), count
 against it. The container is the element whose subtree weighs most, narrowed to the
 <article> holding the headline when it lists several; the body is its blocks from the
-headline on, less the link-heavy, boilerplate-marked, "share / read more" and date lines.
+headline on, with the story-like elements beside it and the paragraphs between a headline
+outside it and its start, less the link-heavy, boilerplate-marked, "share / read more" and
+date lines. When that comes out shorter than the page's longest paragraph, the region around
+that paragraph gives a second opinion.
 """
 
 from __future__ import annotations
@@ -19,21 +22,27 @@ from lxml import etree
 from .text import normalize_space
 
 # Removed with their content before anything is measured.
-DROPPED_TAGS = ("script", "style", "noscript", "template", "svg", "math", "canvas", "iframe", "object", "embed",
-                "button", "select", "textarea", "input", "option", "head", "title")
+DROPPED_TAGS = ("script", "style", "template", "svg", "math", "canvas", "iframe", "object", "embed",
+                "button", "select", "textarea", "input", "option", "head", "title", "rt", "rp")  # rt, rp: ruby glosses
 # Also removed, unless one holds a large share of the page's text: broken markup (an unclosed <nav>) can
 # make such an element swallow the rest of the page, story included.
 WRAPPING_TAGS = ("label", "nav", "dialog", "menu", "figure", "figcaption", "picture", "video", "audio", "map")
 MAX_WRAPPING_SHARE = 0.3
+MIN_NOSCRIPT_STORY_CHARS = 200
 BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "header", "footer", "aside", "form", "fieldset", "address",
     "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td",
     "th", "caption", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "center", "details", "summary", "body", "html",
 })
 HEADING_TAGS = frozenset({"h1", "h2", "h3"})
+_ALL_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BLOCK_COST = 40  # characters a block must exceed before it counts as story text
 MAX_SHORT_BLOCK_COST = 10  # a short line that is not a link (a table cell, a label) costs little
 MAX_LINK_DENSITY = 0.5
+MIN_LEAD_PARAGRAPHS = 2  # one is a standfirst or a caption, which story bodies leave out
+# An element beside the container joins the story when it weighs this much, and this share of the container.
+MIN_SIBLING_WEIGHT = 30
+MIN_SIBLING_SHARE = 0.1
 # Parts of class and id names ("share-bar", "comments_list") that mark boilerplate. The strong ones also keep
 # the container search away from a region; the weak ones (a page's "article-header" may hold the whole story)
 # only drop parts of the chosen container.
@@ -50,13 +59,32 @@ STRONG_NOISE_TAGS = frozenset({"footer", "aside"})
 WEAK_NOISE_TAGS = frozenset({"header", "address"})
 NOISE_ROLES = frozenset({"navigation", "complementary", "banner", "contentinfo", "menu", "menubar", "dialog"})
 _NAME_PARTS = re.compile(r"[-_\s]+")
+# Parts that make a marked name describe the story, not boilerplate: an embedded post, an article
+# "with-sidebar", "no-share" or "enable-pin-share" (that has, or has not, share buttons).
+_NOT_NOISE_PARTS = frozenset({"embed", "embedded", "no", "has", "with", "w", "enable", "enabled", "disable",
+                              "without"})
+# Short lines that label a page's furniture (share, related, tags, credits), in the corpora's languages.
 _BOILERPLATE_LINE = re.compile(
     r"^(?:share(?: this)?(?: on \w+)?|tweet|e-?mail|print|read more|continue reading|subscribe|sign up|"
     r"advertisement|related|related articles|follow us|click here|comments?|leave a comment|image|photo|"
-    r"see also|more from \w+)\b.{0,40}$",
+    r"see also|more from \w+|you may also like|more stories|tagged|tags|filed under|categor(?:y|ies)|"
+    r"watch video|"
+    r"das könnte (?:sie|dich) auch interessieren|ähnliche beiträge|verwandte (?:beiträge|themen\w*|artikel)|"
+    r"mehr zu(?:m)? \w+|siehe auch|weitere (?:informationen|artikel|beiträge|termine)|(?:jetzt )?teilen|"
+    r"(?:diesen )?(?:artikel|beitrag) teilen|gefällt mir|kommentieren|kommentare|themen|schlagw[öo]rte?|"
+    r"kategorien?|anzeige|werbung|bildnachweis|quelle|zum weiterlesen|lesen sie auch|auch interessant|"
+    r"à lire aussi|lire aussi|voir aussi|sur le même sujet|partager|articles similaires|à découvrir|"
+    r"ver también|lee también|veja também|leia também|compartir|compartilhe|noticias relacionadas|"
+    r"zobacz (?:też|także)|czytaj (?:też|także)|źródło|"
+    r"fotos?|bild(?:quelle|nachweis)?|credits?|photos? credits?|(?:war|ist) (?:der|dieser|dieses) \w+ (?:nützlich|"
+    r"hilfreich)|wie bewerten sie|was this (?:article|page|post) (?:helpful|useful)|loading|"
+    r"möchten sie (?:den|diesen) (?:artikel|beitrag) teilen|seite teilen|like it\?|keep reading|mehr lesen|"
+    r"rezept drucken)\b.{0,40}$|^(?:©|\(c\)).{0,60}$",
     re.IGNORECASE,
 )
-_PROMOTION = re.compile(r"\b(?:subscribe|newsletters?|sign up|all rights reserved|follow us)\b", re.IGNORECASE)
+_PROMOTION = re.compile(r"\b(?:subscribe|newsletters?|sign up|all rights reserved|follow us|alle rechte vorbehalten|"
+                        r"tous droits réservés|todos los derechos reservados|wszelkie prawa zastrzeżone)\b",
+                        re.IGNORECASE)
 _DATE_WORDS = re.compile(
     r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|\b\d{1,4}(?:[:/.-]\d{1,4})*\b|"
     r"\b(?:am|pm|[ap]\.m\.|gmt|utc|[ecmp][sd]t|updated|posted|published|on|at)\b|[,;|•·]",
@@ -86,6 +114,7 @@ class _Block:
 def extract_body(root: etree._Element, *, title: str = "") -> str:
     """The story text under ``root`` (a parsed page, modified in place): paragraphs separated by blank lines."""
     etree.strip_elements(root, *DROPPED_TAGS, with_tail=False)
+    _drop_noscript(root)
     _drop_wrapping(root)
     _drop_hidden(root)
     blocks = _blocks(root)
@@ -99,18 +128,94 @@ def extract_body(root: etree._Element, *, title: str = "") -> str:
     weights = _subtree_sums(root, blocks, lambda block: -len(block.text) if block.owner in page_noise
                             else block.weight)
     container = max(weights, key=weights.__getitem__)
+    paragraphs = _story(container, blocks, weights, chars, page_noise, headline, page_heading)
+    # A second opinion when the story is shorter than the page's longest paragraph (one not marked
+    # as boilerplate): the region around that paragraph, weighed without the marks of the page.
+    longest = max(blocks, key=lambda block: len(block.text) - block.link_chars)
+    found = sum(map(len, paragraphs))
+    if found < len(longest.text) - longest.link_chars and longest.owner not in page_noise:
+        plain = _subtree_sums(root, blocks, lambda block: block.weight)
+        region = max([longest.owner, *longest.owner.iterancestors()], key=lambda e: plain.get(e, 0.0))
+        second = _story(region, blocks, plain, chars, set(), headline)
+        if sum(map(len, second)) > sum(map(len, paragraphs)):
+            paragraphs = second
+    return unicodedata.normalize("NFC", "\n\n".join(paragraphs))
+
+
+def _is_late(heading: etree._Element, blocks: list[_Block], inside: set) -> bool:
+    """Whether nearly all the container's text comes before the heading (a teaser's heading, not the story's)."""
+    counts = [0, 0]  # characters before and after the heading
+    side = 0
+    for block in blocks:
+        if block.owner is heading:
+            side = 1
+        elif block.owner in inside:
+            counts[side] += len(block.text)
+    return counts[1] * 4 < counts[0]
+
+
+def _common_ancestor(container: etree._Element, heading: etree._Element) -> etree._Element | None:
+    """The nearest element holding both, below <body>; None when there is none or the heading is inside."""
+    around = set(heading.iterancestors())
+    if container is heading or container in around:
+        return None
+    for ancestor in container.iterancestors():
+        if ancestor in around:
+            return ancestor if ancestor.tag not in ("body", "html") else None
+    return None
+
+
+def _story(container: etree._Element, blocks: list[_Block], weights: dict, chars: dict, page_noise: set,
+           headline: str, page_heading: etree._Element | None = None) -> list[str]:
+    """The story's paragraphs in and beside ``container``, from the headline on, less boilerplate lines.
+
+    When the page's headline sits outside the container but near it (under a common element
+    below <body>), what lies between the two is the story's start (a standfirst, a lead).
+    """
+    common = _common_ancestor(container, page_heading) if page_heading is not None else None
+    lead = set(common.iter()) if common is not None and common not in page_noise else set()
+    if lead:
+        lead -= _noise(common, chars, story=page_heading)
     heading = _headline_element(container, blocks, headline)
     if heading is not None:
         container = _story_in_listing(container, heading, weights)
     inside = set(container.iter())
     noise = _noise(container, chars, story=heading)
-    started = heading is None or heading not in inside
+    for sibling in _story_siblings(container, weights, page_noise):
+        inside.update(sibling.iter())
+        noise |= _noise(sibling, chars, story=heading)
+    started = heading is None or heading not in inside or _is_late(heading, blocks, inside)
+    in_lead = reached = False
+    leads: dict[str, None] = {}
     paragraphs: dict[str, None] = {}  # ordered and without repeats
     for block in blocks:
         started = started or block.owner is heading
-        if started and block.owner in inside and not _is_boilerplate(block, noise, headline):
+        reached = reached or block.owner in inside
+        in_lead = bool(lead) and not reached and (in_lead or block.owner is page_heading)
+        if (in_lead and block.owner in lead and block.owner.tag not in _ALL_HEADINGS and block.weight >= BLOCK_COST
+                and not _is_boilerplate(block, noise, headline)):
+            leads[block.text] = None
+        elif started and block.owner in inside and not _is_boilerplate(block, noise, headline):
             paragraphs[block.text] = None
-    return unicodedata.normalize("NFC", "\n\n".join(paragraphs))
+    # one paragraph between headline and story is a standfirst (or a caption); more are the story's start
+    return [*leads, *paragraphs] if len(leads) >= MIN_LEAD_PARAGRAPHS else list(paragraphs)
+
+
+def _story_siblings(container: etree._Element, weights: dict, page_noise: set) -> list:
+    """Elements beside the container that read as more of the story (a lead, a second part), not as teasers."""
+    parent = container.getparent()
+    if parent is None:
+        return []
+    least = max(MIN_SIBLING_WEIGHT, weights[container] * MIN_SIBLING_SHARE)
+    return [sibling for sibling in parent if sibling is not container and sibling not in page_noise
+            and weights.get(sibling, 0.0) >= least and not _is_teaser(sibling)
+            and not _is_marked_noise(sibling, False)]
+
+
+def _is_teaser(element: etree._Element) -> bool:
+    """Whether an element reads as another story's teaser: an <article>, or a heading that links away."""
+    return element.tag == "article" or bool(element.xpath(".//article | .//*[self::h1 or self::h2 or self::h3"
+                                                          " or self::h4][.//a]"))
 
 
 def _headline_element(container: etree._Element, blocks: list[_Block], headline: str) -> etree._Element | None:
@@ -143,6 +248,13 @@ def _story_in_listing(container: etree._Element, heading: etree._Element, weight
     inside_story = set(story.iter())
     others = [a for a in container.iter("article") if a not in inside_story and story not in set(a.iterancestors())]
     return story if others else container
+
+
+def _drop_noscript(root: etree._Element) -> None:
+    """Remove <noscript> elements, except one holding prose: a page drawn by scripts may keep its story there."""
+    for element in list(root.iter("noscript")):
+        if element.getparent() is not None and len("".join(element.itertext())) < MIN_NOSCRIPT_STORY_CHARS:
+            _remove(element)
 
 
 def _drop_wrapping(root: etree._Element) -> None:
@@ -193,7 +305,8 @@ def _blocks(root: etree._Element) -> list[_Block]:
 
     def flush():
         nonlocal link_chars
-        text = "\n".join(normalize_space(line) for line in "".join(parts).split("\n")).strip()
+        text = "".join(parts)
+        text = ("\n".join(map(normalize_space, text.split("\n"))) if "\n" in text else normalize_space(text)).strip()
         if text:
             blocks.append(_Block(owners[-1] if owners else root, text, link_chars))
         parts.clear()
@@ -266,7 +379,7 @@ def _is_marked_noise(element: etree._Element, strong: bool) -> bool:
     words = STRONG_NOISE_WORDS if strong else STRONG_NOISE_WORDS | WEAK_NOISE_WORDS
     for name in f"{element.get('class') or ''} {element.get('id') or ''}".lower().split():
         parts = set(_NAME_PARTS.split(name))
-        if parts & words and "embed" not in parts:
+        if parts & words and not parts & _NOT_NOISE_PARTS:
             return True
     return False
 

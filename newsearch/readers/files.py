@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import os
 from collections.abc import Iterable, Iterator
@@ -25,6 +26,7 @@ MAX_FILE_BYTES = 50 * 1024 * 1024  # for JSON files, which are read whole (after
 # Indexing one 16 MB article peaks near 550 MB (either engine); a 50 MB one took 1.1 GB.
 MAX_ARTICLE_BYTES = MAX_LINE_BYTES
 MAX_PAGE_BYTES = 32 * 1024 * 1024  # an HTML file: markup and navigation around at most MAX_ARTICLE_BYTES of text
+IGNORE_FILE = ".newsearchignore"  # in a corpus folder: patterns of paths never read (see is_excluded)
 MAX_ERRORS_PER_FILE = 10  # errors kept (and reported) for one file; the rest are counted in one more line
 _HASH_CHUNK = 1 << 20
 
@@ -53,26 +55,66 @@ class FileStream:
     errors: list[ReadError] = field(default_factory=list)
 
 
-def find_files(root: str | os.PathLike, errors: list[tuple[str, str]] | None = None) -> list[Path]:
+def find_files(root: str | os.PathLike, errors: list[tuple[str, str]] | None = None, exclude: Iterable[str] = (),
+               skip: str | os.PathLike | None = None, skip_marker: str | None = None) -> list[Path]:
     """Article files under ``root`` (or ``root`` itself), sorted by path; hidden entries skipped.
 
     Linked folders are followed unless they lead to a folder already listed, so
     links never loop and a folder is listed under its real path when it is inside ``root``.
     Folders that cannot be listed are added to ``errors`` as (path, reason).
+    Never listed: paths matching a pattern of ``exclude`` or of the folder's IGNORE_FILE
+    (see ``is_excluded``), the folder ``skip``, and folders holding a file named ``skip_marker``.
     """
     root = Path(root)
     if not root.is_dir():
         return [root]
+    patterns = [*exclude, *_ignore_patterns(root)]
+
+    def listed(folder: str, name: str, is_folder: bool) -> bool:
+        if name.startswith(".") or is_excluded(os.path.relpath(os.path.join(folder, name), root), is_folder,
+                                               patterns):
+            return False
+        if not is_folder:
+            return name.lower().endswith(SUFFIXES)
+        path = os.path.join(folder, name)
+        return not ((skip is not None and os.path.realpath(path) == os.path.realpath(skip))
+                    or (skip_marker is not None and os.path.isfile(os.path.join(path, skip_marker))))
+
     seen: set[tuple[int, int]] = set()
     found: list[Path] = []
     pending = [root]
     while pending:
-        links = _walk_without_links(pending.pop(0), seen, found, errors)
+        links = _walk_without_links(pending.pop(0), seen, found, errors, listed)
         pending.extend(link for link in links if _identity(link) not in seen)
     return sorted(found, key=lambda path: path.parts)
 
 
-def _walk_without_links(top: Path, seen: set, found: list[Path], errors: list | None) -> list[Path]:
+def is_excluded(relative: str, is_folder: bool, patterns: Iterable[str]) -> bool:
+    """True when a path (relative to the corpus folder) matches one of ``patterns``, as in .gitignore, simply:
+    ``name`` matches a file or folder of that name anywhere, ``folder/`` only folders, and a pattern with
+    an inner ``/`` the whole relative path; ``*``, ``?`` and ``[...]`` as in the shell."""
+    relative = relative.replace(os.sep, "/")
+    name = relative.rsplit("/", 1)[-1]
+    for pattern in patterns:
+        folders_only = pattern.endswith("/")
+        pattern = pattern.strip("/")
+        if not pattern or (folders_only and not is_folder):
+            continue
+        if fnmatch.fnmatchcase(relative if "/" in pattern else name, pattern):
+            return True
+    return False
+
+
+def _ignore_patterns(root: Path) -> list[str]:
+    """The patterns of ``root``'s IGNORE_FILE (one a line; blank lines and # comments skipped)."""
+    try:
+        lines = (root / IGNORE_FILE).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _walk_without_links(top: Path, seen: set, found: list[Path], errors: list | None, listed) -> list[Path]:
     """Add the article files under ``top`` to ``found``; return the linked folders met on the way."""
     links = []
 
@@ -85,10 +127,9 @@ def _walk_without_links(top: Path, seen: set, found: list[Path], errors: list | 
             dirs[:] = []
             continue
         seen.add(_identity(Path(folder)))
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = [d for d in dirs if listed(folder, d, True)]
         links.extend(Path(folder, d) for d in dirs if os.path.islink(os.path.join(folder, d)))
-        found.extend(Path(folder, name) for name in files
-                     if not name.startswith(".") and name.lower().endswith(SUFFIXES))
+        found.extend(Path(folder, name) for name in files if listed(folder, name, False))
     return links
 
 

@@ -58,11 +58,12 @@ def read_metadata(root: etree._Element) -> Metadata:
                          if "ld+json" in (script.get("type") or "").lower()])
     url = _url(root, meta, ld)
     source = _source(root, meta, ld)
-    byline = _authors(root, meta, ld, source, url)
+    props = _itemprops(root)
+    byline = _authors(root, meta, ld, props, source, url)
     return Metadata(
-        title=_title(root, meta, ld, source),
+        title=_title(root, meta, ld, props, source),
         authors=byline.people,
-        published=_published(root, meta, ld, url),
+        published=_published(root, meta, ld, props, url),
         source=source or byline.agency,
         url=url,
         language=_language(root, meta, ld),
@@ -78,6 +79,15 @@ def _meta_tags(root: etree._Element) -> dict[str, str]:
         value = tag.get("content")
         if key and value and value.strip():
             found.setdefault(key.strip().lower(), value.strip())
+    return found
+
+
+def _itemprops(root: etree._Element) -> dict[str, list[etree._Element]]:
+    """The page's microdata elements by property name, found in one pass."""
+    found: dict[str, list[etree._Element]] = {}
+    for element in root.xpath("//*[@itemprop]"):
+        for prop in element.get("itemprop").split():
+            found.setdefault(prop, []).append(element)
     return found
 
 
@@ -100,7 +110,7 @@ def _item_value(element: etree._Element) -> str:
     return normalize_space(source.get("content") or _text_of(source))
 
 
-def _title(root: etree._Element, meta: dict, ld: dict, source: str) -> str:
+def _title(root: etree._Element, meta: dict, ld: dict, props: dict, source: str) -> str:
     """The headline: og:title (what the site shows when shared), JSON-LD, twitter:title, microdata, <h1>, <title>.
 
     A leading or trailing site name ("Site | Headline", "Headline - Site") is removed.
@@ -108,7 +118,7 @@ def _title(root: etree._Element, meta: dict, ld: dict, source: str) -> str:
     h1 = next(root.iter("h1"), None)
     title_element = next(root.iter("title"), None)
     candidates = [meta.get("og:title"), first_text(ld.get("headline")), meta.get("twitter:title"),
-                  meta.get("headline"), *(_item_value(e) for e in _microdata(root, "headline")[:1]),
+                  meta.get("headline"), *(_item_value(e) for e in props.get("headline", [])[:1]),
                   _text_of(h1), meta.get("dc.title"), _text_of(title_element), first_text(ld.get("name"))]
     for candidate in candidates:
         title = normalize_space(candidate or "")
@@ -136,7 +146,7 @@ def _without_site_name(title: str, source: str, h1: etree._Element | None) -> st
     return title
 
 
-def _published(root: etree._Element, meta: dict, ld: dict, url: str) -> dt.date | None:
+def _published(root: etree._Element, meta: dict, ld: dict, props: dict, url: str) -> dt.date | None:
     """The first date given that can be right: from 1990 on, not in the future, not before the URL's day.
 
     Text the strict parser rejects gets the loose one. A day before the URL's is taken for a
@@ -144,7 +154,7 @@ def _published(root: etree._Element, meta: dict, ld: dict, url: str) -> dt.date 
     """
     candidates = [first_text(ld.get("datePublished")), first_text(ld.get("dateCreated"))]
     candidates += [meta.get(key) for key in _DATE_META]
-    candidates += [_item_value(e) for e in _microdata(root, "datePublished")[:1]]
+    candidates += [_item_value(e) for e in props.get("datePublished", [])[:1]]
     times = list(root.iter("time"))
     marked = [t for t in times if t.get("pubdate") is not None or "publish" in (t.get("class") or "").lower()]
     candidates += [t.get("datetime") for t in marked + times]
@@ -175,18 +185,18 @@ def _date_in_url(url: str) -> dt.date | None:
     return None
 
 
-def _authors(root: etree._Element, meta: dict, ld: dict, source: str, url: str) -> Byline:
+def _authors(root: etree._Element, meta: dict, ld: dict, props: dict, source: str, url: str) -> Byline:
     """The people who wrote the article: from JSON-LD, meta tags, microdata, rel=author links or a visible byline.
 
     The first of these that names a person wins, unless the author meta tag or the visible
-    byline names the same people and more (JSON-LD often lists only the first author). The first agency credited is kept too,
-    as the source of a page without a site name.
+    byline names the same people and more (JSON-LD often lists only the first author). The
+    first agency credited is kept too, as the source of a page without a site name.
     """
     sources = (
         lambda: names(ld.get("author")) or names(ld.get("creator")),
         lambda: [value for key in _AUTHOR_META if (value := meta.get(key, ""))
                  and not _is_handle_or_url(value)][:1],
-        lambda: [_item_value(e) for e in _microdata(root, "author") if not _in_comments(e)],
+        lambda: [_item_value(e) for e in props.get("author", []) if not _in_comments(e)],
         lambda: [_text_of(a) for a in root.xpath("//a[@rel='author']") if not _in_comments(a)],
     )
     found = [read_byline(values(), site=source, url=url) for values in sources]

@@ -168,9 +168,12 @@ def export(params: Annotated[SearchParams, Depends(search_params)], index: Annot
 def timeline(index: Annotated[Index, Depends(served_index)],
              q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="The query.")],
              by: Annotated[Literal["day", "week", "month", "year"], Query(description="Length of a period.")] = "week",
-             since: Annotated[str, Query(max_length=40, description="Only articles published on or after this date.")] = "",
-             until: Annotated[str, Query(max_length=40, description="Only articles published on or before this date.")] = "",
-             source: Annotated[list[str], Query(description="Only articles from this source (repeatable).")] = None,
+             since: Annotated[str, Query(max_length=40, description="Only articles published on or after "
+                                         "this date.")] = "",
+             until: Annotated[str, Query(max_length=40, description="Only articles published on or before "
+                                         "this date.")] = "",
+             source: Annotated[list[str] | None, Query(description="Only articles from this source "
+                                                       "(repeatable).")] = None,
              ) -> dict:
     """How many articles match per day, week, month or year (every copy counted), as `newsearch timeline`."""
     return index.timeline(q, by=by, since=since or None, until=until or None, source=list(source or ())).to_dict()

@@ -44,7 +44,7 @@ def feed(request: Request, index: Annotated[Index, Depends(served_index)],
 def atom(title: str, feed_url: str, page_url: str, hits: list[Hit], base: str) -> bytes:
     """The Atom document: feed id, title, updated and links, then one entry per hit (id, title, link, updated,
     summary with the snippet as HTML). An undated article takes the time the feed was made."""
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     moments = [_moment(hit.published) or now for hit in hits]
     root = ElementTree.Element("feed", xmlns=ATOM)
     _text(root, "id", feed_url)
@@ -54,7 +54,7 @@ def atom(title: str, feed_url: str, page_url: str, hits: list[Hit], base: str) -
     ElementTree.SubElement(root, "link", rel="alternate", type="text/html", href=page_url)
     _text(ElementTree.SubElement(root, "author"), "name", "newsearch")
     _text(root, "generator", "newsearch")
-    for hit, moment in zip(hits, moments):
+    for hit, moment in zip(hits, moments, strict=True):
         entry = ElementTree.SubElement(root, "entry")
         article_url = f"{base}/articles/{quote(hit.id, safe='')}"
         _text(entry, "id", article_url)
@@ -73,7 +73,7 @@ def atom(title: str, feed_url: str, page_url: str, hits: list[Hit], base: str) -
 
 
 def _text(parent: ElementTree.Element, tag: str, text: str, **attributes: str) -> ElementTree.Element:
-    element = ElementTree.SubElement(parent, tag, **attributes)
+    element = ElementTree.SubElement(parent, tag, attributes)
     element.text = text
     return element
 
@@ -85,8 +85,8 @@ def _moment(published: dt.date | None) -> dt.datetime | None:
     if not isinstance(published, dt.datetime):
         published = dt.datetime(published.year, published.month, published.day)
     if published.tzinfo is None:
-        return published.replace(tzinfo=dt.timezone.utc)
-    return published.astimezone(dt.timezone.utc)
+        return published.replace(tzinfo=dt.UTC)
+    return published.astimezone(dt.UTC)
 
 
 def _rfc3339(moment: dt.datetime) -> str:
