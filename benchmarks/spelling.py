@@ -95,10 +95,11 @@ def main() -> int:
             else:
                 wrong.append((typo, word, suggestion))
     print(f"engine {options.engine}, Reuters ({REUTERS.name})")
-    print(f"| measure | value | goal |\n| --- | ---: | --- |")
+    print("| measure | value | goal |\n| --- | ---: | --- |")
     print(f"| rare capitalised names (1-3 stories) given a suggestion | {len(respelled_names)}/{NAMES} "
           f"({len(respelled_names) / NAMES:.1%}) | <= 2% |")
-    print(f"| one-letter-dropped typos given the right word | {right}/{len(typos)} ({right / len(typos):.1%}) | >= 70% |")
+    print(f"| one-letter-dropped typos given the right word | {right}/{len(typos)} "
+          f"({right / len(typos):.1%}) | >= 70% |")
     print(f"| median query time with a suggestion looked up | {statistics.median(timings) * 1000:.0f} ms | |")
     print("names respelled:", respelled_names[:10])
     print("typos missed (typo, word, suggestion):", wrong[:15])

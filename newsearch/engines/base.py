@@ -63,20 +63,20 @@ class Engine(abc.ABC):
         return {}
 
     @classmethod
-    def discard(cls, folder: Path, options: Mapping | None = None) -> None:
+    def discard(cls, folder: Path, options: Mapping | None = None) -> None:  # noqa: B027 (an optional step: nothing to do by default)
         """Drop what a generation being removed keeps outside its folder (nothing for embedded engines)."""
 
-    def activate(self) -> None:
+    def activate(self) -> None:  # noqa: B027 (an optional step: nothing to do by default)
         """Called just before this generation goes live: point names shared with other apps at it."""
 
     def unfinished(self) -> set[str]:
         """Ids of writes that may not have completed (engines without transactions), to redo."""
         return set()
 
-    def settle(self) -> None:
+    def settle(self) -> None:  # noqa: B027 (an optional step: nothing to do by default)
         """Told once the writes so far are complete and recorded (engines without transactions)."""
 
-    def optimize(self) -> None:
+    def optimize(self) -> None:  # noqa: B027 (an optional step: nothing to do by default)
         """Merge the index into as few parts as the engine can, for faster queries."""
 
     @abc.abstractmethod

@@ -8,8 +8,8 @@ hits count as old as the oldest dated one. Totals, stories and facets are the qu
 
 from __future__ import annotations
 
-import datetime as dt
 import dataclasses
+import datetime as dt
 from collections.abc import Sequence
 
 from ..results import Hit
@@ -26,7 +26,7 @@ def reranked(hits: Sequence[Hit], half_life_days: float = HALF_LIFE_DAYS) -> lis
         return list(hits)
     newest, oldest = max(dated), min(dated)
     scored = []
-    for hit, moment in zip(hits, moments):
+    for hit, moment in zip(hits, moments, strict=True):
         age = (newest - (moment or oldest)).total_seconds() / 86400
         scored.append(dataclasses.replace(hit, score=hit.score * 2 ** (-age / half_life_days)))
     return sorted(scored, key=lambda hit: -hit.score)
@@ -36,5 +36,5 @@ def _moment(published: dt.date | None) -> dt.datetime | None:
     if published is None:
         return None
     if isinstance(published, dt.datetime):
-        return published.astimezone(dt.timezone.utc).replace(tzinfo=None) if published.tzinfo else published
+        return published.astimezone(dt.UTC).replace(tzinfo=None) if published.tzinfo else published
     return dt.datetime(published.year, published.month, published.day)

@@ -56,7 +56,7 @@ def suggest(text: str, node: Node, lexicon: Lexicon, shown: set[str] | None = No
         if not isinstance(leaf, Term) or leaf.field is not None or leaf.at < 0:
             return leaf
         word = leaf.text
-        if not word.isalpha() or len(word) < MIN_WORD or shown is not None and word.lower() in shown:
+        if not word.isalpha() or len(word) < MIN_WORD or (shown is not None and word.lower() in shown):
             return leaf
         if word not in respellings:
             respellings[word] = respelling(word, lexicon, found=shown is not None)
@@ -67,7 +67,7 @@ def suggest(text: str, node: Node, lexicon: Lexicon, shown: set[str] | None = No
     if changed == node:
         return None
     pieces, position = [], 0
-    for before, after in zip(leaves(node, excluded=True), leaves(changed, excluded=True)):
+    for before, after in zip(leaves(node, excluded=True), leaves(changed, excluded=True), strict=True):
         if isinstance(before, Term) and before.at >= position and before.text != after.text:
             pieces.extend([text[position:before.at], after.text])
             position = before.at + len(before.text)
@@ -135,11 +135,11 @@ def edits(word: str) -> set[str]:
 
 def closeness(typed: str, candidate: str) -> float:
     """How likely a typist aiming at ``candidate`` wrote ``typed`` (one edit apart)."""
-    if len(typed) < len(candidate) or len(typed) == len(candidate) and sorted(typed) == sorted(candidate):
+    if len(typed) < len(candidate) or (len(typed) == len(candidate) and sorted(typed) == sorted(candidate)):
         return _SLIP  # a letter dropped, or two swapped
     if len(typed) > len(candidate):
         return _ADDED
-    wrong, meant = next((a, b) for a, b in zip(typed, candidate) if a != b)
+    wrong, meant = next((a, b) for a, b in zip(typed, candidate, strict=True) if a != b)
     return _NEIGHBOUR if _neighbours(wrong, meant) else _OTHER
 
 

@@ -116,7 +116,7 @@ def _ignore_patterns(root: Path) -> list[str]:
 
 def _walk_without_links(top: Path, seen: set, found: list[Path], errors: list | None, listed) -> list[Path]:
     """Add the article files under ``top`` to ``found``; return the linked folders met on the way."""
-    links = []
+    links: list[Path] = []
 
     def unlisted(error: OSError) -> None:
         if errors is not None:

@@ -7,9 +7,9 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 
 from ..article import Article
+from ..dates import parse_date
 from ..errors import ReadError
 from ..languages import analysis_language
-from ..dates import parse_date
 from .encoding import decode
 from .lines import MAX_LINE_BYTES
 from .text import normalize_paragraphs, normalize_space, title_from_body
@@ -28,7 +28,7 @@ _ALIASES = {
 }
 
 
-def article_from_record(record: Mapping, *, id: str, path: str = "") -> Article:
+def article_from_record(record: object, *, id: str, path: str = "") -> Article:
     """An Article from a mapping with our field names or their aliases; its own ``id`` wins over ``id``.
 
     Raises ReadError (naming ``path``) when the record is not an object or has neither title nor body.

@@ -52,7 +52,7 @@ def create_app(index_dir: str | os.PathLike) -> FastAPI:
 
     @app.get("/api/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=app.openapi_url, title="newsearch API",
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="newsearch API",
                                    swagger_js_url="/swagger-ui/swagger-ui-bundle.js",
                                    swagger_css_url="/swagger-ui/swagger-ui.css",
                                    swagger_favicon_url="/swagger-ui/favicon-32x32.png")
@@ -68,16 +68,17 @@ def create_app(index_dir: str | os.PathLike) -> FastAPI:
 
     def openapi() -> dict:
         """FastAPI's document, less the 422 answers it lists by default: invalid parameters get 400 here."""
-        if app.openapi_schema is None:
-            schema = FastAPI.openapi(app)
+        schema = app.openapi_schema
+        if schema is None:
+            schema = FastAPI.openapi(app)  # which keeps it as app.openapi_schema: edited once
             for operations in schema["paths"].values():
                 for operation in operations.values():
                     operation.get("responses", {}).pop("422", None)
             for name in ("HTTPValidationError", "ValidationError"):
                 schema.get("components", {}).get("schemas", {}).pop(name, None)
-        return app.openapi_schema
+        return schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to change its document
 
     for error_type, status in ((RequestValidationError, 400), (QuerySyntaxError, 400), (ArticleNotFound, 404),
                                (WatchNotFound, 404),

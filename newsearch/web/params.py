@@ -41,16 +41,18 @@ class SearchParams:
 
 def search_params(
     q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="The query, in newsearch's query language "
-                            "(words, \"phrases\", AND/OR/NOT, field:value, published:[… TO …], prefix*, fuzzy~).")] = "",
+                            "(words, \"phrases\", AND/OR/NOT, field:value, published:[… TO …], prefix*, "
+                            "fuzzy~).")] = "",
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Hits per page.")] = 10,
     page: Annotated[int, Query(ge=1, description=f"Page of hits; page × limit may not pass {MAX_DEPTH}.")] = 1,
-    sort: Annotated[Literal["relevance", "date"], Query(description="Order of hits (date: newest first).")] = "relevance",
+    sort: Annotated[Literal["relevance", "date"],
+                    Query(description="Order of hits (date: newest first).")] = "relevance",
     since: Annotated[str, Query(max_length=40, description="Only articles published on or after this date "
                                 "(2022-03-01, 2022-03, 2022, 7d, 2w, 3m, 1y).")] = "",
     until: Annotated[str, Query(max_length=40, description="Only articles published on or before this date.")] = "",
-    source: Annotated[list[str], Query(description="Only articles from this source (repeatable).")]
+    source: Annotated[list[str] | None, Query(description="Only articles from this source (repeatable).")]
     = None,
-    facet: Annotated[list[str], Query(description="Count matching articles by source, author, "
+    facet: Annotated[list[str] | None, Query(description="Count matching articles by source, author, "
                                       "language, category or published:day|week|month|year (repeatable).")] = None,
     snippet_chars: Annotated[int, Query(ge=40, le=MAX_SNIPPET_CHARS,
                                         description="About the longest a snippet may be.")] = 720,
