@@ -62,8 +62,8 @@ class Engine(abc.ABC):
             raise NewsearchError(f"the {cls.name} engine takes no options ({', '.join(sorted(options))})")
         return {}
 
-    @classmethod
-    def discard(cls, folder: Path, options: Mapping | None = None) -> None:  # noqa: B027 (an optional step: nothing to do by default)
+    @classmethod  # noqa: B027 (an optional step: nothing to do by default)
+    def discard(cls, folder: Path, options: Mapping | None = None) -> None:
         """Drop what a generation being removed keeps outside its folder (nothing for embedded engines)."""
 
     def activate(self) -> None:  # noqa: B027 (an optional step: nothing to do by default)
