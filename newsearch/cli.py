@@ -221,6 +221,8 @@ collapse_option = click.option("--collapse/--no-collapse", default=True, show_de
 @click.option("--page", default=1, show_default=True, help="Page of hits to show.")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
               help="Order of hits (date: newest first).")
+@click.option("--recent", is_flag=True,
+              help="Blend relevance with age: a score halves for every 30 days before the newest hit.")
 @click.option("--since", help="Only articles published on or after this date (2022-03-01, 2022-03, 2022, 7d).")
 @click.option("--until", help="Only articles published on or before this date.")
 @click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
@@ -236,7 +238,7 @@ collapse_option = click.option("--collapse/--no-collapse", default=True, show_de
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
               help="Stop a query still searching after this long (exit 1). Default: no limit.")
 @index_option
-def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, output, every,
+def query(text, limit, page, sort, recent, since, until, source, facet, snippet_chars, collapse, output, every,
           export_format, timeout, index_dir):
     """Search the index and print ranked hits with highlighted snippets.
 
@@ -266,6 +268,7 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
         newsearch query 'corridor AND (Mariupol OR Azovstal) -shelling'
         newsearch query ukraine --facet source --facet published:month
         newsearch query "Mariupol corridor" --no-collapse
+        newsearch query "Mariupol corridor" --recent
         newsearch query harbour --all --format csv > harbour.csv
     """
     if export_format and not every:
@@ -280,7 +283,8 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
         return
     with Index.open(index_dir) as ix:
         results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
-                           facets=facet, snippet_chars=snippet_chars, collapse=collapse, timeout=timeout)
+                           facets=facet, snippet_chars=snippet_chars, collapse=collapse, recent=recent,
+                           timeout=timeout)
     _print_results(results, output)
 
 

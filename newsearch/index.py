@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import duplicates, export, generations, recovery
-from .query import spelling, synonyms
+from .query import recency, spelling, synonyms
 from .query.deadline import check as check_deadline
 from . import query as query_language
 from .analysis import ANALYSIS_VERSION
@@ -394,7 +394,7 @@ class Index:
               since: str | dt.date | None = None, until: str | dt.date | None = None,
               source: str | Iterable[str] | None = None, facets: Iterable[str] = (),
               snippets: bool = True, snippet_chars: int = SNIPPET_CHARS, collapse: bool = True,
-              timeout: float | None = None) -> Results:
+              recent: bool = False, timeout: float | None = None) -> Results:
         """Ranked hits with snippets for a query; iterate the result for the hits, ``.total`` for the count.
 
         With ``collapse`` (the default) near-duplicates show as one story: the best-ranked
@@ -406,17 +406,26 @@ class Index:
         ``facets`` names counts to make over all matching articles (``source``, ``author``,
         ``language``, ``category``, ``published:day|week|month|year``): ``Results.facets``.
         ``snippet_chars`` caps a snippet's length; ``snippets=False`` skips them.
+        ``recent`` blends relevance with age (newsearch.query.recency: the score halves for every
+        30 days before the newest of the best 200 hits); it re-ranks relevance, not a date sort.
         ``timeout`` (seconds) stops a query still searching after that long with QueryTimeout
         (the whoosh engine checks as it collects, tantivy and Typesense between the query's parts).
         Bad input of any kind raises QuerySyntaxError.
         """
         if not isinstance(text, str):
             raise QuerySyntaxError(f"the query must be text, not {type(text).__name__}")
-        deadline = query_language.Deadline(timeout) if timeout is not None else None
+        if not isinstance(recent, bool) or recent and sort != "relevance":
+            raise QuerySyntaxError("recent must be True or False, and goes with sort='relevance'")
         request = _request(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
                            facets=facets, snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
-        request = dataclasses.replace(request, deadline=deadline)
-        return self._reading(lambda engine: self._search(engine, request))
+        if timeout is not None:
+            request = dataclasses.replace(request, deadline=query_language.Deadline(timeout))
+        if not recent or page * limit > recency.RECENT_POOL:
+            return self._reading(lambda engine: self._search(engine, request))
+        pooled = dataclasses.replace(request, limit=recency.RECENT_POOL, page=1)
+        results = self._reading(lambda engine: self._search(engine, pooled))
+        hits = recency.reranked(results.hits)[(page - 1) * limit:page * limit]
+        return dataclasses.replace(results, hits=tuple(hits), page=page, limit=limit)
 
     def similar(self, id: str, limit: int = 10, page: int = 1, since: str | dt.date | None = None,
                 until: str | dt.date | None = None, source: str | Iterable[str] | None = None,
@@ -472,9 +481,12 @@ class Index:
         request = _collapsible(request, engine)
         results = engine.search(self._expanded(request))
         check_deadline(request.deadline)
+        shown = None
         if results.total >= spelling.FEW_HITS:
-            return results
-        respelling = spelling.suggest(request.text, request.query, engine.variants, engine.spelled)
+            shown = {word.lower() for hit in results for match in hit.snippet.matches for word in match.split()}
+            if not request.snippets or not shown:
+                return results
+        respelling = spelling.suggest(request.text, request.query, engine, shown)
         if respelling is None:
             return results
         check_deadline(request.deadline)

@@ -78,7 +78,7 @@ def test_search_takes_every_option_of_the_cli(client, index_dir):
     assert set(body["facets"]["source"]) <= {"Valdoria Wire", "Northfield Courier"}
     assert all(len(hit["snippet"]) < 200 for hit in body["hits"])
     suggested = client.get("/api/search", params={"q": "Mariupl corridr"}).json()
-    assert suggested["suggestion"] == "mariupol corridor" and suggested["ran_suggestion"]
+    assert suggested["suggestion"] == "Mariupol corridor" and suggested["ran_suggestion"]
 
 
 def test_article_similar_stats_and_health(client, index_dir):
@@ -250,7 +250,7 @@ def test_a_bad_search_shows_why_with_the_query_kept_to_correct(client):
 
 def test_suggestion_line_links_the_respelled_search(client):
     text = client.get("/", params={"q": "Mariupl corridr"}).text
-    assert 'showing results for\n    <a href="/?q=mariupol+corridor">mariupol corridor</a>' in text
+    assert 'showing results for\n    <a href="/?q=Mariupol+corridor">Mariupol corridor</a>' in text
 
 
 def test_article_view_marks_the_query_in_the_full_text(client):

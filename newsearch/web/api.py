@@ -160,7 +160,7 @@ def export(params: Annotated[SearchParams, Depends(search_params)], index: Annot
                                                             "`newsearch query --jsonl`) or CSV with a header.")]
            = "jsonl") -> StreamingResponse:
     """Every matching article, streamed with no page cap, as `newsearch query --all` (page and limit ignored)."""
-    options = {name: value for name, value in params.options().items() if name not in ("limit", "page")}
+    options = {name: value for name, value in params.options().items() if name not in ("limit", "page", "recent")}
     lines = index.export(params.q, format=format, **options)
     return StreamingResponse(lines, media_type="application/x-ndjson" if format == "jsonl" else "text/csv",
                              headers={"Content-Disposition": f'inline; filename="newsearch.{format}"'})
