@@ -168,7 +168,8 @@ class WhooshEngine(Engine):
         """The whoosh queries of the request's tiers, for ``searcher`` (by default this thread's)."""
         searcher = searcher or self._searcher()
         reader = searcher.reader()
-        translator = Translator(self._query_schema(reader), reader, self._per_searcher("expansions", searcher, lambda _: {}))
+        translator = Translator(self._query_schema(reader), reader, self._per_searcher("expansions", searcher, lambda _: {}),
+                                request.deadline)
         return [translator.translate(tier) for tier in request.tiers]
 
     def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:

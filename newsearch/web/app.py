@@ -16,8 +16,15 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .. import (ArticleNotFound, IndexNotFound, NewsearchError, QuerySyntaxError, QueryTimeout, WatchNotFound,
-                __version__)
+from .. import (
+    ArticleNotFound,
+    IndexNotFound,
+    NewsearchError,
+    QuerySyntaxError,
+    QueryTimeout,
+    WatchNotFound,
+    __version__,
+)
 from . import api, feeds, pages
 from .served import ServedIndex
 from .shown import without_folder
