@@ -58,6 +58,8 @@ WEAK_NOISE_WORDS = frozenset("""
 STRONG_NOISE_TAGS = frozenset({"footer", "aside"})
 WEAK_NOISE_TAGS = frozenset({"header", "address"})
 NOISE_ROLES = frozenset({"navigation", "complementary", "banner", "contentinfo", "menu", "menubar", "dialog"})
+# Soft hyphens, zero-width spaces, word joiners and byte-order marks: unseen, and they split words for search.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad"))
 _NAME_PARTS = re.compile(r"[-_\s]+")
 # Parts that make a marked name describe the story, not boilerplate: an embedded post, an article
 # "with-sidebar", "no-share" or "enable-pin-share" (that has, or has not, share buttons).
@@ -139,7 +141,7 @@ def extract_body(root: etree._Element, *, title: str = "") -> str:
         second = _story(region, blocks, plain, chars, set(), headline)
         if sum(map(len, second)) > sum(map(len, paragraphs)):
             paragraphs = second
-    return unicodedata.normalize("NFC", "\n\n".join(paragraphs))
+    return unicodedata.normalize("NFC", "\n\n".join(paragraphs)).translate(_INVISIBLE)
 
 
 def _is_late(heading: etree._Element, blocks: list[_Block], inside: set) -> bool:
