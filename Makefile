@@ -42,8 +42,8 @@ demo: $(VENV)/.installed-demo
 test: install
 	$(BIN)/python -m pytest -q tests
 
-# The default engine's suite on each other supported Python that runs here (OTHER_PYTHONS: commands or paths),
-# each in its own venv (.venv-3.12, ...) with the extras the suite uses but the Typesense server. CI runs
+# The suite on each other supported Python that runs here (OTHER_PYTHONS: commands or paths), each in its own
+# venv (.venv-3.12, ...) with the extras the suite uses but typesense's (so on the whoosh and tantivy engines). CI runs
 # `make test`, on the machine's python3 alone.
 OTHER_PYTHONS ?= python3.12 python3.13
 test-pythons:

@@ -40,11 +40,9 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from newsearch import Index
-from newsearch import duplicates
+from newsearch import Index, duplicates, generations
 from newsearch.duplicates import Groups, shingles, similarity
 from newsearch.engines.whoosh import WhooshEngine
-from newsearch import generations
 from newsearch.readers import article_from_record
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -258,7 +256,7 @@ def _indexing_cost(work: Path) -> dict:
     alternating; the faster of each pair counts.
     """
     figures: dict = {}
-    for round in range(BUILD_ROUNDS):
+    for _ in range(BUILD_ROUNDS):
         for way in ("plain", "grouped"):
             folder = work / f"reuters-{way}"
             shutil.rmtree(folder, ignore_errors=True)
@@ -306,7 +304,7 @@ def _latency(folder: Path, reuters: list[dict], count: int, rng: random.Random) 
     titles = [r["title"] for r in rng.sample(reuters, count)]
     queries = []
     for title in titles:
-        words = [w for w in re.findall(r"[A-Za-z]{4,}", title.lower())]
+        words = re.findall(r"[A-Za-z]{4,}", title.lower())
         if words:
             queries.append(" ".join(rng.sample(words, min(len(words), rng.choice((2, 3))))))
     times = {True: [], False: []}

@@ -22,6 +22,7 @@ Default corpus: ../shared/corpora/reuters/reuters.jsonl.gz; larger sets come fro
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import os
@@ -186,10 +187,8 @@ def _tree(pid: int) -> list[int]:
     pids, at = [pid], 0
     while at < len(pids):
         for children in Path(f"/proc/{pids[at]}/task").glob("*/children"):
-            try:
+            with contextlib.suppress(OSError):  # the task ended
                 pids += [int(child) for child in children.read_text().split()]
-            except OSError:  # the task ended
-                pass
         at += 1
     return pids
 

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -97,8 +98,7 @@ def _ensure_index(folder: Path, engine: str) -> None:
             sys.exit(f"{source} not found: the load test reads the shared corpora beside the repository, "
                      "or pass --index DIR")
     started = time.perf_counter()
-    records = itertools.islice((json.loads(line) for source in SOURCES
-                                for line in gzip.open(source, "rt", encoding="utf-8")), ARTICLES)
+    records = itertools.islice(_records(SOURCES), ARTICLES)
     with Index.create(folder, overwrite=True, engine=engine) as ix:
         ix.add(records)
         documents = ix.stats().documents
@@ -140,6 +140,13 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _records(sources: tuple[Path, ...]) -> Iterator[dict]:
+    """The articles of each JSON Lines file in turn, each file closed once read or abandoned."""
+    for source in sources:
+        with gzip.open(source, "rt", encoding="utf-8") as lines:
+            yield from (json.loads(line) for line in lines)
 
 
 def _wait_until_healthy(port: int, server: subprocess.Popen) -> tuple[int, str]:

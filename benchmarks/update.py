@@ -68,8 +68,8 @@ def main() -> None:
         ("articles written as files", f"{len(initial):,} (then {len(changed)} changed, {len(deleted)} deleted, "
                                       f"{len(later)} added)"),
         ("full build (`newsearch index`)", f"{build_seconds:.1f} s ({len(initial) / build_seconds:,.0f} docs/s)"),
-        ("incremental update (`newsearch update`)", f"{update_seconds:.2f} s "
-                                                   f"({100 * update_seconds / build_seconds:.1f}% of the build; target <= 10%)"),
+        ("incremental update (`newsearch update`)",
+         f"{update_seconds:.2f} s ({100 * update_seconds / build_seconds:.1f}% of the build; target <= 10%)"),
         ("update with nothing changed", f"{noop_seconds:.2f} s (target <= 2 s)"),
         ("queries answered as by a fresh build", f"{same}/{len(queries)} (same ids, same order, top 10)"),
     ]

@@ -24,7 +24,7 @@ def __getattr__(name: str):
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
-    "Alert", "Article", "ArticleNotFound", "CheckReport", "Completion", "Fragment", "Hit", "Index", "IndexExists", "IndexLocked",
-    "IndexNotFound", "IndexStats", "MarkedArticle", "NewsearchError", "QuerySyntaxError", "ReadError", "Results",
-    "Snippet", "UpdateReport", "Watch", "WatchNotFound", "read_article", "read_articles",
+    "Alert", "Article", "ArticleNotFound", "CheckReport", "Completion", "Fragment", "Hit", "Index", "IndexExists",
+    "IndexLocked", "IndexNotFound", "IndexStats", "MarkedArticle", "NewsearchError", "QuerySyntaxError", "ReadError",
+    "Results", "Snippet", "UpdateReport", "Watch", "WatchNotFound", "read_article", "read_articles",
 ]

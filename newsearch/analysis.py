@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 import Stemmer  # PyStemmer: the Snowball project's stemmers in C, 7x faster than a pure-Python stemmer
 
@@ -41,7 +41,7 @@ def stemming_language(code: str) -> str:
     return code if code in SNOWBALL else DEFAULT_LANGUAGE
 
 
-@lru_cache(maxsize=None)
+@cache
 def stemmer(language: str) -> Callable[[str], str]:
     """The Snowball stemmer of ``language`` (a code; English for one without a stemmer)."""
     snowball = Stemmer.Stemmer(SNOWBALL[stemming_language(language)], STEM_CACHE)
@@ -89,3 +89,11 @@ def name_terms(value: str) -> list[str]:
     if not whole:
         return []
     return [whole, *whole.split()] if " " in whole else [whole]
+
+
+def written_forms(text: str, stem: str, language: str) -> list[str]:
+    """The words of ``text``, as written, that are indexed as ``stem`` in ``language`` (only words sharing its
+    first two letters, folded, are stemmed: a stem and its words begin alike)."""
+    head, stem_word = stem[:2], stemmer(language)
+    return [match.group() for match in _WORD.finditer(text)
+            if fold(match.group()[:2]) == head and stem_word(fold(match.group())) == stem]

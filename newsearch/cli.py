@@ -221,6 +221,8 @@ collapse_option = click.option("--collapse/--no-collapse", default=True, show_de
 @click.option("--page", default=1, show_default=True, help="Page of hits to show.")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
               help="Order of hits (date: newest first).")
+@click.option("--recent", is_flag=True,
+              help="Blend relevance with age: a score halves for every 30 days before the newest hit.")
 @click.option("--since", help="Only articles published on or after this date (2022-03-01, 2022-03, 2022, 7d).")
 @click.option("--until", help="Only articles published on or before this date.")
 @click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
@@ -234,7 +236,7 @@ collapse_option = click.option("--collapse/--no-collapse", default=True, show_de
 @click.option("--format", "export_format", type=click.Choice(["jsonl", "csv"]), default=None,
               help="With --all: JSON Lines (as --jsonl prints hits; the default) or CSV with a header.")
 @index_option
-def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, output, every,
+def query(text, limit, page, sort, recent, since, until, source, facet, snippet_chars, collapse, output, every,
           export_format, index_dir):
     """Search the index and print ranked hits with highlighted snippets.
 
@@ -263,6 +265,7 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
         newsearch query 'corridor AND (Mariupol OR Azovstal) -shelling'
         newsearch query ukraine --facet source --facet published:month
         newsearch query "Mariupol corridor" --no-collapse
+        newsearch query "Mariupol corridor" --recent
         newsearch query harbour --all --format csv > harbour.csv
     """
     if export_format and not every:
@@ -277,7 +280,7 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
         return
     with Index.open(index_dir) as ix:
         results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
-                           facets=facet, snippet_chars=snippet_chars, collapse=collapse)
+                           facets=facet, snippet_chars=snippet_chars, collapse=collapse, recent=recent)
     _print_results(results, output)
 
 
@@ -605,10 +608,13 @@ def serve(host, port, index_dir):
     """
     try:
         # Imported here, not at the top: the web stack is an optional extra, and other commands start faster without it.
-        from .web import serve as run_server
+        from .web import is_loopback, serve as run_server
     except ModuleNotFoundError as error:
         raise click.ClickException(f"serving needs the serve extra ({error.name} is missing): "
                                    "install newsearch[serve]") from error
+    if not is_loopback(host):
+        click.echo(f"newsearch: warning: serving on {host}, beyond this machine: the server has no "
+                   "authentication, so anyone who can reach the port can search and read the whole index", err=True)
     run_server(index_dir, host=host, port=port)
 
 

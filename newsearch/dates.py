@@ -46,7 +46,7 @@ def parse_date(value: object) -> dt.date | None:
         return value
     if isinstance(value, (int, float)):
         try:
-            return dt.datetime.fromtimestamp(value / 1000 if value > 1e11 else value, dt.timezone.utc)
+            return dt.datetime.fromtimestamp(value / 1000 if value > 1e11 else value, dt.UTC)
         except (OverflowError, OSError, ValueError):
             return None
     text = str(value).strip()
@@ -59,7 +59,7 @@ def parse_date(value: object) -> dt.date | None:
         y, m, d, hh, mm, ss = compact.groups()
         if hh is None:
             return _checked(dt.date, int(y), int(m), int(d))
-        zone = dt.timezone.utc if text.endswith("Z") else None
+        zone = dt.UTC if text.endswith("Z") else None
         return _checked(dt.datetime, int(y), int(m), int(d), int(hh), int(mm), int(ss or 0), tzinfo=zone)
     iso = _checked(dt.datetime.fromisoformat, text.replace(" ", "T", 1))
     if iso is not None:
@@ -131,7 +131,7 @@ def parse_bound(text: str, *, end: bool) -> dt.datetime | None:
     if relative:
         days = int(relative.group(1)) * _RELATIVE_DAYS[relative.group(2)]
         try:
-            return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None, microsecond=0) - dt.timedelta(days=days)
+            return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0) - dt.timedelta(days=days)
         except OverflowError:
             return None
     try:
@@ -143,7 +143,8 @@ def parse_bound(text: str, *, end: bool) -> dt.datetime | None:
 def _absolute_bound(text: str, *, end: bool) -> dt.datetime | None:
     partial = _PARTIAL.match(text.strip())
     if partial:
-        year, month, day = (int(part) if part else None for part in partial.groups())
+        year = int(partial.group(1))  # always there; month and day may not be
+        month, day = (int(part) if part else None for part in partial.groups()[1:])
         try:
             start = dt.datetime(year, month or 1, day or 1)
         except ValueError:

@@ -28,7 +28,7 @@ import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence, Set
 from pathlib import Path
 
 from .article import Article, to_utc_naive
@@ -70,7 +70,7 @@ def shingles(body: str) -> frozenset[int]:
         return frozenset()
     words = _WORD.findall(body.lower())
     return frozenset(zlib.crc32(" ".join(gram).encode("utf-8"))
-                     for gram in zip(*(words[start:] for start in range(SHINGLE_WORDS))))
+                     for gram in zip(*(words[start:] for start in range(SHINGLE_WORDS)), strict=False))
 
 
 def body_sketch(body: str) -> bytes:
@@ -232,7 +232,7 @@ class Groups:
         self._leave(group, id)
         return group
 
-    def regroup(self, group: str, keep: set[str] = frozenset()) -> dict[str, str]:
+    def regroup(self, group: str, keep: Set[str] = frozenset()) -> dict[str, str]:
         """Split a group whose members no longer all hang together: id -> new group for those that move.
 
         Members stay together when a chain of near-duplicate pairs links them. The part
@@ -310,7 +310,7 @@ class Groups:
         if not kept:
             return None
         keys = self._key_index()
-        shared = Counter()
+        shared: Counter[str] = Counter()
         for key in kept[:KEYS]:
             shared.update(keys.holders(key, day, COMMON_KEY))
         best, best_score = None, (0.0, 0.0)
@@ -342,7 +342,7 @@ class _KeyIndex:
             for key in day_and_keys[1:]:
                 values[key % KEY_BUCKETS].append(key << 32 | day)
                 ids[key % KEY_BUCKETS].append(id)
-        for bucket, (bucket_values, bucket_ids) in enumerate(zip(values, ids)):
+        for bucket, (bucket_values, bucket_ids) in enumerate(zip(values, ids, strict=True)):
             order = sorted(range(len(bucket_values)), key=bucket_values.__getitem__)
             values[bucket] = array("Q", [bucket_values[at] for at in order])
             ids[bucket] = [bucket_ids[at] for at in order]
@@ -428,9 +428,9 @@ class _Plan:
             yield dataclasses.replace(article, group=group, sketch=None)
         self.deleted = list(deletes)
         for id in self.deleted:
-            group = self.groups.remove(id)
-            if group is not None and group in self.groups.members:
-                touched.add(group)
+            former = self.groups.remove(id)
+            if former is not None and former in self.groups.members:
+                touched.add(former)
         moved: dict[str, str] = {}
         for group in sorted(touched):
             moved.update(self.groups.regroup(group, keep=written))

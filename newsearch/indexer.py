@@ -6,8 +6,8 @@ import dataclasses
 import os
 import stat as stat_module
 import time
-from concurrent.futures import ProcessPoolExecutor
 from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -174,7 +174,8 @@ def resolve_roots(names: list[str | os.PathLike]) -> list[Path]:
 
 
 def update(engine: Engine, manifest: Manifest, groups: Groups, roots: list[Path], progress: Progress | None = None,
-           dry_run: bool = False, workers: int = 1, allow_shrink: bool = False, skip: Path | None = None) -> UpdateReport:
+           dry_run: bool = False, workers: int = 1, allow_shrink: bool = False,
+           skip: Path | None = None) -> UpdateReport:
     """Read what changed under ``roots`` since ``manifest`` and apply it to ``engine`` in one write.
 
     The manifest and the near-duplicate ``groups`` are updated in place (the caller
@@ -290,7 +291,8 @@ class _Run:
     def upserts(self) -> Iterator[Article]:
         """The new and changed articles, file by file in path order (read in parallel where asked), then
         the documents of ids that another file gave and no longer gives, from a file that still does."""
-        for done, (pending, stream) in enumerate(zip(self.to_read, _streams(self.to_read, self.workers)), 1):
+        streams = _streams(self.to_read, self.workers)
+        for done, (pending, stream) in enumerate(zip(self.to_read, streams, strict=True), 1):
             yield from self._apply(pending, stream)
             if self.progress:
                 self.progress(done, len(self.to_read))
@@ -298,8 +300,8 @@ class _Run:
         for key, entry in list(self.kept.items()):
             if orphans & set(entry.shared) and Path(key).is_file():
                 self.unchanged -= len(entry.records)  # counted again as it is read
-                for error in entry.errors:
-                    self.known.remove(tuple(error))
+                for where, reason in entry.errors:
+                    self.known.remove((where, reason))
                 path = Path(key)
                 root = next(root for root in self.roots if path == root or root in path.parents)
                 pending = _Pending(path, root, key, entry, path.stat())

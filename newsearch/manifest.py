@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .errors import NewsearchError
 
@@ -83,7 +84,7 @@ def _replace(path: Path, text: str) -> None:
         temporary.unlink(missing_ok=True)  # a full disk leaves no half-written temporary file behind
 
 
-def _stored(path: Path, empty: object) -> object:
+def _stored(path: Path, empty: Any) -> Any:
     """The JSON value in ``path``; ``empty`` when there is no such file."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))

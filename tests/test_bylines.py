@@ -10,6 +10,7 @@ import pytest
 
 from newsearch.readers import read_article
 from newsearch.readers.bylines import read_byline
+
 from conftest import shared_path
 
 LABELS = json.loads((Path(__file__).parent / "data" / "bylines.json").read_text(encoding="utf-8"))
@@ -22,7 +23,8 @@ MIN_EXACT = 0.95
     ("By Carrie Arnold November 15, 2019", "", "", ("Carrie Arnold",), ""),
     ("by Jeff Foust Monday, November 18, 2019", "", "", ("Jeff Foust",), ""),
     ("Ilana Muhlstein, MS, RDN", "", "", ("Ilana Muhlstein",), ""),
-    ("Analysis by Chris Cillizza, CNN Editor-at-large", "CNN", "https://www.cnn.com/2019/11/18/x", ("Chris Cillizza",), ""),
+    ("Analysis by Chris Cillizza, CNN Editor-at-large", "CNN", "https://www.cnn.com/2019/11/18/x",
+     ("Chris Cillizza",), ""),
     ("By Meg James Staff Writer", "", "", ("Meg James",), ""),
     ("By STEVE PEOPLES, AP National Political Writer", "", "", ("Steve Peoples",), "Associated Press"),
     ("Tom Gillespie News reporter @TomGillespie1", "Sky News", "", ("Tom Gillespie",), ""),

@@ -1,4 +1,5 @@
-"""What an update reads and keeps: ids owned by files, retried failures, the shrink guard, nightly exit codes, exclusions."""
+"""What an update reads and keeps: ids owned by files, retried failures, the shrink guard, nightly exit codes,
+exclusions."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from test_update import make_corpus, snapshot
 
 from newsearch import Index
 from newsearch.cli import cli
+
 from conftest import shared_path
-from test_update import make_corpus, snapshot
 
 
 def _reuters(count: int) -> list[dict]:

@@ -63,11 +63,10 @@ class Node:
                      "--peering-address=127.0.0.1", "--enable-cors=false"]
         if nodes_file is not None:
             arguments.append(f"--nodes={nodes_file}")
-        log = open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab")
-        # the key reaches the server through its environment, not its command line
-        self.process = subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                        env={**os.environ, "TYPESENSE_API_KEY": api_key})
-        log.close()
+        with open(self.data_dir.parent / f"{self.data_dir.name}.log", "ab") as log:
+            # the key reaches the server through its environment, not its command line
+            self.process = subprocess.Popen(arguments, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                            env={**os.environ, "TYPESENSE_API_KEY": api_key})
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,21 +62,21 @@ class Engine(abc.ABC):
             raise NewsearchError(f"the {cls.name} engine takes no options ({', '.join(sorted(options))})")
         return {}
 
-    @classmethod
+    @classmethod  # noqa: B027 (an optional step: nothing to do by default)
     def discard(cls, folder: Path, options: Mapping | None = None) -> None:
         """Drop what a generation being removed keeps outside its folder (nothing for embedded engines)."""
 
-    def activate(self) -> None:
+    def activate(self) -> None:  # noqa: B027 (an optional step: nothing to do by default)
         """Called just before this generation goes live: point names shared with other apps at it."""
 
     def unfinished(self) -> set[str]:
         """Ids of writes that may not have completed (engines without transactions), to redo."""
         return set()
 
-    def settle(self) -> None:
+    def settle(self) -> None:  # noqa: B027 (an optional step: nothing to do by default)
         """Told once the writes so far are complete and recorded (engines without transactions)."""
 
-    def optimize(self) -> None:
+    def optimize(self) -> None:  # noqa: B027 (an optional step: nothing to do by default)
         """Merge the index into as few parts as the engine can, for faster queries."""
 
     @abc.abstractmethod
@@ -117,8 +118,14 @@ class Engine(abc.ABC):
         within ``distance`` edits of it (itself included), each with the number of documents holding it."""
 
     @abc.abstractmethod
-    def spelled(self, term: str) -> str:
-        """An index term as the articles write it, lower-cased (a stem becomes one of its words)."""
+    def frequencies(self, words: list[str]) -> dict[str, int]:
+        """How many documents hold each word as the index analyses it (stemmed, in any language it holds;
+        0 for a stop word or a word of several)."""
+
+    @abc.abstractmethod
+    def forms(self, word: str, documents: int = 3) -> Counter:
+        """How ``word`` (as the index analyses it) is written, case kept, in the bodies of up to
+        ``documents`` articles holding it: each written form and how often."""
 
     @abc.abstractmethod
     def get(self, id: str) -> Article | None:

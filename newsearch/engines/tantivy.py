@@ -22,6 +22,7 @@ from ..article import Article
 from ..errors import IndexLocked, IndexNotFound
 from ..facets import FIELD_FACETS
 from ..results import Hit, Results, Snippet
+from ..analysis import written_forms
 from ..query import Marks, SearchRequest, TermMarks
 from ..query.collapse import page_of_stories
 from ..query.spelling import edit_distance
@@ -313,19 +314,30 @@ class TantivyEngine(Engine):
             near.setdefault(stem, 0)
         return stems[0], near
 
-    def spelled(self, term: str) -> str:
-        searcher = self._current()
+    def _indexed(self, word: str) -> list[tuple[str, str]]:
+        """(language, stem) of a one-word ``word`` in each language the index holds."""
+        found = []
         for language in self._languages:
+            stems = analysis.prose(language).analyze(word)
+            if len(stems) == 1:
+                found.append((language, stems[0]))
+        return found
+
+    def frequencies(self, words: list[str]) -> dict[str, int]:
+        searcher = self._current()
+        return {word: max((searcher.doc_freq(analysis.text_field("body", language), stem)
+                           for language, stem in self._indexed(word)), default=0) for word in words}
+
+    def forms(self, word: str, documents: int = 3) -> Counter:
+        searcher = self._current()
+        written: Counter = Counter()
+        for language, stem in self._indexed(word):
             body = analysis.text_field("body", language)
-            result = searcher.search(tantivy.Query.term_query(self._schema, body, term), limit=1, count=False)
-            if not result.hits:
-                continue
-            text = self._document(searcher, result.hits[0][1]).get("body", "")
-            forms = {text[token.char_offset_from:token.char_offset_to].lower()
-                     for token in analysis.prose(language).pre_tokenize(text).tokens if token.text == term}
-            if forms:
-                return min(forms, key=lambda form: (form != term, len(form), form))
-        return term
+            result = searcher.search(tantivy.Query.term_query(self._schema, body, stem), limit=documents, count=False)
+            for _, address in result.hits:
+                written.update(written_forms(scanned(self._document(searcher, address).get("body", "")), stem,
+                                             language))
+        return written
 
     def _stored(self, searcher: tantivy.Searcher, id: str) -> dict | None:
         result = searcher.search(tantivy.Query.term_query(self._schema, "id", id), limit=1, count=False)

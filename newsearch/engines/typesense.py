@@ -614,17 +614,23 @@ class TypesenseEngine(Engine):
             near.setdefault(stem, 0)
         return stems[0], near
 
-    def spelled(self, term: str) -> str:
-        if "`" in term:
-            return term
-        found = self._search({"q": "*", "filter_by": f"words:=`{term}`", "per_page": 1})["hits"]
-        if not found:
-            return term
-        stored = json.loads(found[0]["document"]["article"])
-        body = f"{stored.get('title', '')}\n{stored.get('body', '')}"
-        forms = {body[start:end].lower() for start, end, indexed, _ in
-                 analysis.tokens(body, stored.get("analysis", "")) if indexed == term}
-        return min(forms, key=lambda form: (form != term, len(form), form)) if forms else term
+    def frequencies(self, words: list[str]) -> dict[str, int]:
+        languages = self.languages()
+        stems = {word: analysed[0] if len(analysed := analysis.query_terms(word, languages)) == 1 else ()
+                 for word in words}
+        counted = self._frequencies(sorted({stem for found in stems.values() for stem in found}))
+        return {word: max((counted.get(stem, 0) for stem in found), default=0) for word, found in stems.items()}
+
+    def forms(self, word: str, documents: int = 3) -> Counter:
+        written: Counter = Counter()
+        analysed = analysis.query_terms(word, self.languages())
+        for stem in analysed[0] if len(analysed) == 1 and "`" not in word else ():
+            found = self._search({"q": "*", "filter_by": f"body_words:=`{stem}`", "per_page": documents})["hits"]
+            for hit in found:
+                stored = json.loads(hit["document"]["article"])
+                written.update(analysis.written_forms(scanned(stored.get("body", "")), stem,
+                                                      stored.get("analysis", "")))
+        return written
 
     def _stored(self, id: str) -> dict | None:
         """The stored article with this id (found by filter: an id may hold characters a URL path cannot)."""

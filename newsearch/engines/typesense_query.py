@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from .. import query as tree
 from ..analysis import fold, query_terms
@@ -24,7 +25,9 @@ from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS
 from ..query.marks import STEM_SLACK
 from ..query.spelling import edit_distance
-from ..schema import EXACT_FIELDS as EXACT, NAME_FIELDS as NAMES, TEXT_FIELDS
+from ..schema import EXACT_FIELDS as EXACT
+from ..schema import NAME_FIELDS as NAMES
+from ..schema import TEXT_FIELDS
 
 # Query field -> the Typesense field of its indexed words (``words`` holds title and body together).
 WORD_FIELDS = {"title": "title_words", "body": "body_words"}
@@ -290,7 +293,7 @@ def _phrase(node: tree.Node) -> tuple[str, ...] | None:
 
 def pairs(words) -> list[str]:
     """The adjacent pairs of a phrase's indexed words, as PAIR_FIELDS hold them."""
-    return [f"{first} {second}" for first, second in zip(words, words[1:])]
+    return [f"{first} {second}" for first, second in pairwise(words)]
 
 
 def _quoted(value: str) -> str:

@@ -27,7 +27,7 @@ from whoosh.reading import TermNotFound
 from ..article import Article, to_utc_naive
 from ..errors import IndexLocked, IndexNotFound, NewsearchError
 from ..results import Hit, Results, Snippet
-from ..analysis import DEFAULT_LANGUAGE, fold, stemming_language
+from ..analysis import DEFAULT_LANGUAGE, fold, query_terms, stemming_language, written_forms
 from ..facets import FIELD_FACETS, count_facets
 from ..languages import analysis_language
 from ..query import Marks, SearchRequest, TermMarks
@@ -82,10 +82,13 @@ class WhooshEngine(Engine):
             raise IndexNotFound(f"cannot read the index in '{folder}': {error.strerror or error}") from None
         except (AttributeError, ImportError, pickle.UnpicklingError):  # a schema naming classes since moved
             index = None
-        if index is None or set(build_schema().names()) - set(index.schema.names()):
-            raise NewsearchError(f"the index in '{folder.parent}' was made by an older version of newsearch; "
-                                 "rebuild it: newsearch index --rebuild")
-        return cls(index, folder)
+        try:
+            if index is None or set(build_schema().names()) - set(index.schema.names()):
+                raise NewsearchError(f"the index in '{folder.parent}' was made by an older version of newsearch; "
+                                     "rebuild it: newsearch index --rebuild")
+            return cls(index, folder)
+        except (whoosh_index.EmptyIndexError, FileNotFoundError):  # removed by a rebuild since we opened it
+            raise IndexNotFound(f"the index files in '{folder}' are gone") from None
 
     def activate(self) -> None:
         """Nothing to do: the index lives in its generation folder."""
@@ -156,12 +159,14 @@ class WhooshEngine(Engine):
         raise AssertionError("unreachable")
 
     def search(self, request: SearchRequest) -> Results:
-        return self._results(self._searcher(), self.tiers(request), request)
+        searcher = self._searcher()  # one searcher for the whole search: asking again may close this one
+        return self._results(searcher, self.tiers(request, searcher), request)
 
-    def tiers(self, request: SearchRequest) -> list[query.Query]:
-        """The whoosh queries of the request's tiers, for this thread's searcher."""
-        reader = self._searcher().reader()
-        translator = Translator(self._query_schema(reader), reader)
+    def tiers(self, request: SearchRequest, searcher=None) -> list[query.Query]:
+        """The whoosh queries of the request's tiers, for ``searcher`` (by default this thread's)."""
+        searcher = searcher or self._searcher()
+        reader = searcher.reader()
+        translator = Translator(self._query_schema(reader), reader, self._per_searcher("expansions", searcher, lambda _: {}))
         return [translator.translate(tier) for tier in request.tiers]
 
     def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
@@ -263,10 +268,14 @@ class WhooshEngine(Engine):
 
         return self._per_searcher("facet_columns", searcher, build)
 
+    def _languages(self, reader) -> tuple[str, ...]:
+        """The stemming languages of the articles held, English first."""
+        present = {_text(term) for term in reader.lexicon("analysis")} if "analysis" in self._schema else set()
+        return tuple(sorted(present, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
+
     def _query_schema(self, reader) -> Schema:
         """The schema whose analyzers stem query words in every language the index holds (English first)."""
-        present = {_text(term) for term in reader.lexicon("analysis")} if "analysis" in self._schema else set()
-        languages = tuple(sorted(present, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
+        languages = self._languages(reader)
         if languages not in self._query_schemas:
             self._query_schemas[languages] = build_schema(languages)
         return self._query_schemas[languages]
@@ -339,19 +348,29 @@ class WhooshEngine(Engine):
         near = {term for stem in stems for term in [stem, *reader.terms_within("body", stem, distance, prefix=1)]}
         return stems[0], {term: reader.doc_frequency("body", term) for term in near}
 
-    def spelled(self, term: str) -> str:
+    def frequencies(self, words: list[str]) -> dict[str, int]:
         reader = self._searcher().reader()
-        try:
-            docnum = next(iter(reader.postings("body", term).all_ids()))
-        except (TermNotFound, StopIteration):
-            return term
-        stored = reader.stored_fields(docnum)
-        body = stored.get("body", "")
-        forms = {body[token.startchar:token.endchar].lower()
-                 for token in self._schema["body"].analyzer(body, chars=True, mode="index",
-                                                            language=stored.get("analysis", ""))
-                 if token.text == term}
-        return min(forms, key=lambda form: (form != term, len(form), form)) if forms else term
+        languages = self._languages(reader)
+        found = {}
+        for word in words:
+            stems = query_terms(word, languages)  # the stemmers the analyzers use, without their token chain
+            found[word] = max((reader.doc_frequency("body", stem) for stem in stems[0]), default=0) \
+                if len(stems) == 1 else 0
+        return found
+
+    def forms(self, word: str, documents: int = 3) -> Counter:
+        reader = self._searcher().reader()
+        written: Counter = Counter()
+        stems = query_terms(word, self._languages(reader))
+        for stem in stems[0] if len(stems) == 1 else ():
+            try:
+                docnums = list(islice(reader.postings("body", stem).all_ids(), documents))
+            except TermNotFound:
+                continue
+            for docnum in docnums:
+                stored = reader.stored_fields(docnum)
+                written.update(written_forms(scanned(stored.get("body", "")), stem, stored.get("analysis", "")))
+        return written
 
     def get(self, id: str) -> Article | None:
         stored = self._searcher().document(id=id)

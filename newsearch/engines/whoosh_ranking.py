@@ -6,8 +6,8 @@ import math
 from collections import Counter
 
 from whoosh import matching, query, scoring
-from whoosh.query.compound import CompoundQuery
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.query.compound import CompoundQuery
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 

@@ -16,6 +16,7 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import OrderedDict
+from collections.abc import Sequence
 from itertools import accumulate, repeat
 
 from whoosh import query
@@ -29,7 +30,7 @@ from .whoosh_ranking import TEXT_FIELDS, FieldsTerm, LiveBM25F, length_bytes
 # Scores closer than this are treated as possibly equal (hits are ranked by scores rounded to 7 decimals).
 PRUNING_MARGIN = 1e-6
 # The postings of a word in one segment: (document numbers, weights), deleted documents left out.
-Postings = tuple[list[int], list[float]]
+Postings = tuple[Sequence[int], Sequence[float]]  # lists, or arrays from the cache
 
 
 class SegmentLengths:
@@ -186,10 +187,10 @@ class WordScorer:
             # whoosh's doc_field_length: the length a byte stands for, 1 where the byte is 0
             norms = [(1 - B) + B * (byte_to_length(value) if value else 1) / average for value in range(256)]
             if len(among) * 4 < len(docnums):
-                by_doc = dict(zip(docnums, weights))
+                by_doc = dict(zip(docnums, weights, strict=True))
                 pairs = ((docnum, by_doc[docnum]) for docnum in among if docnum in by_doc)
             else:
-                pairs = ((docnum, w) for docnum, w in zip(docnums, weights) if docnum in among)
+                pairs = ((docnum, w) for docnum, w in zip(docnums, weights, strict=True) if docnum in among)
             for docnum, w in pairs:
                 part = boost * w / norms[lengths[docnum]]
                 frequency[docnum] = frequency[docnum] + part if docnum in frequency else 0.0 + part
@@ -219,7 +220,8 @@ class WordScorer:
 
     def _live(self, number: int, leaf, term: query.Term) -> Postings:
         """A term's postings in one segment."""
-        return self._postings_of(number, leaf, term.fieldname, self._searcher.schema[term.fieldname].to_bytes(term.text))
+        text = self._searcher.schema[term.fieldname].to_bytes(term.text)
+        return self._postings_of(number, leaf, term.fieldname, text)
 
     def _postings_of(self, number: int, leaf, fieldname: str, text: bytes) -> Postings:
         key = (number, fieldname, text)
@@ -259,7 +261,7 @@ class PostingCache:
             docnums, weights = cached
         deleted = leaf.deleted_docs_set
         if deleted:
-            kept = [(docnum, w) for docnum, w in zip(docnums, weights) if docnum not in deleted]
+            kept = [(docnum, w) for docnum, w in zip(docnums, weights, strict=True) if docnum not in deleted]
             return [docnum for docnum, _ in kept], [w for _, w in kept]
         return docnums, weights
 

@@ -9,7 +9,8 @@ each worker turns them into documents and adds them to its own SegmentWriter.
 whoosh-reloaded 2.7.5 (pinned in setup.cfg) private API used:
   * ``SegmentWriter(index, _lk=False, limitmb=..., compound=False)``: a writer that does not take the
     index lock (the parent holds it) and writes a segment of its own (random segment id) in the same folder;
-  * ``SegmentWriter._finalize_segment()``: flush its postings and per-document files and return the ``Segment`` (it pickles: whoosh's MpWriter sends it back too);
+  * ``SegmentWriter._finalize_segment()``: flush its postings and per-document files and return the
+    ``Segment`` (it pickles: whoosh's MpWriter sends it back too);
   * ``SegmentWriter._close_segment()``, ``_commit_toc(segments)`` and ``_finish()`` on the parent's
     locked writer: close its own (empty) segment, write the table of contents, release the lock;
   * ``whoosh.index.clean_files``: on failure, remove the segment files no table of contents lists.

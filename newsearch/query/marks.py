@@ -83,7 +83,7 @@ class TermMarks:
         return match_spans(tokens, self.matched(present), phrases)
 
     def _pattern_matches(self, term: str) -> bool:
-        if any(term.startswith(prefix) or prefix.startswith(term) and len(prefix) - len(term) <= STEM_SLACK
+        if any(term.startswith(prefix) or (prefix.startswith(term) and len(prefix) - len(term) <= STEM_SLACK)
                for prefix in self.prefixes):
             return True
         return any(abs(len(term) - len(word)) <= distance and edit_distance(term, word) <= distance

@@ -102,10 +102,7 @@ class _Lexer:
                 position = self._phrase(position)
             else:
                 field = _FIELD.match(text, position)
-                if field and self._is_field(field):
-                    position = self._field(field)
-                else:
-                    position = self._word(position)
+                position = self._field(field) if field and self._is_field(field) else self._word(position)
         return self.found
 
     def _add(self, kind: str, text: str, start: int, end: int, slop: int = 1) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import QuerySyntaxError
 from ..facets import FACET_VALUES, check_facets
@@ -28,7 +28,7 @@ class SearchRequest:
     text: str  # the query as typed (control characters removed): what a suggestion rewrites
     query: Node | None = None  # None: not a text query (``similar``)
     tiers: tuple[Node, ...] = ()  # see tree.tiers
-    marks: Marks = Marks()  # what snippets mark
+    marks: Marks = field(default_factory=Marks)  # what snippets mark
     limit: int = 10
     page: int = 1
     sort: str = "relevance"

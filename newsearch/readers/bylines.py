@@ -133,7 +133,7 @@ def _person(part: str, words: list[str], site_names: set[str]) -> str:
     if len(words) > MAX_NAME_WORDS or words[0].lower().split("-")[0] in ROLE_WORDS:
         return ""
     letters = "".join(words)
-    if len(words) == 1 and (words[0].isupper() and len(words[0]) > 1 or _INNER_CAPITAL.search(words[0])):
+    if len(words) == 1 and ((words[0].isupper() and len(words[0]) > 1) or _INNER_CAPITAL.search(words[0])):
         return ""  # "RT", "CNN", "RDN", "AppleInsider": a site, an agency or a degree, not a name
     if len(words) == 1 and words[0].islower() and _HANDLE.search(words[0]):
         return ""  # "edilson.la.rosa", "katholisch.at": a user name or a domain

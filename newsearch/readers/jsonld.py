@@ -40,7 +40,7 @@ def names(value: object) -> list[str]:
         return [value] if value.strip() else []
     if isinstance(value, dict):
         name = value.get("name")
-        if isinstance(name, str) or isinstance(name, list):
+        if isinstance(name, (str, list)):
             return names(name)
         given, family = value.get("givenName"), value.get("familyName")
         return [f"{given} {family}"] if isinstance(given, str) and isinstance(family, str) else []

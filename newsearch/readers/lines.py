@@ -42,7 +42,7 @@ class Source:
 
     def __init__(self, path: Path, shown: str):
         self.shown = shown
-        self._file = open(path, "rb")
+        self._file = open(path, "rb")  # noqa: SIM115 -- kept open for reading in parts; close() closes it
         self._inflater = zlib.decompressobj(_GZIP_WBITS) if is_gzip(path) else None
         self._input = b""  # compressed bytes read but not yet inflated (another gzip member's start)
         self._failure: ReadError | None = None  # met while inflating; raised once the data before it is given
@@ -74,7 +74,8 @@ class Source:
     def whole(self, limit: int) -> bytes:
         """Every byte, or ReadError when there are more than ``limit``."""
         parts, size = [], 0
-        for part in iter(lambda: self.read(min(READ_BYTES, limit + 1 - size)), b""):
+        # the size read so far, as it grows: each read asks for no more than the limit leaves
+        for part in iter(lambda: self.read(min(READ_BYTES, limit + 1 - size)), b""):  # noqa: B023
             parts.append(part)
             size += len(part)
             if size > limit:
@@ -84,6 +85,8 @@ class Source:
 
     def _inflate(self, size: int) -> bytes:
         """Up to ``size`` inflated bytes; at damage, what came before it (the failure kept for later)."""
+        if self._inflater is None:  # never here: read() reads a plain file itself
+            return b""
         parts: list[bytes] = []
         wanted = size
         while wanted > 0 and self._failure is None:
@@ -91,15 +94,17 @@ class Source:
             self._input = b""
             if not data:
                 if not self._inflater.eof and self._file.tell() > 0:
-                    self._failure = ReadError(self.shown, "the gzip data ends early (a truncated file); not read further")
+                    self._failure = ReadError(self.shown,
+                                              "the gzip data ends early (a truncated file); not read further")
                 break
             before = self._inflater.copy()
             try:
                 part = self._inflater.decompress(data, wanted)
             except zlib.error as error:
                 part = self._salvage(before, data)
-                self._failure = ReadError(self.shown, f"damaged gzip data after {self.expanded + size - wanted + len(part):,} "
-                                                      f"bytes ({error}); not read further")
+                given = self.expanded + size - wanted + len(part)
+                self._failure = ReadError(self.shown, f"damaged gzip data after {given:,} bytes ({error}); "
+                                                      "not read further")
             parts.append(part)
             wanted -= len(part)
             if self._inflater.eof:  # a gzip file may hold several members one after another

@@ -25,8 +25,9 @@ _URL_COMPACT_DATE = re.compile(r"[/_-]((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12
 _DATE_META = ("article:published_time", "og:published_time", "og:article:published_time", "datepublished",
               "publishdate", "publish-date", "publish_date", "pubdate", "date", "dc.date", "dc.date.issued",
               "dc.date.created", "dcterms.created", "dcterms.issued", "dcterms.date", "parsely-pub-date",
-              "sailthru.date", "article.published", "published_time", "article_date_original", "cxenseparse:recs:publishtime",
-              "originalpublicationdate", "date.available", "sort_date", "citation_publication_date")
+              "sailthru.date", "article.published", "published_time", "article_date_original",
+              "cxenseparse:recs:publishtime", "originalpublicationdate", "date.available", "sort_date",
+              "citation_publication_date")
 _AUTHOR_META = ("author", "article:author", "og:article:author", "parsely-author", "sailthru.author", "dc.creator",
                 "dcterms.creator", "byl", "citation_author", "twitter:creator")
 _SITE_META = ("og:site_name", "application-name", "publisher", "dc.publisher", "twitter:site", "cxenseparse:site")
@@ -135,13 +136,13 @@ def _without_site_name(title: str, source: str, h1: etree._Element | None) -> st
     if suffix:
         rest = title[:suffix.start()].strip()
         name = suffix.group(1).strip().lower()
-        if site and (name == site or name in site or site in name) or heading and rest.lower() == heading:
+        if (site and (name == site or name in site or site in name)) or (heading and rest.lower() == heading):
             return rest
     prefix = _TITLE_PREFIX.match(title)
     if prefix:
         rest = title[prefix.end():].strip()
         name = prefix.group(1).strip().lower()
-        if site and (name == site or name in site) or heading and rest.lower() == heading:
+        if (site and (name == site or name in site)) or (heading and rest.lower() == heading):
             return rest
     return title
 
@@ -152,7 +153,7 @@ def _published(root: etree._Element, meta: dict, ld: dict, props: dict, url: str
     Text the strict parser rejects gets the loose one. A day before the URL's is taken for a
     page's other dates (a copyright, a related story); one day of slack allows for time zones.
     """
-    candidates = [first_text(ld.get("datePublished")), first_text(ld.get("dateCreated"))]
+    candidates: list[str | None] = [first_text(ld.get("datePublished")), first_text(ld.get("dateCreated"))]
     candidates += [meta.get(key) for key in _DATE_META]
     candidates += [_item_value(e) for e in props.get("datePublished", [])[:1]]
     times = list(root.iter("time"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ from fastapi.templating import Jinja2Templates
 from .. import ArticleNotFound, IndexNotFound, NewsearchError, QuerySyntaxError, WatchNotFound, __version__
 from . import api, feeds, pages
 from .served import ServedIndex
+from .shown import without_folder
 
 HERE = Path(__file__).parent
 DEFAULT_HOST = "127.0.0.1"
@@ -52,7 +54,7 @@ def create_app(index_dir: str | os.PathLike) -> FastAPI:
 
     @app.get("/api/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=app.openapi_url, title="newsearch API",
+        return get_swagger_ui_html(openapi_url=app.openapi_url or "/openapi.json", title="newsearch API",
                                    swagger_js_url="/swagger-ui/swagger-ui-bundle.js",
                                    swagger_css_url="/swagger-ui/swagger-ui.css",
                                    swagger_favicon_url="/swagger-ui/favicon-32x32.png")
@@ -68,27 +70,28 @@ def create_app(index_dir: str | os.PathLike) -> FastAPI:
 
     def openapi() -> dict:
         """FastAPI's document, less the 422 answers it lists by default: invalid parameters get 400 here."""
-        if app.openapi_schema is None:
-            schema = FastAPI.openapi(app)
+        schema = app.openapi_schema
+        if schema is None:
+            schema = FastAPI.openapi(app)  # which keeps it as app.openapi_schema: edited once
             for operations in schema["paths"].values():
                 for operation in operations.values():
                     operation.get("responses", {}).pop("422", None)
             for name in ("HTTPValidationError", "ValidationError"):
                 schema.get("components", {}).get("schemas", {}).pop(name, None)
-        return app.openapi_schema
+        return schema
 
-    app.openapi = openapi
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented way to change its document
 
     for error_type, status in ((RequestValidationError, 400), (QuerySyntaxError, 400), (ArticleNotFound, 404),
                                (WatchNotFound, 404),
                                (IndexNotFound, 503), (NewsearchError, 500)):
-        app.add_exception_handler(error_type, _error_handler(status))
+        app.add_exception_handler(error_type, _error_handler(status, str(served.folder)))
     return app
 
 
-def _error_handler(status: int):
+def _error_handler(status: int, folder: str):
     def handle(request: Request, error: Exception):
-        message = _message(error)
+        message = without_folder(_message(error), folder)
         if request.url.path.startswith("/api/"):
             return JSONResponse({"status": status, "message": message}, status_code=status)
         return pages.error_page(request, status, message)
@@ -104,6 +107,16 @@ def _message(error: Exception) -> str:
             problems.append(f"{where}: {problem.get('msg', 'invalid')}")
         return "; ".join(problems) or "invalid request"
     return str(error)
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` lets only this machine connect (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a name, which may resolve to any address
+        return False
 
 
 def serve(index_dir: str | os.PathLike, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:

@@ -65,7 +65,7 @@ def _render(request: Request, template: str, context: dict, status: int = 200) -
 
 def _query_pairs(params: SearchParams) -> list[tuple[str, str | int]]:
     """The URL parameters that state a search; defaults are left out."""
-    pairs = [("q", params.q)]
+    pairs: list[tuple[str, str | int]] = [("q", params.q)]
     pairs += [("source", source) for source in params.sources]
     for name, default in (("since", ""), ("until", ""), ("sort", "relevance"), ("limit", 10), ("page", 1)):
         value = getattr(params, name)
