@@ -394,7 +394,7 @@ class Index:
               since: str | dt.date | None = None, until: str | dt.date | None = None,
               source: str | Iterable[str] | None = None, facets: Iterable[str] = (),
               snippets: bool = True, snippet_chars: int = SNIPPET_CHARS, collapse: bool = True,
-              recent: bool = False, timeout: float | None = None) -> Results:
+              recent: bool = False, timeout: float | query_language.Deadline | None = None) -> Results:
         """Ranked hits with snippets for a query; iterate the result for the hits, ``.total`` for the count.
 
         With ``collapse`` (the default) near-duplicates show as one story: the best-ranked
@@ -409,7 +409,8 @@ class Index:
         ``recent`` blends relevance with age (newsearch.query.recency: the score halves for every
         30 days before the newest of the best 200 hits); it re-ranks relevance, not a date sort.
         ``timeout`` (seconds) stops a query still searching after that long with QueryTimeout
-        (the whoosh engine checks as it collects, tantivy and Typesense between the query's parts).
+        (the whoosh engine checks as it collects, tantivy and Typesense between the query's parts);
+        a ``Deadline`` may also be given, which another thread can ``stop()`` sooner.
         Bad input of any kind raises QuerySyntaxError.
         """
         if not isinstance(text, str):
@@ -419,7 +420,8 @@ class Index:
         request = _request(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
                            facets=facets, snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
         if timeout is not None:
-            request = dataclasses.replace(request, deadline=query_language.Deadline(timeout))
+            deadline = timeout if isinstance(timeout, query_language.Deadline) else query_language.Deadline(timeout)
+            request = dataclasses.replace(request, deadline=deadline)
         if not recent or page * limit > recency.RECENT_POOL:
             return self._reading(lambda engine: self._search(engine, request))
         pooled = dataclasses.replace(request, limit=recency.RECENT_POOL, page=1)

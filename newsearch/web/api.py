@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
@@ -139,17 +139,20 @@ ArticleId = Annotated[str, Path(description="The article's id, as in a hit's `id
 
 
 @router.get("/search", response_model=SearchOut, responses=ERRORS)
-def search(params: Annotated[SearchParams, Depends(search_params)],
-           index: Annotated[Index, Depends(served_index)],
-           timeout: Annotated[float, Depends(served_timeout)],
-           cursor: Annotated[str, Query(max_length=40, description="The `next_cursor` of the page before: the "
-                                        "next page, also past the page × limit cap (every other parameter "
-                                        "as before).")] = "") -> dict:
+async def search(request: Request, params: Annotated[SearchParams, Depends(search_params)],
+                 index: Annotated[Index, Depends(served_index)],
+                 timeout: Annotated[float, Depends(served_timeout)],
+                 cursor: Annotated[str, Query(max_length=40, description="The `next_cursor` of the page before: "
+                                              "the next page, also past the page × limit cap (every other "
+                                              "parameter as before).")] = "") -> dict:
     """Ranked hits with highlighted snippets, facet counts and a spelling suggestion, as `newsearch query`;
-    `next_cursor` continues to the next page while there is one."""
+    `next_cursor` continues to the next page while there is one. A search still running after the server's
+    timeout answers 503; fuzzy and prefix searches take turns in a few slots of their own."""
     if cursor:
         params = cursors.follow(cursor, params)
-    results = index.query(params.q, facets=params.facets, timeout=timeout, **params.options())
+    results = await request.app.state.slots.run(
+        request, params.q, timeout,
+        lambda deadline: index.query(params.q, facets=params.facets, timeout=deadline, **params.options()))
     return public({**results.to_dict(), "next_cursor": cursors.next_cursor(results)})
 
 
