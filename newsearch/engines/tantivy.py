@@ -25,6 +25,7 @@ from ..results import Hit, Results, Snippet
 from ..analysis import written_forms
 from ..query import Marks, SearchRequest, TermMarks
 from ..query.collapse import page_of_stories
+from ..query.deadline import check as check_deadline
 from ..query.spelling import edit_distance
 from ..schema import WEIGHTS
 from ..snippets import make_snippet, mark_all, scanned
@@ -200,11 +201,13 @@ class TantivyEngine(Engine):
         searcher = translator.searcher
         condition = self._filter(request)
         tiers = [self._within(tier, condition) for tier in tiers if tier is not None]
+        check_deadline(request.deadline)  # tantivy's search cannot be stopped: checked between its parts
         if request.collapse:
             hits, total, stories, copies = self._stories(searcher, tiers, request)
         else:
             hits, total = self._copies(searcher, tiers, request)
             stories, copies = None, Counter()
+        check_deadline(request.deadline)
         facets = self._facets(searcher, tiers, request) if request.facets and tiers else {}
         marks: dict[str, TermMarks] = {}
         shown = []
@@ -225,6 +228,7 @@ class TantivyEngine(Engine):
         hits: list[tuple[float, dict]] = []
         total = 0
         for tier in tiers:
+            check_deadline(request.deadline)
             if len(hits) == stop - first:
                 total += searcher.search(tier, limit=1, count=True).count
                 continue

@@ -39,6 +39,7 @@ from ..results import Hit, Results, Snippet
 from .. import analysis
 from ..analysis import DEFAULT_LANGUAGE, fold, stemming_language
 from ..query import Marks, SearchRequest, TermMarks
+from ..query.deadline import check as check_deadline
 from ..query.collapse import page_of_stories
 from ..query.spelling import edit_distance
 from ..schema import WEIGHTS
@@ -478,6 +479,7 @@ class TypesenseEngine(Engine):
         for plan in plans:
             plan.filter = _joined(plan.filter, condition)
         rounds = [round for plan in plans if plan.filter is not False for round in self._rounds(plan, request)]
+        check_deadline(request.deadline)  # a server's search cannot be stopped: checked between its requests
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
         hits: list[tuple[int, dict]] = []  # (rounds after the hit's own, hit)
         total, stories, copies = 0, None, Counter()
@@ -485,6 +487,7 @@ class TypesenseEngine(Engine):
             hits, total, stories, copies = self._stories(rounds, first, stop)
             rounds = []
         for number, (params, count) in enumerate(rounds):
+            check_deadline(request.deadline)
             wanted_from, wanted_to = max(first - total, 0), stop - total if count is None else min(stop - total, count)
             if wanted_from < wanted_to:
                 found, count = self._slice(params, wanted_from, wanted_to)  # the count comes with the hits
@@ -492,6 +495,7 @@ class TypesenseEngine(Engine):
             elif count is None:
                 count = self._search({**params, "per_page": 0})["found"]
             total += count
+        check_deadline(request.deadline)
         facets = self._facets(plans, request.facets, request.facet_values) if request.facets else {}
         shown = []
         for later, hit in hits:

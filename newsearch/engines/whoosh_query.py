@@ -9,6 +9,8 @@ from whoosh import classify, matching, query
 from .. import query as tree
 from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS
+from ..query.deadline import Deadline
+from ..query.deadline import check as check_deadline
 from ..query.spelling import edit_distance
 from ..schema import EXACT_FIELDS, NAME_FIELDS, TEXT_FIELDS, WEIGHTS
 from .whoosh_analysis import STEMS
@@ -19,7 +21,8 @@ class Translator:
     """Turns query trees into whoosh queries for one reader, analysing words with ``schema`` (the index's
     schema with query analyzers for every language it holds)."""
 
-    def __init__(self, schema, reader, expansions: dict | None = None):
+    def __init__(self, schema, reader, expansions: dict | None = None, deadline: Deadline | None = None):
+        self.deadline = deadline  # checked before each part of the tree (a fuzzy word's expansion is costly)
         self.schema = schema
         self.reader = reader
         self.expansions = {} if expansions is None else expansions  # (stem, distance) -> words, for this reader
@@ -33,6 +36,7 @@ class Translator:
         return translated
 
     def _node(self, node: tree.Node) -> query.Query | None:
+        check_deadline(self.deadline)
         if isinstance(node, tree.Every):
             return query.Every()
         if isinstance(node, tree.Nothing):

@@ -11,6 +11,7 @@ from ..errors import QuerySyntaxError
 from ..facets import FACET_VALUES, check_facets
 from ..schema import TEXT_FIELDS
 from ..snippets import SNIPPET_CHARS
+from .deadline import Deadline
 from .marks import Marks
 from .parser import clean, parse
 from .tree import Node, tiers
@@ -40,6 +41,7 @@ class SearchRequest:
     snippet_chars: int = SNIPPET_CHARS  # about the most characters of a snippet
     collapse: bool = False  # one hit per near-duplicate group (see Engine.search)
     facet_values: int | None = FACET_VALUES  # values kept per facet, most frequent first; None keeps all
+    deadline: Deadline | None = None  # engines check it as they work (newsearch.query.deadline)
 
     def searching(self, query: Node) -> SearchRequest:
         """This request for another tree (after synonyms or a respelling), its tiers and marks worked out."""
