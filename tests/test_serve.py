@@ -445,3 +445,17 @@ def test_the_server_tells_no_path_on_its_disk(client, index_dir):
 def test_only_loopback_addresses_count_as_this_machine():
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10") and not is_loopback("example.org")
+
+
+def test_control_characters_in_titles_show_as_escapes(tmp_path):
+    record = {"id": "wire-1", "title": "Harbour\x07 storm\x1b[2J", "body": "The harbour closed in the storm."}
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add([record])  # ids with control characters are refused when indexed; titles keep them
+    with TestClient(create_app(tmp_path / "ix")) as client:
+        page = client.get("/", params={"q": "harbour storm"}).text
+        article = client.get("/articles/wire-1").text
+        hit = client.get("/api/search", params={"q": "harbour storm"}).json()["hits"][0]
+    for shown in (page, article):
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert html.escape("Harbour\\x07 storm\\x1b[2J") in shown
+    assert hit["title"] == record["title"]  # the API gives the text itself; only what a person reads is escaped

@@ -25,6 +25,7 @@ from .. import (
     WatchNotFound,
     __version__,
 )
+from ..printable import printable, printable_prose
 from . import api, feeds, pages
 from .served import ServedIndex
 from .shedding import SearchSlots
@@ -60,6 +61,7 @@ def create_app(index_dir: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) -
     app.state.timeout = timeout
     app.state.slots = SearchSlots()
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.templates.env.filters.update(printable=printable, printable_prose=printable_prose)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount("/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.include_router(api.router)
