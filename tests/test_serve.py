@@ -437,6 +437,10 @@ def test_the_server_tells_no_path_on_its_disk(client, index_dir):
     assert client.get(f"/api/articles/{SEED_ID}").json()["path"] == f"corpus/{SEED_ID}"
     stats = client.get("/api/stats").json()
     assert stats["corpus"] == ["corpus"] and stats["path"] == "index"
+    exported = client.get("/api/export", params={"q": "Mariupol corridor", "format": "jsonl"}).text.splitlines()
+    assert json.loads(exported[0])["path"] == f"corpus/{SEED_ID}"
+    table = client.get("/api/export", params={"q": "Mariupol corridor", "format": "csv"}).text
+    assert f"corpus/{SEED_ID}" in table and str(index_dir.parent) not in table
     missing = client.get("/api/articles/no-such-id").json()["message"]
     assert missing == "no article with id 'no-such-id' in 'index'"
     assert str(index_dir.parent) not in client.get("/articles/no-such-id").text

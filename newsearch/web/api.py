@@ -13,7 +13,7 @@ from .. import Index
 from . import cursors
 from .params import MAX_LIMIT, MAX_QUERY_CHARS, SearchParams, search_params
 from .served import served_index, served_timeout
-from .shown import public
+from .shown import public, public_rows
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -164,7 +164,7 @@ def export(params: Annotated[SearchParams, Depends(search_params)], index: Annot
            = "jsonl") -> StreamingResponse:
     """Every matching article, streamed with no page cap, as `newsearch query --all` (page and limit ignored)."""
     options = {name: value for name, value in params.options().items() if name not in ("limit", "page", "recent")}
-    lines = index.export(params.q, format=format, **options)
+    lines = public_rows(index.export(params.q, format=format, **options), format)
     return StreamingResponse(lines, media_type="application/x-ndjson" if format == "jsonl" else "text/csv",
                              headers={"Content-Disposition": f'inline; filename="newsearch.{format}"'})
 
