@@ -170,7 +170,8 @@ def export(params: Annotated[SearchParams, Depends(search_params)], index: Annot
 
 
 @router.get("/timeline", response_model=TimelineOut, responses=ERRORS)
-def timeline(index: Annotated[Index, Depends(served_index)],
+async def timeline(request: Request, index: Annotated[Index, Depends(served_index)],
+             timeout: Annotated[float, Depends(served_timeout)],
              q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="The query.")],
              by: Annotated[Literal["day", "week", "month", "year"], Query(description="Length of a period.")] = "week",
              since: Annotated[str, Query(max_length=40, description="Only articles published on or after "
@@ -181,7 +182,10 @@ def timeline(index: Annotated[Index, Depends(served_index)],
                                                        "(repeatable).")] = None,
              ) -> dict:
     """How many articles match per day, week, month or year (every copy counted), as `newsearch timeline`."""
-    return index.timeline(q, by=by, since=since or None, until=until or None, source=list(source or ())).to_dict()
+    counts = await request.app.state.slots.run(
+        request, q, timeout, lambda deadline: index.timeline(q, by=by, since=since or None, until=until or None,
+                                                             source=list(source or ()), timeout=deadline))
+    return counts.to_dict()
 
 
 class CompletionOut(BaseModel):
@@ -212,9 +216,10 @@ def article(id: ArticleId, index: Annotated[Index, Depends(served_index)]) -> di
 
 @router.get("/similar/{id:path}", response_model=ResultsOut, responses={**ERRORS, 404: {"model": ErrorOut}})
 def similar(id: ArticleId, index: Annotated[Index, Depends(served_index)],
+            timeout: Annotated[float, Depends(served_timeout)],
             limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> dict:
     """Articles like this one (more like this), without it, as `newsearch similar`."""
-    return public(index.similar(id, limit=limit).to_dict())
+    return public(index.similar(id, limit=limit, timeout=timeout).to_dict())
 
 
 @router.get("/duplicates/{id:path}", response_model=DuplicatesOut, responses={**ERRORS, 404: {"model": ErrorOut}})
