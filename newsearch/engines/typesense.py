@@ -30,18 +30,19 @@ from pathlib import Path
 
 import typesense
 from typesense import exceptions as ts_errors
+from typesense.http_backend import backend_errors
 
+from .. import analysis
+from ..analysis import DEFAULT_LANGUAGE, fold, stemming_language
 from ..article import Article, to_utc_naive
 from ..errors import IndexNotFound, NewsearchError
 from ..facets import FACET_VALUES, date_bucket
 from ..languages import analysis_language
-from ..results import Hit, Results, Snippet
-from .. import analysis
-from ..analysis import DEFAULT_LANGUAGE, fold, stemming_language
 from ..query import Marks, SearchRequest, TermMarks
-from ..query.deadline import check as check_deadline
 from ..query.collapse import page_of_stories
+from ..query.deadline import check as check_deadline
 from ..query.spelling import edit_distance
+from ..results import Hit, Results, Snippet
 from ..schema import WEIGHTS
 from ..snippets import make_snippet, mark_all, scanned
 from . import EXTERNAL_FILE as ENGINE_FILE
@@ -203,6 +204,11 @@ def collection_names(folder: Path) -> tuple[str, str]:
     return alias, f"{alias}_{folder.name.replace('-', '')}"
 
 
+# Failures worth another try: the client's, the network's, and its HTTP library's own (a node killed mid-answer
+# gives "illegal status line", which the client raises as it is once every node has been tried).
+_RETRIED = (ts_errors.TypesenseClientError, OSError, *backend_errors("HTTPError"))
+
+
 def _retrying(action: Callable, what: str, settings: Settings):
     """Run a request, again with growing waits while nodes fail or elect a leader; one-line errors."""
     wait = 0.5
@@ -214,7 +220,7 @@ def _retrying(action: Callable, what: str, settings: Settings):
         except (ts_errors.ObjectNotFound, ts_errors.RequestMalformed, ts_errors.ObjectUnprocessable,
                 ts_errors.ObjectAlreadyExists):
             raise
-        except (ts_errors.TypesenseClientError, OSError) as error:
+        except _RETRIED as error:
             if attempt == ATTEMPTS - 1:
                 raise NewsearchError(f"the Typesense cluster at {', '.join(settings.nodes)} did not answer "
                                      f"({what}): {str(error).splitlines()[0] if str(error) else type(error).__name__}"
