@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache
 
 import Stemmer  # PyStemmer: the Snowball project's stemmers in C, 7x faster than a pure-Python stemmer
 
@@ -41,7 +41,7 @@ def stemming_language(code: str) -> str:
     return code if code in SNOWBALL else DEFAULT_LANGUAGE
 
 
-@lru_cache(maxsize=None)
+@cache
 def stemmer(language: str) -> Callable[[str], str]:
     """The Snowball stemmer of ``language`` (a code; English for one without a stemmer)."""
     snowball = Stemmer.Stemmer(SNOWBALL[stemming_language(language)], STEM_CACHE)

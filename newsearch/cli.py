@@ -30,7 +30,7 @@ class Cli(click.Group):
             return super().invoke(ctx)
         except NewsearchError as error:
             failure = click.ClickException(str(error))
-            failure.exit_code = error.exit_code
+            failure.exit_code = error.exit_code  # type: ignore[misc]  # click reads it from the instance
             raise failure from error
 
 
@@ -690,7 +690,7 @@ def _format_article(article: Article) -> str:
 
 def _format_stats(summary: IndexStats) -> str:
     dates = "—"
-    if summary.first_published:
+    if summary.first_published and summary.last_published:
         dates = f"{summary.first_published.isoformat()[:10]} to {summary.last_published.isoformat()[:10]}"
     return "\n".join([
         f"{'index:':<12}{summary.path} ({summary.engine})",

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from newsearch import Index, engines
+
 from typesense_servers import server_binary, start_servers
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from newsearch import Index, QuerySyntaxError
+
 from conftest import shared_path
 
 SEED = 15
@@ -75,7 +76,7 @@ def test_pasted_titles_never_fail_and_find_their_own_article(news, news_records)
             errors.append(f"{record['title']!r}: {error}")
             continue
         own = news.get(record["id"]).group
-        found += any(hit.id == record["id"] or own and hit.group == own for hit in hits)
+        found += any(hit.id == record["id"] or (own and hit.group == own) for hit in hits)
     share = found / TITLES
     print(f"\n{news.stats().engine}: {len(errors)} errors in {TITLES} titles; own article in the top 10: {share:.1%}")
     assert not errors, errors[:5]
@@ -102,14 +103,14 @@ def test_whoosh_and_tantivy_count_the_same_matches(news_indexes, news_records, e
     words: list[str] = []
     while len(words) < WORDS:
         body = rng.choice(news_records).get("body", "")
-        candidates = [w for w in re.findall(r"[A-Za-z]{4,}", body)]
+        candidates = re.findall(r"[A-Za-z]{4,}", body)
         if candidates:
             words.append(rng.choice(candidates))
     totals = {}
     for name in ("whoosh", "tantivy"):
         with Index.open(_index(news_indexes, name, tmp_path_factory)) as index:
             totals[name] = [index.query(word, limit=1).total for word in words]
-    agree = sum(a == b for a, b in zip(totals["whoosh"], totals["tantivy"])) / WORDS
-    differ = [(w, a, b) for w, a, b in zip(words, totals["whoosh"], totals["tantivy"]) if a != b]
+    agree = sum(a == b for a, b in zip(totals["whoosh"], totals["tantivy"], strict=True)) / WORDS
+    differ = [(w, a, b) for w, a, b in zip(words, totals["whoosh"], totals["tantivy"], strict=True) if a != b]
     print(f"\nwhoosh and tantivy report equal totals for {agree:.1%} of {WORDS} body words; differ: {differ[:10]}")
     assert agree >= 0.98

@@ -9,6 +9,7 @@ import pytest
 from newsearch import Index, NewsearchError
 from newsearch.cli import cli
 from newsearch.engines import engine_class, installed
+
 from conftest import SEED_ID
 
 pytestmark = pytest.mark.engine_free
@@ -34,7 +35,8 @@ def test_the_index_remembers_its_engine_through_rebuilds(tmp_path, tiny_corpus, 
 
 def test_both_engines_find_the_same_articles(tmp_path, tiny_corpus):
     queries = ["Mariupol corridor", '"humanitarian corridor"', "evacuat*", "harbour -ferry", 'source:"valdoria wire"',
-               "published:[2022-01-01 TO 2022-12-31]", "author:okafor", 'author:"Dev Okafor"', "title:Mariupol", "Mariupl~"]
+               "published:[2022-01-01 TO 2022-12-31]", "author:okafor", 'author:"Dev Okafor"', "title:Mariupol",
+               "Mariupl~"]
     found = {}
     for engine in ("whoosh", "tantivy"):
         Index.build(tmp_path / engine, tiny_corpus, engine=engine)

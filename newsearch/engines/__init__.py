@@ -10,9 +10,9 @@ from __future__ import annotations
 import importlib
 import json
 import os
+from collections.abc import Mapping
 from importlib import metadata
 from pathlib import Path
-from typing import Mapping
 
 from ..errors import NewsearchError
 

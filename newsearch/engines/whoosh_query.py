@@ -13,6 +13,7 @@ from ..schema import EXACT_FIELDS, NAME_FIELDS, TEXT_FIELDS, WEIGHTS
 from .whoosh_analysis import STEMS
 from .whoosh_ranking import FieldsTerm
 
+
 class Translator:
     """Turns query trees into whoosh queries for one reader, analysing words with ``schema`` (the index's
     schema with query analyzers for every language it holds)."""
@@ -193,9 +194,7 @@ class _StemmedPrefix(query.Prefix):
 def _check_expansions(node: query.Query, reader) -> None:
     """QuerySyntaxError when a prefix or fuzzy word stands for more index words than a query may search."""
     for pattern in _patterns(node):
-        count = 0
-        for _ in pattern._btexts(reader):
-            count += 1
+        for count, _ in enumerate(pattern._btexts(reader), 1):
             if count > MAX_EXPANSIONS:
                 shown = f"{pattern.text}*" if isinstance(pattern, query.Prefix) else f"{pattern.text}~"
                 raise QuerySyntaxError(f"'{shown}' matches more than {MAX_EXPANSIONS} words in the index; "

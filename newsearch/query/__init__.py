@@ -8,6 +8,27 @@ from .tree import And, DateRange, Every, Fuzzy, Node, Not, Nothing, Or, Phrase, 
 MAX_EXPANSIONS = 1000  # index words a prefix or fuzzy word may stand for
 SIMILAR_TERMS = 12  # telling words of an article that `similar` searches for
 
-__all__ = ["And", "DateRange", "Every", "Fuzzy", "MAX_EXPANSIONS", "MAX_LIMIT", "MAX_PAGE", "MAX_QUERY_CHARS",
-           "Marks", "Node", "Not", "Nothing", "Or", "Phrase", "Prefix", "SIMILAR_TERMS", "SORTS", "SearchRequest",
-           "Term", "TermMarks", "build_request", "parse"]
+__all__ = [
+           "MAX_EXPANSIONS",
+           "MAX_LIMIT",
+           "MAX_PAGE",
+           "MAX_QUERY_CHARS",
+           "SIMILAR_TERMS",
+           "SORTS",
+           "And",
+           "DateRange",
+           "Every",
+           "Fuzzy",
+           "Marks",
+           "Node",
+           "Not",
+           "Nothing",
+           "Or",
+           "Phrase",
+           "Prefix",
+           "SearchRequest",
+           "Term",
+           "TermMarks",
+           "build_request",
+           "parse",
+]

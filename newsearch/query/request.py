@@ -28,7 +28,7 @@ class SearchRequest:
     text: str  # the query as typed (control characters removed): what a suggestion rewrites
     query: Node | None = None  # None: not a text query (``similar``)
     tiers: tuple[Node, ...] = ()  # see tree.tiers
-    marks: Marks = Marks()  # what snippets mark
+    marks: Marks = Marks()  # noqa: RUF009 -- what snippets mark; a Marks is frozen, so one default serves all
     limit: int = 10
     page: int = 1
     sort: str = "relevance"

@@ -35,8 +35,8 @@ def suggest(text: str, node: Node, variants: Variants, spelled: Spelled) -> tupl
     if changed == node:
         return None
     pieces, position = [], 0
-    for before, after in zip(leaves(node, excluded=True), leaves(changed, excluded=True)):
-        if isinstance(before, Term) and before.at >= position and before.text != after.text:
+    for before, after in zip(leaves(node, excluded=True), leaves(changed, excluded=True), strict=True):
+        if isinstance(before, Term) and isinstance(after, Term) and before.at >= position and before.text != after.text:
             pieces.extend([text[position:before.at], after.text])
             position = before.at + len(before.text)
     pieces.append(text[position:])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field as dataclass_field, replace
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -89,8 +88,8 @@ class Nothing:
     """No document (what is left of a query whose words the index cannot hold)."""
 
 
-Leaf = Union[Term, Phrase, Prefix, Fuzzy, DateRange]
-Node = Union[Term, Phrase, Prefix, Fuzzy, DateRange, And, Or, Not, Every, Nothing]
+Leaf = Term | Phrase | Prefix | Fuzzy | DateRange
+Node = Term | Phrase | Prefix | Fuzzy | DateRange | And | Or | Not | Every | Nothing
 LEAVES = (Term, Phrase, Prefix, Fuzzy, DateRange)
 WORD_LEAVES = (Term, Phrase, Prefix, Fuzzy)
 
@@ -147,7 +146,8 @@ def simplified(node: Node) -> Node:
         return node
     kept: list[Node] = []
     for child in map(simplified, node.children):
-        if type(child) is type(node) and (isinstance(child, Or) and child.some == node.some or isinstance(child, And)):
+        if (isinstance(child, Or) and isinstance(node, Or) and child.some == node.some) or (
+                isinstance(child, And) and isinstance(node, And)):
             kept.extend(child.children)
         else:
             kept.append(child)
@@ -168,7 +168,7 @@ def is_words(node: Node, text_fields: tuple[str, ...]) -> bool:
     """True for words, phrases and patterns searched in text fields only (no exclusion, no date, no name)."""
     if isinstance(node, WORD_LEAVES):
         return node.field is None or node.field in text_fields
-    if isinstance(node, Or) or isinstance(node, And) and node.implicit:  # an explicit And: +word, a AND b
+    if isinstance(node, Or) or (isinstance(node, And) and node.implicit):  # an explicit And: +word, a AND b
         return bool(node.children) and all(is_words(child, text_fields) for child in node.children)
     return False
 
@@ -183,7 +183,7 @@ def tiers(node: Node, text_fields: tuple[str, ...]) -> tuple[Node, ...]:
     words = [child for child in node.children if is_words(child, text_fields)]
     rest = [child for child in node.children if not is_words(child, text_fields)]
     required = any(isinstance(child, And) and not child.implicit for child in rest)  # +word
-    if not words or len(words) < 2 and not required:
+    if not words or (len(words) < 2 and not required):
         return (strict,)
     # with a +word, the other words are optional in the second tier; else at least one of them is needed
     loose = simplified(And(tuple(rest) if required else (Or(tuple(words), some=True), *rest)))
