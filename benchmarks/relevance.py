@@ -1,41 +1,36 @@
-"""Ranking quality on test collections with relevance judgments: newsearch's defaults next to a reference BM25.
+"""Ranking quality as users get it: newsearch's defaults on every local engine, beside plain BM25.
 
-Usage: python benchmarks/relevance.py [--corpora DIR] [COLLECTION ...]
+Usage: python benchmarks/relevance.py [--corpora DIR] [--engines whoosh,tantivy] [COLLECTION ...]
 
-For each collection folder (``docs.jsonl``, ``queries.tsv``, ``qrels.txt`` in TREC
-format; CISI and Cranfield by default) it indexes the documents with newsearch, runs
-every judged query through ``Index.query`` (its words, without query-language
-operators, as a user would type them) and scores the top 100 with nDCG@10, MAP and
-recall@100 (ir-measures). The reference is plain BM25 (k1=0.9, b=0.4, Lucene's idf)
-over title and body as one field, computed here over exactly the tokens newsearch
-indexes. Queries with no judged-relevant document are left out of both, as trec_eval
-does. Relevance grades count as gains for nDCG; any grade >= 1 is relevant for MAP
-and recall.
+For each judged collection (a folder with ``docs.jsonl``, ``queries.tsv`` and ``qrels.txt``
+in TREC format; CISI and Cranfield from ../shared/corpora by default) the documents are
+indexed with ``Index.build`` and every query's raw text goes to ``Index.query(text,
+limit=100)`` with the defaults a user gets. The reference is plain BM25 as SQLite FTS5
+computes it (porter tokenizer, the query's words joined by OR, title weighted 2). Scores:
+nDCG@10, MAP and recall@100 (ir-measures); queries with no judged-relevant document are
+left out, as trec_eval does; a query that raises counts as an empty ranking and is counted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import math
 import re
+import sqlite3
 import sys
 import tempfile
-from collections import Counter, defaultdict
 from pathlib import Path
 
 import ir_measures
 from ir_measures import AP, R, nDCG
 
-from newsearch import Index
-from newsearch.engines.whoosh_analysis import analyzer
+from newsearch import Index, NewsearchError
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPORA = ROOT.parent / "shared" / "corpora"
 COLLECTIONS = ("cisi", "cranfield")
 MEASURES = (nDCG @ 10, AP, R @ 100)
 DEPTH = 100
-REFERENCE_K1, REFERENCE_B = 0.9, 0.4
 
 
 def main() -> None:
@@ -46,82 +41,75 @@ def main() -> None:
         if not (folder / "docs.jsonl").exists():
             sys.exit(f"{folder / 'docs.jsonl'} not found: pass --corpora DIR holding the collection folders")
         documents = [json.loads(line) for line in (folder / "docs.jsonl").open(encoding="utf-8")]
-        # a few Cranfield records are empty; an article needs a title or a body
-        documents = [d for d in documents if d.get("title", "").strip() or d.get("body", "").strip()]
         queries = dict(line.rstrip("\n").split("\t", 1) for line in (folder / "queries.tsv").open(encoding="utf-8"))
         qrels = list(ir_measures.read_trec_qrels(str(folder / "qrels.txt")))
         judged = {qrel.query_id for qrel in qrels if qrel.relevance >= 1}
         queries = {qid: text for qid, text in queries.items() if qid in judged}
-        systems = {"newsearch": _newsearch_run(documents, queries),
-                   "BM25 reference": _reference_run(documents, queries)}
-        for system, run in systems.items():
-            scores = _mean_scores(qrels, run, judged)
-            rows.append((name, system, len(queries), *(scores[measure] for measure in MEASURES)))
-    _print_table(rows)
+        for engine in options.engines.split(","):
+            run, errors = _newsearch_run(folder / "docs.jsonl", queries, engine)
+            rows.append((name, f"newsearch {engine}", len(queries), errors, *_scores(qrels, run, judged)))
+        run = _fts5_run(documents, queries)
+        rows.append((name, "plain BM25 (FTS5)", len(queries), 0, *_scores(qrels, run, judged)))
+    print("| collection | system | queries | errors | nDCG@10 | MAP | recall@100 |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, system, count, errors, *scores in rows:
+        print(f"| {name} | {system} | {count} | {errors} | " + " | ".join(f"{score:.4f}" for score in scores) + " |")
 
 
 def _arguments():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("collections", nargs="*", help=f"collection folder names (default: {' '.join(COLLECTIONS)})")
-    parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA, help="folder holding the collections")
+    parser.add_argument("collections", nargs="*")
+    parser.add_argument("--corpora", type=Path, default=DEFAULT_CORPORA)
+    parser.add_argument("--engines", default="whoosh,tantivy")
     return parser.parse_args()
 
 
-def words(text: str) -> str:
-    """A question as plain words: operators and punctuation of the query language dropped."""
-    return " ".join(re.findall(r"\w+", text)).lower()
+def _newsearch_run(docs: Path, queries: dict[str, str], engine: str) -> tuple[dict, int]:
+    """Each query's top 100 through Index.query with the defaults, and how many queries raised."""
+    run: dict[str, dict[str, float]] = {}
+    errors = 0
+    with tempfile.TemporaryDirectory() as scratch:
+        corpus = Path(scratch) / "corpus"
+        corpus.mkdir()
+        (corpus / docs.name).symlink_to(docs.resolve())
+        Index.build(Path(scratch) / "index", corpus, engine=engine, workers=2)
+        with Index.open(Path(scratch) / "index") as index:
+            for qid, text in queries.items():
+                try:
+                    hits = index.query(text, limit=DEPTH)
+                except NewsearchError as error:
+                    errors += 1
+                    print(f"query {qid} raised: {error}", file=sys.stderr)
+                    continue
+                run[qid] = {hit.id: float(DEPTH - rank) for rank, hit in enumerate(hits)}
+    return run, errors
 
 
-def _newsearch_run(documents: list[dict], queries: dict[str, str]) -> dict[str, dict[str, float]]:
-    with (tempfile.TemporaryDirectory(prefix="newsearch-relevance-") as folder,
-          Index.create(Path(folder) / "index") as ix):
-        ix.add(documents)
-        run = {}
-        for qid, text in queries.items():
-            hits = ix.query(words(text), limit=DEPTH)
-            # ranks, not scores: newsearch's tiers put all-term hits first whatever their score
-            run[qid] = {hit.id: float(DEPTH - rank) for rank, hit in enumerate(hits)}
-    return run
-
-
-def _reference_run(documents: list[dict], queries: dict[str, str]) -> dict[str, dict[str, float]]:
-    """BM25 over title + body as one bag of the tokens newsearch indexes."""
-    index_tokens = analyzer("body")
-    postings: dict[str, dict[str, int]] = defaultdict(dict)
-    lengths = {}
-    for document in documents:
-        tokens = [t.text for t in index_tokens(f"{document.get('title', '')}\n{document.get('body', '')}")]
-        lengths[document["id"]] = len(tokens)
-        for term, count in Counter(tokens).items():
-            postings[term][document["id"]] = count
-    count, average = len(lengths), sum(lengths.values()) / max(len(lengths), 1)
+def _fts5_run(documents: list[dict], queries: dict[str, str]) -> dict:
+    """Plain BM25: SQLite FTS5 with the porter tokenizer, the query's words joined by OR, title weighted 2."""
+    connection = sqlite3.connect(":memory:")
+    connection.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, tokenize='porter')")
+    connection.executemany("INSERT INTO docs VALUES (?, ?, ?)",
+                           [(str(d["id"]), d.get("title", ""), d.get("body", "")) for d in documents])
     run = {}
     for qid, text in queries.items():
-        scores: Counter = Counter()
-        for term, weight in Counter(t.text for t in index_tokens(words(text), mode="query")).items():
-            found = postings.get(term, {})
-            idf = math.log(1 + (count - len(found) + 0.5) / (len(found) + 0.5))
-            for id, tf in found.items():
-                norm = REFERENCE_K1 * (1 - REFERENCE_B + REFERENCE_B * lengths[id] / average)
-                scores[id] += weight * idf * tf * (REFERENCE_K1 + 1) / (tf + norm)
-        run[qid] = dict(scores.most_common(DEPTH))
+        words = re.findall(r"\w+", text.lower())
+        if not words:
+            continue
+        match = " OR ".join(f'"{word}"' for word in words)
+        rows = connection.execute("SELECT id, bm25(docs, 0.0, 2.0, 1.0) AS score FROM docs WHERE docs MATCH ? "
+                                  "ORDER BY score LIMIT ?", (match, DEPTH)).fetchall()
+        run[qid] = {id: -score for id, score in rows}
     return run
 
 
-def _mean_scores(qrels, run, judged) -> dict:
+def _scores(qrels, run: dict, judged: set) -> list[float]:
     """Each measure averaged over every judged query; a query with no hits counts as 0."""
-    totals: dict = defaultdict(float)
+    totals = dict.fromkeys(MEASURES, 0.0)
     for metric in ir_measures.iter_calc(MEASURES, qrels, run):
         if metric.query_id in judged:
             totals[metric.measure] += metric.value
-    return {measure: totals[measure] / len(judged) for measure in MEASURES}
-
-
-def _print_table(rows) -> None:
-    print("| collection | system | queries | nDCG@10 | MAP | recall@100 |")
-    print("| --- | --- | ---: | ---: | ---: | ---: |")
-    for name, system, queries, *values in rows:
-        print(f"| {name} | {system} | {queries} | " + " | ".join(f"{v:.4f}" for v in values) + " |")
+    return [totals[measure] / len(judged) for measure in MEASURES]
 
 
 if __name__ == "__main__":

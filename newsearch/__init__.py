@@ -3,7 +3,7 @@
 import logging
 
 from .article import Article
-from .errors import IndexExists, IndexLocked, IndexNotFound, NewsearchError, QuerySyntaxError, ReadError
+from .errors import IndexExists, IndexLocked, IndexNotFound, NewsearchError, QuerySyntaxError, QueryTimeout, ReadError
 from .index import ArticleNotFound, CheckReport, Index, IndexStats, MarkedArticle
 from .results import Fragment, Hit, Results, Snippet
 from .suggestions import Completion
@@ -25,6 +25,6 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "Alert", "Article", "ArticleNotFound", "CheckReport", "Completion", "Fragment", "Hit", "Index", "IndexExists",
-    "IndexLocked", "IndexNotFound", "IndexStats", "MarkedArticle", "NewsearchError", "QuerySyntaxError", "ReadError",
-    "Results", "Snippet", "UpdateReport", "Watch", "WatchNotFound", "read_article", "read_articles",
+    "IndexLocked", "IndexNotFound", "IndexStats", "MarkedArticle", "NewsearchError", "QuerySyntaxError", "QueryTimeout",
+    "ReadError", "Results", "Snippet", "UpdateReport", "Watch", "WatchNotFound", "read_article", "read_articles",
 ]

@@ -89,3 +89,11 @@ def name_terms(value: str) -> list[str]:
     if not whole:
         return []
     return [whole, *whole.split()] if " " in whole else [whole]
+
+
+def written_forms(text: str, stem: str, language: str) -> list[str]:
+    """The words of ``text``, as written, that are indexed as ``stem`` in ``language`` (only words sharing its
+    first two letters, folded, are stemmed: a stem and its words begin alike)."""
+    head, stem_word = stem[:2], stemmer(language)
+    return [match.group() for match in _WORD.finditer(text)
+            if fold(match.group()[:2]) == head and stem_word(fold(match.group())) == stem]

@@ -221,6 +221,8 @@ collapse_option = click.option("--collapse/--no-collapse", default=True, show_de
 @click.option("--page", default=1, show_default=True, help="Page of hits to show.")
 @click.option("--sort", type=click.Choice(["relevance", "date"]), default="relevance", show_default=True,
               help="Order of hits (date: newest first).")
+@click.option("--recent", is_flag=True,
+              help="Blend relevance with age: a score halves for every 30 days before the newest hit.")
 @click.option("--since", help="Only articles published on or after this date (2022-03-01, 2022-03, 2022, 7d).")
 @click.option("--until", help="Only articles published on or before this date.")
 @click.option("--source", multiple=True, help="Only articles from this source (repeatable).")
@@ -233,9 +235,11 @@ collapse_option = click.option("--collapse/--no-collapse", default=True, show_de
 @click.option("--all", "every", is_flag=True, help="Stream every matching article (no page cap) as --format.")
 @click.option("--format", "export_format", type=click.Choice(["jsonl", "csv"]), default=None,
               help="With --all: JSON Lines (as --jsonl prints hits; the default) or CSV with a header.")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Stop a query still searching after this long (exit 1). Default: no limit.")
 @index_option
-def query(text, limit, page, sort, since, until, source, facet, snippet_chars, collapse, output, every,
-          export_format, index_dir):
+def query(text, limit, page, sort, recent, since, until, source, facet, snippet_chars, collapse, output, every,
+          export_format, timeout, index_dir):
     """Search the index and print ranked hits with highlighted snippets.
 
     Plain words: articles with all of them come first, then those with most
@@ -253,7 +257,8 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
     with "group" and "duplicates"; with --jsonl: one hit per line. With
     --all: every matching article (story, unless --no-collapse), streamed as
     --format jsonl (one hit per line, as --jsonl) or csv, page and limit
-    ignored.
+    ignored. --timeout stops a query that is still searching after that many
+    seconds, with a one-line error.
 
     Example:
 
@@ -263,6 +268,7 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
         newsearch query 'corridor AND (Mariupol OR Azovstal) -shelling'
         newsearch query ukraine --facet source --facet published:month
         newsearch query "Mariupol corridor" --no-collapse
+        newsearch query "Mariupol corridor" --recent
         newsearch query harbour --all --format csv > harbour.csv
     """
     if export_format and not every:
@@ -277,7 +283,8 @@ def query(text, limit, page, sort, since, until, source, facet, snippet_chars, c
         return
     with Index.open(index_dir) as ix:
         results = ix.query(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
-                           facets=facet, snippet_chars=snippet_chars, collapse=collapse)
+                           facets=facet, snippet_chars=snippet_chars, collapse=collapse, recent=recent,
+                           timeout=timeout)
     _print_results(results, output)
 
 
@@ -588,8 +595,10 @@ def stats(output, index_dir):
                    "env NEWSEARCH_HOST).")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), envvar="NEWSEARCH_PORT",
               help="Port to listen on (env NEWSEARCH_PORT).")
+@click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
+              metavar="SECONDS", help="Searches still running after this long answer 503 (their work stops).")
 @index_option
-def serve(host, port, index_dir):
+def serve(host, port, timeout, index_dir):
     """Serve the search page and the JSON API over HTTP until interrupted.
 
     The page is at /, the API under /api (search, articles/ID, similar/ID,
@@ -605,11 +614,14 @@ def serve(host, port, index_dir):
     """
     try:
         # Imported here, not at the top: the web stack is an optional extra, and other commands start faster without it.
-        from .web import serve as run_server
+        from .web import is_loopback, serve as run_server
     except ModuleNotFoundError as error:
         raise click.ClickException(f"serving needs the serve extra ({error.name} is missing): "
                                    "install newsearch[serve]") from error
-    run_server(index_dir, host=host, port=port)
+    if not is_loopback(host):
+        click.echo(f"newsearch: warning: serving on {host}, beyond this machine: the server has no "
+                   "authentication, so anyone who can reach the port can search and read the whole index", err=True)
+    run_server(index_dir, host=host, port=port, timeout=timeout)
 
 
 def _report(report: UpdateReport, output: str | None = None, quiet: bool = False) -> None:

@@ -1,6 +1,15 @@
 """NewsearchError and the few subclasses the library raises; imports nothing from the package."""
 
 
+def quoted(text: str) -> str:
+    """``text`` in quotes for a message: line breaks, control characters and undecodable bytes escaped."""
+    def shown(char: str) -> str:
+        if "\udc80" <= char <= "\udcff":  # a byte a command line could not decode, as Python passes it on
+            return f"\\x{ord(char) - 0xDC00:02x}"
+        return char if char.isprintable() else repr(char)[1:-1]
+    return "'" + "".join(map(shown, text)) + "'"
+
+
 class NewsearchError(Exception):
     """Base of every error newsearch raises on purpose; its message tells a person what to do."""
 
@@ -23,6 +32,10 @@ class IndexLocked(NewsearchError):
 
 class QuerySyntaxError(NewsearchError):
     """The query text or a query option cannot be understood."""
+
+
+class QueryTimeout(NewsearchError):
+    """A query ran past its deadline (``Index.query(timeout=...)``, ``--timeout``) and was stopped."""
 
 
 class ReadError(NewsearchError):

@@ -20,10 +20,11 @@ from .article import Article, to_utc_naive
 from .dates import parse_bound
 from .duplicates import Groups
 from .engines.base import Engine
-from .errors import IndexExists, IndexNotFound, NewsearchError, QuerySyntaxError
+from .errors import IndexExists, IndexNotFound, NewsearchError, QuerySyntaxError, quoted
 from .lock import WriteLock
 from .manifest import FileEntry, Manifest
-from .query import SearchRequest, spelling, synonyms
+from .query import SearchRequest, recency, spelling, synonyms
+from .query.deadline import check as check_deadline
 from .results import Results, Snippet
 from .snippets import SNIPPET_CHARS
 from .suggestions import Completion, Completions
@@ -130,6 +131,8 @@ class Index:
         self._stamp: tuple[int, int] | None = None
         self._engine: Engine | None = None
         self._engine_name = engines.DEFAULT
+        self._readers: dict[int, int] = {}  # id(engine) -> reads in flight on it
+        self._retired: list[Engine] = []  # replaced engines, closed once their last read ends
         self._engine_for_live()
         self._synonyms = synonyms.read_groups(folder)
         self._completions: tuple[tuple, Completions] | None = None  # (what the index held, its completions)
@@ -214,9 +217,10 @@ class Index:
     def close(self) -> None:
         """Release the engine's files."""
         with self._lock:
-            if self._engine is not None:
-                self._engine.close()
-                self._engine = None
+            for engine in [*self._retired, self._engine]:
+                if engine is not None:
+                    engine.close()
+            self._engine, self._retired = None, []
 
     def __enter__(self) -> Index:
         return self
@@ -244,19 +248,47 @@ class Index:
                             raise
                         stamp = generations.stamp(self.folder)
                 if self._engine is not None:
-                    self._engine.close()
+                    if self._readers.get(id(self._engine)):
+                        self._retired.append(self._engine)  # reads in flight finish on it first
+                    else:
+                        self._engine.close()
                 self._engine, self._stamp = engine, stamp
             return self._engine
 
     def _reading(self, action):
-        """Run a read on the live engine; when its generation was replaced meanwhile, run it on the new one."""
+        """Run a read on the live engine; when its generation was replaced meanwhile, run it on the new one.
+
+        The engine a read runs on stays open until the read ends, even when another thread moves
+        this Index to a new generation meanwhile. A read that fails while the index it was reading
+        went out of date (the old generation's files removed under it: whoosh raises anything from
+        TypeError to ReaderClosed then) is run again on the live generation.
+        """
         for attempt in range(3):
-            engine = self._engine_for_live()
+            self._engine_for_live()
+            with self._lock:
+                engine, stamp = self._engine, self._stamp
+                assert engine is not None  # _engine_for_live has just opened it
+                self._readers[id(engine)] = self._readers.get(id(engine), 0) + 1
             try:
                 return action(engine)
-            except IndexNotFound:
-                if attempt == 2 or generations.stamp(self.folder) == self._stamp:
+            except NewsearchError as error:
+                if not isinstance(error, IndexNotFound) or attempt == 2 or generations.stamp(self.folder) == stamp:
                     raise
+            except Exception:
+                if attempt == 2 or generations.stamp(self.folder) == stamp:
+                    raise
+            finally:
+                self._release(engine)
+
+    def _release(self, engine: Engine) -> None:
+        """One read on ``engine`` ended: close it if it was replaced and this was its last read."""
+        with self._lock:
+            left = self._readers.pop(id(engine)) - 1
+            if left:
+                self._readers[id(engine)] = left
+            elif any(retired is engine for retired in self._retired):
+                self._retired = [retired for retired in self._retired if retired is not engine]
+                engine.close()
 
     # -- writing
 
@@ -359,7 +391,8 @@ class Index:
     def query(self, text: str, limit: int = 10, page: int = 1, sort: str = "relevance",
               since: str | dt.date | None = None, until: str | dt.date | None = None,
               source: str | Iterable[str] | None = None, facets: Iterable[str] = (),
-              snippets: bool = True, snippet_chars: int = SNIPPET_CHARS, collapse: bool = True) -> Results:
+              snippets: bool = True, snippet_chars: int = SNIPPET_CHARS, collapse: bool = True,
+              recent: bool = False, timeout: float | None = None) -> Results:
         """Ranked hits with snippets for a query; iterate the result for the hits, ``.total`` for the count.
 
         With ``collapse`` (the default) near-duplicates show as one story: the best-ranked
@@ -371,13 +404,26 @@ class Index:
         ``facets`` names counts to make over all matching articles (``source``, ``author``,
         ``language``, ``category``, ``published:day|week|month|year``): ``Results.facets``.
         ``snippet_chars`` caps a snippet's length; ``snippets=False`` skips them.
+        ``recent`` blends relevance with age (newsearch.query.recency: the score halves for every
+        30 days before the newest of the best 200 hits); it re-ranks relevance, not a date sort.
+        ``timeout`` (seconds) stops a query still searching after that long with QueryTimeout
+        (the whoosh engine checks as it collects, tantivy and Typesense between the query's parts).
         Bad input of any kind raises QuerySyntaxError.
         """
         if not isinstance(text, str):
             raise QuerySyntaxError(f"the query must be text, not {type(text).__name__}")
+        if not isinstance(recent, bool) or (recent and sort != "relevance"):
+            raise QuerySyntaxError("recent must be True or False, and goes with sort='relevance'")
         request = _request(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
                            facets=facets, snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
-        return self._reading(lambda engine: self._search(engine, request))
+        if timeout is not None:
+            request = dataclasses.replace(request, deadline=query_language.Deadline(timeout))
+        if not recent or page * limit > recency.RECENT_POOL:
+            return self._reading(lambda engine: self._search(engine, request))
+        pooled = dataclasses.replace(request, limit=recency.RECENT_POOL, page=1)
+        results = self._reading(lambda engine: self._search(engine, pooled))
+        hits = recency.reranked(results.hits)[(page - 1) * limit:page * limit]
+        return dataclasses.replace(results, hits=tuple(hits), page=page, limit=limit)
 
     def similar(self, id: str, limit: int = 10, page: int = 1, since: str | dt.date | None = None,
                 until: str | dt.date | None = None, source: str | Iterable[str] | None = None,
@@ -388,12 +434,13 @@ class Index:
         Options as for ``query`` (near-duplicates collapsed by default); ArticleNotFound when
         no article has this id. Its own near-duplicates: ``duplicates``.
         """
+        self._check_id(id)
         request = _request(None, limit=limit, page=page, since=since, until=until, source=source,
                            facets=facets, snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
         results = self._reading(lambda engine: engine.similar(id, _collapsible(request, engine),
                                                               query_language.SIMILAR_TERMS))
         if results is None:
-            raise ArticleNotFound(f"no article with id '{id}' in '{self.folder}'")
+            raise ArticleNotFound(f"no article with id {quoted(id)} in '{self.folder}'")
         return results
 
     def duplicates(self, id: str) -> list[Article]:
@@ -431,18 +478,32 @@ class Index:
                                 "run 'newsearch index CORPUS' to fill it")
         request = _collapsible(request, engine)
         results = engine.search(self._expanded(request))
+        check_deadline(request.deadline)
+        shown = None
         if results.total >= spelling.FEW_HITS:
-            return results
-        respelling = spelling.suggest(request.text, request.query, engine.variants, engine.spelled)
+            shown = {word.lower() for hit in results for match in hit.snippet.matches for word in match.split()}
+            if not request.snippets or not shown:
+                return results
+        respelling = spelling.suggest(request.text, request.query, engine, shown)
         if respelling is None:
             return results
+        check_deadline(request.deadline)
         tree, suggestion = respelling
         respelled = engine.search(self._expanded(request.searching(tree)))
+        check_deadline(request.deadline)
         if respelled.total <= results.total:
             return results
         if results.total == 0:
             return dataclasses.replace(respelled, suggestion=suggestion, ran_suggestion=True)
         return dataclasses.replace(results, suggestion=suggestion)
+
+    def _check_id(self, id: str) -> None:
+        """ArticleNotFound for an id no article can have: not text, or text with bytes that are not UTF-8
+        (a command line's undecodable argument), which no engine could even look up."""
+        if not isinstance(id, str):
+            raise ArticleNotFound(f"an article id is text, not {type(id).__name__}")
+        if not _is_utf8(id):
+            raise ArticleNotFound(f"no article with id {quoted(id)} in '{self.folder}': it is not valid UTF-8")
 
     def _expanded(self, request: SearchRequest) -> SearchRequest:
         """The request with its words' name variants and synonyms searched too."""
@@ -452,9 +513,10 @@ class Index:
 
     def get(self, id: str) -> Article:
         """The stored article with this id; ArticleNotFound when there is none."""
+        self._check_id(id)
         article = self._reading(lambda engine: engine.get(id))
         if article is None:
-            raise ArticleNotFound(f"no article with id '{id}' in '{self.folder}'")
+            raise ArticleNotFound(f"no article with id {quoted(id)} in '{self.folder}'")
         return article
 
     def mark(self, id: str, text: str) -> MarkedArticle:
@@ -464,13 +526,16 @@ class Index:
         empty query marks nothing. QuerySyntaxError for a bad query, ArticleNotFound
         when no article has this id.
         """
+        self._check_id(id)
         if not text.strip():
             article = self.get(id)
             return MarkedArticle(article, Snippet(((article.title, False),)), Snippet(((article.body, False),)))
+        if not _is_utf8(text):
+            raise QuerySyntaxError(f"the query {quoted(text)} is not valid UTF-8 text")
         request = self._expanded(query_language.build_request(text))
         marked = self._reading(lambda engine: engine.mark(id, request))
         if marked is None:
-            raise ArticleNotFound(f"no article with id '{id}' in '{self.folder}'")
+            raise ArticleNotFound(f"no article with id {quoted(id)} in '{self.folder}'")
         return MarkedArticle(*marked)
 
     def articles(self) -> list[Article]:
@@ -690,6 +755,10 @@ def _record_article(record: Mapping) -> Article:
 
 def _request(text: str | None, *, source, facets, since, until, **options) -> SearchRequest:
     """A checked SearchRequest from the options of ``Index.query`` and ``Index.similar``."""
+    for name, value in (("query", text), ("since", since), ("until", until),
+                        *(("source", one) for one in ([source] if isinstance(source, str) else source or ()))):
+        if isinstance(value, str) and not _is_utf8(value):
+            raise QuerySyntaxError(f"the {name} {quoted(value)} is not valid UTF-8 text")
     return query_language.build_request(
         text, sources=[source] if isinstance(source, str) else list(source or ()),
         facets=[facets] if isinstance(facets, str) else facets,
@@ -710,3 +779,12 @@ def _bound(name: str, value: str | dt.date | None, *, end: bool) -> dt.datetime 
         raise QuerySyntaxError(f"{name}: cannot read {value!r} as a date "
                                "(use YYYY, YYYY-MM, YYYY-MM-DD or 7d, 2w, 3m, 1y)")
     return moment
+
+
+def _is_utf8(text: str) -> bool:
+    """False for text holding lone surrogates (how Python passes on bytes it could not decode)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

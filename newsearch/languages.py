@@ -31,13 +31,18 @@ _COMMON_WORDS = {
     "uk": "і в не на що з до як це та але його він вона вони був була були для й у від",
 }
 _WORDS = {code: frozenset(words.split()) for code, words in _COMMON_WORDS.items()}
-_SHARES: dict[str, dict[str, float]] = {}  # word -> {language: its share of the word}
-for _code, _words in _WORDS.items():
-    for _word in _words:
-        _SHARES.setdefault(_word, {})[_code] = 0.0
-for _word, _languages in _SHARES.items():
-    for _code in _languages:
-        _languages[_code] = 1 / len(_languages)
+
+
+def _word_shares() -> dict[str, dict[str, float]]:
+    """Each common word's share for each language listing it: 1/n when n languages list it."""
+    languages: dict[str, list[str]] = {}
+    for code, words in _WORDS.items():
+        for word in words:
+            languages.setdefault(word, []).append(code)
+    return {word: dict.fromkeys(codes, 1 / len(codes)) for word, codes in languages.items()}
+
+
+_SHARES = _word_shares()  # word -> {language: its share of the word}
 _NAMES = {
     "english": "en", "german": "de", "deutsch": "de", "french": "fr", "français": "fr", "spanish": "es",
     "español": "es", "italian": "it", "italiano": "it", "portuguese": "pt", "português": "pt", "dutch": "nl",

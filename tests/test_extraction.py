@@ -298,6 +298,12 @@ def test_a_story_kept_for_readers_without_scripts_is_read_from_noscript(tmp_path
     assert _read(tmp_path, _page("<title>Corridor opens</title>", body)).body == STORY_TEXT
 
 
+def test_soft_hyphens_do_not_split_words(tmp_path):
+    hyphenated = STORY[0].replace("humanitarian", "hu&shy;ma&shy;ni&shy;tar&shy;ian")
+    body = f"<article><h1>Corridor opens</h1><p>{hyphenated}</p><p>{STORY[1]}</p><p>{STORY[2]}</p></article>"
+    assert _read(tmp_path, _page("<title>Corridor opens</title>", body)).body == STORY_TEXT
+
+
 def test_ruby_glosses_are_left_out(tmp_path):
     sentence = "<ruby>法律<rt>ほうりつ</rt></ruby>ができて、親が子どもを教育するために。"
     body = "<article><h1>ニュース</h1><p>" + sentence * 4 + "</p></article>"

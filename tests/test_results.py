@@ -70,7 +70,7 @@ def test_cli_prints_facets_after_the_hits_and_in_the_json_summary(runner, ix):
 
 def test_query_without_hits_runs_the_suggestion_and_says_so(ix):
     results = ix.query("Mariupl corridr")
-    assert results.suggestion == "mariupol corridor" and results.ran_suggestion
+    assert results.suggestion == "Mariupol corridor" and results.ran_suggestion  # a name, written as the articles do
     assert results[0].id in {"corridor-mariupol", "corridor-shelling"}
     assert results.total == ix.query("mariupol corridor").total
 
@@ -86,13 +86,19 @@ def test_no_suggestion_for_well_spelled_or_field_queries(ix):
     assert ix.query("Azovstal").suggestion is None
     assert ix.query("source:reuterz").suggestion is None  # field values are not respelled
     assert ix.query("zzzzzz").suggestion is None  # nothing close in the index
+    assert ix.query("Strand").suggestion is None  # a name the index holds is never respelled
+
+
+def test_a_typo_one_letter_short_gets_the_word_back(ix):
+    assert ix.query("evacuaton").suggestion == "evacuation"
+    assert ix.query("coridor").suggestion == "corridor"
 
 
 def test_cli_prints_did_you_mean(runner, ix):
     result = runner.invoke(cli, ["query", "Mariupol corridr", "--index", str(ix.folder)])
     assert result.output.startswith("Did you mean: Mariupol corridor?"), result.output
     result = runner.invoke(cli, ["query", "Mariupl corridr", "--index", str(ix.folder)])
-    assert result.output.startswith("No articles match; showing results for: mariupol corridor"), result.output
+    assert result.output.startswith("No articles match; showing results for: Mariupol corridor"), result.output
 
 
 # -- similar
@@ -320,3 +326,17 @@ def test_results_to_dict_is_the_cli_json_object_and_its_hits_the_jsonl_lines(run
     printed = runner.invoke(cli, ["query", "corridor", "--limit", "2", "--page", "2", "--facet", "source", "--jsonl",
                                   "--index", str(ix.folder)])
     assert [json.loads(line) for line in printed.output.splitlines()] == shape["hits"]
+
+
+def test_recent_blends_relevance_with_age(tmp_path):
+    records = [{"id": "old", "title": "Harbour ferry strike", "body": "The harbour ferry strike began.",
+                "published": "2021-01-04"},
+               {"id": "new", "title": "Council meeting", "body": "The council spoke about the harbour ferry.",
+                "published": "2021-06-01"}]
+    with index_holding(tmp_path / "ix", records) as ix:
+        assert [hit.id for hit in ix.query("harbour ferry")] == ["old", "new"]
+        recent = ix.query("harbour ferry", recent=True)
+        assert [hit.id for hit in recent] == ["new", "old"] and recent.total == 2
+        assert recent[1].score < ix.query("harbour ferry")[0].score / 2 ** 4  # five months: five halvings
+        with pytest.raises(QuerySyntaxError):
+            ix.query("harbour ferry", recent=True, sort="date")

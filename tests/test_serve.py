@@ -19,8 +19,9 @@ from fastapi.testclient import TestClient
 
 from newsearch import Index
 from newsearch.cli import cli
-from newsearch.web import create_app
+from newsearch.web import create_app, is_loopback
 from newsearch.web.params import MAX_DEPTH
+from newsearch.web.shown import public
 
 from conftest import SEED_ID, needs
 
@@ -63,7 +64,7 @@ def test_search_has_the_shape_of_query_json(client, index_dir, runner):
     printed = runner.invoke(cli, ["query", "Mariupol corridor", "--limit", "3", "--facet", "source", "--facet",
                                   "published:year", "--json", "--index", str(index_dir)])
     assert body.pop("next_cursor")  # the API's one addition: a cursor for the next page
-    assert body == json.loads(printed.output)
+    assert body == public(json.loads(printed.output))  # the other: a path shows no folder above the corpus
     assert (body["page"], body["limit"]) == (1, 3)
 
 
@@ -75,21 +76,22 @@ def test_search_takes_every_option_of_the_cli(client, index_dir):
         expected = ix.query("corridor", limit=2, page=2, sort="date", since="2021", until="2022-12",
                             source=["Valdoria Wire", "Northfield Courier"], facets=["source"], snippet_chars=80)
     assert body.pop("next_cursor") is None  # the last page
-    assert body == expected.to_dict()
+    assert body == public(expected.to_dict())
     assert set(body["facets"]["source"]) <= {"Valdoria Wire", "Northfield Courier"}
     assert all(len(hit["snippet"]) < 200 for hit in body["hits"])
     suggested = client.get("/api/search", params={"q": "Mariupl corridr"}).json()
-    assert suggested["suggestion"] == "mariupol corridor" and suggested["ran_suggestion"]
+    assert suggested["suggestion"] == "Mariupol corridor" and suggested["ran_suggestion"]
 
 
 def test_article_similar_stats_and_health(client, index_dir):
     with Index.open(index_dir) as ix:
         tram = "html/tram-line-extension-eastquay.html"
-        assert client.get(f"/api/articles/{tram}").json() == ix.get(tram).to_dict()
+        assert client.get(f"/api/articles/{tram}").json() == public(ix.get(tram).to_dict())
         assert client.get("/api/articles/evil-%3C1%3E").json()["id"] == "evil-<1>"
         similar = client.get(f"/api/similar/{SEED_ID}", params={"limit": 3}).json()
-        assert similar == ix.similar(SEED_ID, limit=3).to_dict() and SEED_ID not in {h["id"] for h in similar["hits"]}
-        assert client.get("/api/stats").json() == ix.stats().to_dict()
+        assert similar == public(ix.similar(SEED_ID, limit=3).to_dict())
+        assert SEED_ID not in {h["id"] for h in similar["hits"]}
+        assert client.get("/api/stats").json() == public(ix.stats().to_dict())
         assert client.get("/api/health").json() == {"status": "ok", "documents": ix.stats().documents}
 
 
@@ -106,7 +108,7 @@ def test_every_endpoint_answers_what_its_command_prints_with_json(client, index_
     assert response.status_code == 200, response.text
     printed = runner.invoke(cli, [*command, "--json", "--index", str(index_dir)])
     assert printed.exit_code == 0, printed.output
-    assert response.json() == json.loads(printed.output)
+    assert response.json() == public(json.loads(printed.output))
 
 
 @pytest.mark.parametrize("query, problem", [
@@ -250,7 +252,7 @@ def test_a_bad_search_shows_why_with_the_query_kept_to_correct(client):
 
 def test_suggestion_line_links_the_respelled_search(client):
     text = client.get("/", params={"q": "Mariupl corridr"}).text
-    assert 'showing results for\n    <a href="/?q=mariupol+corridor">mariupol corridor</a>' in text
+    assert 'showing results for\n    <a href="/?q=Mariupol+corridor">Mariupol corridor</a>' in text
 
 
 def test_article_view_marks_the_query_in_the_full_text(client):
@@ -428,3 +430,21 @@ def test_suggestions_follow_an_update(tmp_path):
             ix.add([{"id": "b", "title": "Ferries return to the harbour", "body": "Both ferries sailed."}])
         assert [s["text"] for s in client.get("/api/suggest", params={"q": "fer"}).json()["suggestions"]] == [
             "ferries", "ferry", "Ferries return to the harbour", "Ferry timetable changes"]
+
+
+# -- what a server tells of itself
+
+def test_the_server_tells_no_path_on_its_disk(client, index_dir):
+    hits = client.get("/api/search", params={"q": "Mariupol corridor"}).json()["hits"]
+    assert hits[0]["path"] == f"corpus/{SEED_ID}"
+    assert client.get(f"/api/articles/{SEED_ID}").json()["path"] == f"corpus/{SEED_ID}"
+    stats = client.get("/api/stats").json()
+    assert stats["corpus"] == ["corpus"] and stats["path"] == "index"
+    missing = client.get("/api/articles/no-such-id").json()["message"]
+    assert missing == "no article with id 'no-such-id' in 'index'"
+    assert str(index_dir.parent) not in client.get("/articles/no-such-id").text
+
+
+def test_only_loopback_addresses_count_as_this_machine():
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10") and not is_loopback("example.org")

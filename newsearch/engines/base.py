@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import abc
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -117,8 +118,14 @@ class Engine(abc.ABC):
         within ``distance`` edits of it (itself included), each with the number of documents holding it."""
 
     @abc.abstractmethod
-    def spelled(self, term: str) -> str:
-        """An index term as the articles write it, lower-cased (a stem becomes one of its words)."""
+    def frequencies(self, words: list[str]) -> dict[str, int]:
+        """How many documents hold each word as the index analyses it (stemmed, in any language it holds;
+        0 for a stop word or a word of several)."""
+
+    @abc.abstractmethod
+    def forms(self, word: str, documents: int = 3) -> Counter:
+        """How ``word`` (as the index analyses it) is written, case kept, in the bodies of up to
+        ``documents`` articles holding it: each written form and how often."""
 
     @abc.abstractmethod
     def get(self, id: str) -> Article | None:

@@ -18,12 +18,13 @@ from pathlib import Path
 
 import tantivy
 
-from ..analysis import DEFAULT_LANGUAGE
+from ..analysis import DEFAULT_LANGUAGE, written_forms
 from ..article import Article
 from ..errors import IndexLocked, IndexNotFound
 from ..facets import FIELD_FACETS
 from ..query import Marks, SearchRequest, TermMarks
 from ..query.collapse import page_of_stories
+from ..query.deadline import check as check_deadline
 from ..query.spelling import edit_distance
 from ..results import Hit, Results, Snippet
 from ..schema import WEIGHTS
@@ -201,11 +202,13 @@ class TantivyEngine(Engine):
         searcher = translator.searcher
         condition = self._filter(request)
         tiers = [self._within(tier, condition) for tier in tiers if tier is not None]
+        check_deadline(request.deadline)  # tantivy's search cannot be stopped: checked between its parts
         if request.collapse:
             hits, total, stories, copies = self._stories(searcher, tiers, request)
         else:
             hits, total = self._copies(searcher, tiers, request)
             stories, copies = None, Counter()
+        check_deadline(request.deadline)
         facets = self._facets(searcher, tiers, request) if request.facets and tiers else {}
         marks: dict[str, TermMarks] = {}
         shown = []
@@ -226,6 +229,7 @@ class TantivyEngine(Engine):
         hits: list[tuple[float, dict]] = []
         total = 0
         for tier in tiers:
+            check_deadline(request.deadline)
             if len(hits) == stop - first:
                 total += searcher.search(tier, limit=1, count=True).count
                 continue
@@ -318,19 +322,30 @@ class TantivyEngine(Engine):
             near.setdefault(stem, 0)
         return stemmed[0][1], near
 
-    def spelled(self, term: str) -> str:
-        searcher = self._current()
+    def _indexed(self, word: str) -> list[tuple[str, str]]:
+        """(language, stem) of a one-word ``word`` in each language the index holds."""
+        found = []
         for language in self._languages:
+            stems = analysis.prose(language).analyze(word)
+            if len(stems) == 1:
+                found.append((language, stems[0]))
+        return found
+
+    def frequencies(self, words: list[str]) -> dict[str, int]:
+        searcher = self._current()
+        return {word: max((searcher.doc_freq(analysis.text_field("body", language), stem)
+                           for language, stem in self._indexed(word)), default=0) for word in words}
+
+    def forms(self, word: str, documents: int = 3) -> Counter:
+        searcher = self._current()
+        written: Counter = Counter()
+        for language, stem in self._indexed(word):
             body = analysis.text_field("body", language)
-            result = searcher.search(tantivy.Query.term_query(self._schema, body, term), limit=1, count=False)
-            if not result.hits:
-                continue
-            text = self._document(searcher, result.hits[0][1]).get("body", "")
-            forms = {text[token.char_offset_from:token.char_offset_to].lower()
-                     for token in analysis.prose(language).pre_tokenize(text).tokens if token.text == term}
-            if forms:
-                return min(forms, key=lambda form: (form != term, len(form), form))
-        return term
+            result = searcher.search(tantivy.Query.term_query(self._schema, body, stem), limit=documents, count=False)
+            for _, address in result.hits:
+                written.update(written_forms(scanned(self._document(searcher, address).get("body", "")), stem,
+                                             language))
+        return written
 
     def _stored(self, searcher: tantivy.Searcher, id: str) -> dict | None:
         result = searcher.search(tantivy.Query.term_query(self._schema, "id", id), limit=1, count=False)

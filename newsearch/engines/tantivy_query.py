@@ -13,6 +13,9 @@ from ..schema import EXACT_FIELDS, NAME_FIELDS, TEXT_FIELDS, WEIGHTS
 from . import tantivy_analysis as analysis
 
 Occur = tantivy.Occur
+# A word in title and body scores as its better field plus half the other (a disjunction max): tantivy has no
+# BM25F, and summing the fields ranked worse (CISI nDCG@10 0.347 summed, 0.357 so; Cranfield 0.354 both).
+TIE_BREAKER = 0.5
 
 
 class Translator:
@@ -88,7 +91,9 @@ class Translator:
                          for name in fields if (part := self._text_leaf(leaf, name)) is not None]
             if not per_field:
                 return None
-            return per_field[0][1] if len(per_field) == 1 else tantivy.Query.boolean_query(per_field)
+            if len(per_field) == 1:
+                return per_field[0][1]
+            return tantivy.Query.disjunction_max_query([part for _, part in per_field], TIE_BREAKER)
         if field in NAME_FIELDS:
             return self._name_leaf(leaf, field)
         if field in EXACT_FIELDS:

@@ -40,6 +40,7 @@ from ..facets import FACET_VALUES, date_bucket
 from ..languages import analysis_language
 from ..query import Marks, SearchRequest, TermMarks
 from ..query.collapse import page_of_stories
+from ..query.deadline import check as check_deadline
 from ..query.spelling import edit_distance
 from ..results import Hit, Results, Snippet
 from ..schema import WEIGHTS
@@ -482,6 +483,7 @@ class TypesenseEngine(Engine):
         for plan in plans:
             plan.filter = _joined(plan.filter, condition)
         rounds = [round for plan in plans if plan.filter is not False for round in self._rounds(plan, request)]
+        check_deadline(request.deadline)  # a server's search cannot be stopped: checked between its requests
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
         hits: list[tuple[int, dict]] = []  # (rounds after the hit's own, hit)
         total, stories = 0, None
@@ -490,6 +492,7 @@ class TypesenseEngine(Engine):
             hits, total, stories, copies = self._stories(rounds, first, stop)
             rounds = []
         for number, (params, count) in enumerate(rounds):
+            check_deadline(request.deadline)
             wanted_from, wanted_to = max(first - total, 0), stop - total if count is None else min(stop - total, count)
             if wanted_from < wanted_to:
                 found, count = self._slice(params, wanted_from, wanted_to)  # the count comes with the hits
@@ -497,6 +500,7 @@ class TypesenseEngine(Engine):
             elif count is None:
                 count = self._search({**params, "per_page": 0})["found"]
             total += count
+        check_deadline(request.deadline)
         facets = self._facets(plans, request.facets, request.facet_values) if request.facets else {}
         shown = []
         for later, hit in hits:
@@ -621,17 +625,23 @@ class TypesenseEngine(Engine):
             near.setdefault(stem, 0)
         return stems[0], near
 
-    def spelled(self, term: str) -> str:
-        if "`" in term:
-            return term
-        found = self._search({"q": "*", "filter_by": f"words:=`{term}`", "per_page": 1})["hits"]
-        if not found:
-            return term
-        stored = json.loads(found[0]["document"]["article"])
-        body = f"{stored.get('title', '')}\n{stored.get('body', '')}"
-        forms = {body[start:end].lower() for start, end, indexed, _ in
-                 analysis.tokens(body, stored.get("analysis", "")) if indexed == term}
-        return min(forms, key=lambda form: (form != term, len(form), form)) if forms else term
+    def frequencies(self, words: list[str]) -> dict[str, int]:
+        languages = self.languages()
+        stems = {word: analysed[0] if len(analysed := analysis.query_terms(word, languages)) == 1 else ()
+                 for word in words}
+        counted = self._frequencies(sorted({stem for found in stems.values() for stem in found}))
+        return {word: max((counted.get(stem, 0) for stem in found), default=0) for word, found in stems.items()}
+
+    def forms(self, word: str, documents: int = 3) -> Counter:
+        written: Counter = Counter()
+        analysed = analysis.query_terms(word, self.languages())
+        for stem in analysed[0] if len(analysed) == 1 and "`" not in word else ():
+            found = self._search({"q": "*", "filter_by": f"body_words:=`{stem}`", "per_page": documents})["hits"]
+            for hit in found:
+                stored = json.loads(hit["document"]["article"])
+                written.update(analysis.written_forms(scanned(stored.get("body", "")), stem,
+                                                      stored.get("analysis", "")))
+        return written
 
     def _stored(self, id: str) -> dict | None:
         """The stored article with this id (found by filter: an id may hold characters a URL path cannot)."""

@@ -15,9 +15,9 @@ approximations.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import TypeGuard
 
 from .. import query as tree
@@ -293,7 +293,7 @@ def _phrase(node: tree.Node) -> tuple[str, ...] | None:
 
 def pairs(words) -> list[str]:
     """The adjacent pairs of a phrase's indexed words, as PAIR_FIELDS hold them."""
-    return [f"{first} {second}" for first, second in itertools.pairwise(words)]
+    return [f"{first} {second}" for first, second in pairwise(words)]
 
 
 def _quoted(value: str) -> str:

@@ -23,13 +23,14 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.reading import TermNotFound
 
-from ..analysis import DEFAULT_LANGUAGE, fold, stemming_language
+from ..analysis import DEFAULT_LANGUAGE, fold, query_terms, stemming_language, written_forms
 from ..article import Article, aware_moment, to_utc_naive
 from ..errors import IndexLocked, IndexNotFound, NewsearchError
 from ..facets import FIELD_FACETS, count_facets
 from ..languages import analysis_language
 from ..query import Marks, SearchRequest, TermMarks
 from ..query.collapse import page_of_stories
+from ..query.deadline import Deadline, check as check_deadline
 from ..results import Hit, Results, Snippet
 from ..snippets import make_snippet, mark_all, match_spans, scanned
 from .base import Engine, EngineStats
@@ -81,10 +82,13 @@ class WhooshEngine(Engine):
             raise IndexNotFound(f"cannot read the index in '{folder}': {error.strerror or error}") from None
         except (AttributeError, ImportError, pickle.UnpicklingError):  # a schema naming classes since moved
             index = None
-        if index is None or set(build_schema().names()) - set(index.schema.names()):
-            raise NewsearchError(f"the index in '{folder.parent}' was made by an older version of newsearch; "
-                                 "rebuild it: newsearch index --rebuild")
-        return cls(index, folder)
+        try:
+            if index is None or set(build_schema().names()) - set(index.schema.names()):
+                raise NewsearchError(f"the index in '{folder.parent}' was made by an older version of newsearch; "
+                                     "rebuild it: newsearch index --rebuild")
+            return cls(index, folder)
+        except (whoosh_index.EmptyIndexError, FileNotFoundError):  # removed by a rebuild since we opened it
+            raise IndexNotFound(f"the index files in '{folder}' are gone") from None
 
     def activate(self) -> None:
         """Nothing to do: the index lives in its generation folder."""
@@ -155,12 +159,15 @@ class WhooshEngine(Engine):
         raise AssertionError("unreachable")
 
     def search(self, request: SearchRequest) -> Results:
-        return self._results(self._searcher(), self.tiers(request), request)
+        searcher = self._searcher()  # one searcher for the whole search: asking again may close this one
+        return self._results(searcher, self.tiers(request, searcher), request)
 
-    def tiers(self, request: SearchRequest) -> list[query.Query]:
-        """The whoosh queries of the request's tiers, for this thread's searcher."""
-        reader = self._searcher().reader()
-        translator = Translator(self._query_schema(reader), reader)
+    def tiers(self, request: SearchRequest, searcher=None) -> list[query.Query]:
+        """The whoosh queries of the request's tiers, for ``searcher`` (by default this thread's)."""
+        searcher = searcher or self._searcher()
+        reader = searcher.reader()
+        expansions = self._per_searcher("expansions", searcher, lambda _: {})
+        translator = Translator(self._query_schema(reader), reader, expansions, request.deadline)
         return [translator.translate(tier) for tier in request.tiers]
 
     def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
@@ -175,8 +182,9 @@ class WhooshEngine(Engine):
 
     def _results(self, searcher, tiers: list, request: SearchRequest) -> Results:
         """One page of the tiers' hits, each tier ranked after the one before, with facets and snippets."""
+        check_deadline(request.deadline)
         condition = _filter(request, searcher.schema)
-        words = self._word_scorer(searcher)
+        words = self._word_scorer(searcher, request.deadline)
         recency = self._per_searcher("recency", searcher, _recency) if request.sort == "date" else None
         stories, duplicates = None, {}
         if request.collapse:
@@ -224,10 +232,10 @@ class WhooshEngine(Engine):
             setattr(self._local, name, cached)
         return cached[1]
 
-    def _word_scorer(self, searcher) -> WordScorer | None:
+    def _word_scorer(self, searcher, deadline: Deadline | None = None) -> WordScorer | None:
         """Term-at-a-time scoring for this search, sharing the searcher's field lengths; None if it cannot rank."""
         words = WordScorer(searcher, self._per_searcher("lengths", searcher, lambda _: SegmentLengths()),
-                           self._postings)
+                           self._postings, deadline)
         return words if words.usable() else None
 
     def _group_keys(self, searcher):
@@ -263,10 +271,14 @@ class WhooshEngine(Engine):
 
         return self._per_searcher("facet_columns", searcher, build)
 
+    def _languages(self, reader) -> tuple[str, ...]:
+        """The stemming languages of the articles held, English first."""
+        present = {_text(term) for term in reader.lexicon("analysis")} if "analysis" in self._schema else set()
+        return tuple(sorted(present, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
+
     def _query_schema(self, reader) -> Schema:
         """The schema whose analyzers stem query words in every language the index holds (English first)."""
-        present = {_text(term) for term in reader.lexicon("analysis")} if "analysis" in self._schema else set()
-        languages = tuple(sorted(present, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
+        languages = self._languages(reader)
         if languages not in self._query_schemas:
             self._query_schemas[languages] = build_schema(languages)
         return self._query_schemas[languages]
@@ -339,19 +351,29 @@ class WhooshEngine(Engine):
         near = {term for stem in stems for term in [stem, *reader.terms_within("body", stem, distance, prefix=1)]}
         return stems[0], {term: reader.doc_frequency("body", term) for term in near}
 
-    def spelled(self, term: str) -> str:
+    def frequencies(self, words: list[str]) -> dict[str, int]:
         reader = self._searcher().reader()
-        try:
-            docnum = next(iter(reader.postings("body", term).all_ids()))
-        except (TermNotFound, StopIteration):
-            return term
-        stored = reader.stored_fields(docnum)
-        body = stored.get("body", "")
-        forms = {body[token.startchar:token.endchar].lower()
-                 for token in self._schema["body"].analyzer(body, chars=True, mode="index",
-                                                            language=stored.get("analysis", ""))
-                 if token.text == term}
-        return min(forms, key=lambda form: (form != term, len(form), form)) if forms else term
+        languages = self._languages(reader)
+        found = {}
+        for word in words:
+            stems = query_terms(word, languages)  # the stemmers the analyzers use, without their token chain
+            found[word] = max((reader.doc_frequency("body", stem) for stem in stems[0]), default=0) \
+                if len(stems) == 1 else 0
+        return found
+
+    def forms(self, word: str, documents: int = 3) -> Counter:
+        reader = self._searcher().reader()
+        written: Counter = Counter()
+        stems = query_terms(word, self._languages(reader))
+        for stem in stems[0] if len(stems) == 1 else ():
+            try:
+                docnums = list(islice(reader.postings("body", stem).all_ids(), documents))
+            except TermNotFound:
+                continue
+            for docnum in docnums:
+                stored = reader.stored_fields(docnum)
+                written.update(written_forms(scanned(stored.get("body", "")), stem, stored.get("analysis", "")))
+        return written
 
     def get(self, id: str) -> Article | None:
         stored = self._searcher().document(id=id)
@@ -515,6 +537,7 @@ def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordS
     hits: list = []  # whoosh's hits, or WordScorer's _ScoredHit
     total = 0
     for tier in tiers:
+        check_deadline(words.deadline if words is not None else None)
         if len(hits) == stop - first:
             total += len(_matching(searcher, tier, condition, words))  # the page is full: no ranking
             continue
@@ -531,8 +554,13 @@ def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordS
 class _RecordingTopCollector(collectors.TopCollector):
     """whoosh's TopCollector that also keeps the number of every matching document (``results.docs()``)."""
 
+    deadline: Deadline | None = None
+    CHECK_EVERY = 4096  # documents collected between looks at the deadline
+
     def collect(self, sub_docnum):
         self.docset.add(self.offset + sub_docnum)
+        if self.deadline is not None and len(self.docset) % self.CHECK_EVERY == 0:
+            self.deadline.check()
         return super().collect(sub_docnum)
 
     def results(self):
@@ -553,7 +581,7 @@ def _newest(searcher, tier: query.Query, wanted: int, condition: query.Query | N
     return _Matches(docs), [_ScoredHit(searcher, docnum, 0.0) for docnum in newest]
 
 
-def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | None):
+def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | None, deadline: Deadline | None = None):
     """The top ``limit`` hits of one query by whoosh's scoring; ``results.docs()`` is every (filtered) match.
 
     whoosh's default top-N collector prunes sub-queries it judges unable to reach the
@@ -561,6 +589,7 @@ def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | N
     and body: top-10 lists missed real hits for 17 of 300 Reuters queries. Pruning is off.
     """
     collector = _RecordingTopCollector(limit, usequality=False, replace=0)
+    collector.deadline = deadline
     if condition is not None:
         collector = collectors.FilterCollector(collector, condition)
     searcher.search_with_collector(tier, collector)
@@ -580,6 +609,8 @@ def _posting_set(searcher, node: query.Query, words: WordScorer | None = None) -
     worked out from posting lists as sets (3x faster on Reuters queries than whoosh's matchers, which step
     through every document in Python); other parts (phrases, ranges, patterns) are asked of whoosh.
     """
+    if words is not None:
+        check_deadline(words.deadline)
     if words is not None and words.handles(node):
         return words.docs(node)
     if isinstance(node, query.Term):
@@ -657,10 +688,11 @@ def _ranked(searcher, tier: query.Query, wanted: int, condition: query.Query | N
         docs = _matching(searcher, tier, condition, words)
         return _Matches(docs), _best(searcher, words.scores(tier, docs, best=wanted), wanted, skip)
     limit = wanted * 2
-    results = _collect(searcher, tier, limit, condition)
+    deadline = words.deadline if words is not None else None
+    results = _collect(searcher, tier, limit, condition, deadline)
     while len(results.top_n) == limit and _rounded(results.score(wanted - 1)) == _rounded(results.score(limit - 1)):
         limit *= 4
-        results = _collect(searcher, tier, limit, condition)
+        results = _collect(searcher, tier, limit, condition, deadline)
     return results, sorted(results, key=lambda hit: (-_rounded(hit.score), hit["id"]))
 
 

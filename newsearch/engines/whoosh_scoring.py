@@ -25,6 +25,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
+from ..query.deadline import Deadline, check as check_deadline
 from .whoosh_ranking import TEXT_FIELDS, FieldsTerm, LiveBM25F, length_bytes
 
 # Scores closer than this are treated as possibly equal (hits are ranked by scores rounded to 7 decimals).
@@ -52,7 +53,8 @@ class WordScorer:
     Document numbers are the searcher's (segment offset added), as whoosh's hits give them.
     """
 
-    def __init__(self, searcher, lengths: SegmentLengths, cache: PostingCache):
+    def __init__(self, searcher, lengths: SegmentLengths, cache: PostingCache, deadline: Deadline | None = None):
+        self.deadline = deadline  # checked before each word's postings in a segment are read or scored
         self._searcher = searcher
         self._cache = cache
         self._reader = searcher.reader()
@@ -224,6 +226,7 @@ class WordScorer:
         return self._postings_of(number, leaf, term.fieldname, text)
 
     def _postings_of(self, number: int, leaf, fieldname: str, text: bytes) -> Postings:
+        check_deadline(self.deadline)
         key = (number, fieldname, text)
         if key not in self._postings:
             self._postings[key] = self._cache.postings(leaf, fieldname, text)

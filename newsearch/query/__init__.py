@@ -1,5 +1,6 @@
 """The query language newsearch owns: its tree, parser, request, marks, synonyms and spelling; engines translate it."""
 
+from .deadline import Deadline
 from .marks import Marks, TermMarks
 from .parser import MAX_QUERY_CHARS, parse
 from .request import MAX_LIMIT, MAX_PAGE, SORTS, SearchRequest, build_request
@@ -17,6 +18,7 @@ __all__ = [
            "SORTS",
            "And",
            "DateRange",
+           "Deadline",
            "Every",
            "Fuzzy",
            "Marks",

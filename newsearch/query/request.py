@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..errors import QuerySyntaxError
 from ..facets import FACET_VALUES, check_facets
 from ..schema import TEXT_FIELDS
 from ..snippets import SNIPPET_CHARS
+from .deadline import Deadline
 from .marks import Marks
 from .parser import clean, parse
 from .tree import Node, tiers
@@ -28,7 +29,7 @@ class SearchRequest:
     text: str  # the query as typed (control characters removed): what a suggestion rewrites
     query: Node | None = None  # None: not a text query (``similar``)
     tiers: tuple[Node, ...] = ()  # see tree.tiers
-    marks: Marks = Marks()  # noqa: RUF009 -- what snippets mark; a Marks is frozen, so one default serves all
+    marks: Marks = field(default_factory=Marks)  # what snippets mark
     limit: int = 10
     page: int = 1
     sort: str = "relevance"
@@ -40,6 +41,7 @@ class SearchRequest:
     snippet_chars: int = SNIPPET_CHARS  # about the most characters of a snippet
     collapse: bool = False  # one hit per near-duplicate group (see Engine.search)
     facet_values: int | None = FACET_VALUES  # values kept per facet, most frequent first; None keeps all
+    deadline: Deadline | None = None  # engines check it as they work (newsearch.query.deadline)
 
     def searching(self, query: Node) -> SearchRequest:
         """This request for another tree (after synonyms or a respelling), its tiers and marks worked out."""

@@ -146,8 +146,8 @@ def simplified(node: Node) -> Node:
         return node
     kept: list[Node] = []
     for child in map(simplified, node.children):
-        if (isinstance(child, Or) and isinstance(node, Or) and child.some == node.some) or (
-                isinstance(child, And) and isinstance(node, And)):
+        if ((isinstance(child, And) and isinstance(node, And))
+                or (isinstance(child, Or) and isinstance(node, Or) and child.some == node.some)):
             kept.extend(child.children)
         else:
             kept.append(child)

@@ -20,15 +20,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 from .text import normalize_space
+from .unseen import drop_unseen
 
-# Removed with their content before anything is measured.
-DROPPED_TAGS = ("script", "style", "template", "svg", "math", "canvas", "iframe", "object", "embed",
-                "button", "select", "textarea", "input", "option", "head", "title", "rt", "rp")  # rt, rp: ruby glosses
-# Also removed, unless one holds a large share of the page's text: broken markup (an unclosed <nav>) can
-# make such an element swallow the rest of the page, story included.
-WRAPPING_TAGS = ("label", "nav", "dialog", "menu", "figure", "figcaption", "picture", "video", "audio", "map")
-MAX_WRAPPING_SHARE = 0.3
-MIN_NOSCRIPT_STORY_CHARS = 200
 BLOCK_TAGS = frozenset({
     "p", "div", "section", "article", "main", "header", "footer", "aside", "form", "fieldset", "address",
     "blockquote", "pre", "ul", "ol", "li", "dl", "dt", "dd", "table", "thead", "tbody", "tfoot", "tr", "td",
@@ -58,6 +51,8 @@ WEAK_NOISE_WORDS = frozenset("""
 STRONG_NOISE_TAGS = frozenset({"footer", "aside"})
 WEAK_NOISE_TAGS = frozenset({"header", "address"})
 NOISE_ROLES = frozenset({"navigation", "complementary", "banner", "contentinfo", "menu", "menubar", "dialog"})
+# Soft hyphens, zero-width spaces, word joiners and byte-order marks: unseen, and they split words for search.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad"))
 _NAME_PARTS = re.compile(r"[-_\s]+")
 # Parts that make a marked name describe the story, not boilerplate: an embedded post, an article
 # "with-sidebar", "no-share" or "enable-pin-share" (that has, or has not, share buttons).
@@ -113,10 +108,7 @@ class _Block:
 
 def extract_body(root: etree._Element, *, title: str = "") -> str:
     """The story text under ``root`` (a parsed page, modified in place): paragraphs separated by blank lines."""
-    etree.strip_elements(root, *DROPPED_TAGS, with_tail=False)
-    _drop_noscript(root)
-    _drop_wrapping(root)
-    _drop_hidden(root)
+    drop_unseen(root)
     blocks = _blocks(root)
     if not blocks:
         return ""
@@ -139,7 +131,7 @@ def extract_body(root: etree._Element, *, title: str = "") -> str:
         second = _story(region, blocks, plain, chars, set(), headline)
         if sum(map(len, second)) > sum(map(len, paragraphs)):
             paragraphs = second
-    return unicodedata.normalize("NFC", "\n\n".join(paragraphs))
+    return unicodedata.normalize("NFC", "\n\n".join(paragraphs)).translate(_INVISIBLE)
 
 
 def _is_late(heading: etree._Element, blocks: list[_Block], inside: set) -> bool:
@@ -224,9 +216,9 @@ def _headline_element(container: etree._Element, blocks: list[_Block], headline:
     if not wanted:
         return None
     for block in blocks:
-        if block.owner.tag in HEADING_TAGS and _is_same_headline(_words(block.text), wanted):
-            if container is block.owner or any(ancestor is container for ancestor in block.owner.iterancestors()):
-                return block.owner
+        if block.owner.tag in HEADING_TAGS and _is_same_headline(_words(block.text), wanted) and (
+                container is block.owner or any(ancestor is container for ancestor in block.owner.iterancestors())):
+            return block.owner
     return None
 
 
@@ -248,52 +240,6 @@ def _story_in_listing(container: etree._Element, heading: etree._Element, weight
     inside_story = set(story.iter())
     others = [a for a in container.iter("article") if a not in inside_story and story not in set(a.iterancestors())]
     return story if others else container
-
-
-def _drop_noscript(root: etree._Element) -> None:
-    """Remove <noscript> elements, except one holding prose: a page drawn by scripts may keep its story there."""
-    for element in list(root.iter("noscript")):
-        if element.getparent() is not None and len("".join(element.itertext())) < MIN_NOSCRIPT_STORY_CHARS:
-            _remove(element)
-
-
-def _drop_wrapping(root: etree._Element) -> None:
-    """Remove menus, figures and the like with their content, except one holding much of the page's text in prose."""
-    elements = list(root.iter(*WRAPPING_TAGS))
-    if not elements:
-        return
-    limit = len("".join(root.itertext())) * MAX_WRAPPING_SHARE
-    removed: set = set()
-    for element in elements:
-        if any(ancestor in removed for ancestor in element.iterancestors(*WRAPPING_TAGS)):
-            continue
-        chars = len("".join(element.itertext()))
-        if chars <= limit or _link_chars(element) > chars * MAX_LINK_DENSITY:
-            removed.add(element)
-            _remove(element)
-
-
-def _link_chars(element: etree._Element) -> int:
-    return sum(len("".join(link.itertext())) for link in element.iter("a"))
-
-
-def _drop_hidden(root: etree._Element) -> None:
-    """Remove elements a reader never sees: ``hidden``, ``aria-hidden`` and ``display:none``."""
-    for element in root.xpath("//*[@hidden or @aria-hidden='true' or contains(translate(@style, ' ', ''),"
-                              " 'display:none')]"):
-        if element.getparent() is not None and element.tag not in ("html", "body"):
-            _remove(element)
-
-
-def _remove(element: etree._Element) -> None:
-    """Take an element and its content out of the tree, keeping the text that follows it."""
-    parent, previous, tail = element.getparent(), element.getprevious(), element.tail or ""
-    if tail.strip():
-        if previous is not None:
-            previous.tail = (previous.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
-    parent.remove(element)
 
 
 def _blocks(root: etree._Element) -> list[_Block]:
@@ -394,7 +340,7 @@ def _is_boilerplate(block: _Block, noise: set, headline: str) -> bool:
         return True
     if len(text) < 80 and _BOILERPLATE_LINE.match(text):
         return True
-    return len(text) < 150 and bool(_PROMOTION.search(text)) or len(text) < 80 and _is_dateline(text)
+    return (len(text) < 150 and bool(_PROMOTION.search(text))) or (len(text) < 80 and _is_dateline(text))
 
 
 def _is_dateline(text: str) -> bool:

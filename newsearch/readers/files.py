@@ -15,7 +15,7 @@ from ..errors import ReadError
 from .chunks import Prepare, parsed_in_chunks
 from .encoding import check_text, decode
 from .lines import MAX_LINE_BYTES, Source, is_gzip, numbered_lines
-from .records import read_json, read_jsonl
+from .records import check_id, read_json, read_jsonl
 from .text import read_text
 
 _PLAIN_SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl")
@@ -164,6 +164,7 @@ def stream_file(path: Path, root: Path, pool: Executor | None = None, workers: i
     errors: list[ReadError] = []
     id = document_id(path, root)
     try:
+        check_id(id, shown, "rename the file")
         if shown.lower().endswith(STREAMED_SUFFIXES):
             content_hash = _hash(path)
             parts = _lines_of(path, shown, id, pool, workers, prepare)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 
 from ..article import Article, aware_moment
 from ..dates import parse_date
-from ..errors import ReadError
+from ..errors import ReadError, quoted
 from ..languages import analysis_language
 from .encoding import decode
 from .lines import MAX_LINE_BYTES
@@ -28,6 +29,17 @@ _ALIASES = {
 }
 
 
+def check_id(id: str, path: str, remedy: str = "change the record's id") -> str:
+    """``id`` if it can be asked for again (in a URL, a shell, a terminal); ReadError naming ``path`` otherwise."""
+    bad = next((char for char in id if unicodedata.category(char) in ("Cc", "Cs")), None)
+    if bad is not None:
+        what = "a lone surrogate (bytes that are not UTF-8)" if unicodedata.category(bad) == "Cs" else \
+            f"the control character U+{ord(bad):04X}"
+        raise ReadError(path or quoted(id), f"the id {quoted(id)} holds {what}, so it could not be asked for; "
+                                              f"{remedy}")
+    return id
+
+
 def article_from_record(record: object, *, id: str, path: str = "") -> Article:
     """An Article from a mapping with our field names or their aliases; its own ``id`` wins over ``id``.
 
@@ -41,7 +53,7 @@ def article_from_record(record: object, *, id: str, path: str = "") -> Article:
         raise ReadError(path, "record has neither a title nor a body")
     own_id = record.get("id")
     return Article(
-        id=str(own_id) if own_id not in (None, "") else id,
+        id=check_id(str(own_id) if own_id not in (None, "") else id, path),
         title=title or title_from_body(body),
         body=body,
         published=aware_moment(parse_date(_first(record, "published"))),

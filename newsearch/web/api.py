@@ -12,7 +12,8 @@ from pydantic import BaseModel
 from .. import Index
 from . import cursors
 from .params import MAX_LIMIT, MAX_QUERY_CHARS, SearchParams, search_params
-from .served import served_index
+from .served import served_index, served_timeout
+from .shown import public
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -140,6 +141,7 @@ ArticleId = Annotated[str, Path(description="The article's id, as in a hit's `id
 @router.get("/search", response_model=SearchOut, responses=ERRORS)
 def search(params: Annotated[SearchParams, Depends(search_params)],
            index: Annotated[Index, Depends(served_index)],
+           timeout: Annotated[float, Depends(served_timeout)],
            cursor: Annotated[str, Query(max_length=40, description="The `next_cursor` of the page before: the "
                                         "next page, also past the page × limit cap (every other parameter "
                                         "as before).")] = "") -> dict:
@@ -147,8 +149,8 @@ def search(params: Annotated[SearchParams, Depends(search_params)],
     `next_cursor` continues to the next page while there is one."""
     if cursor:
         params = cursors.follow(cursor, params)
-    results = index.query(params.q, facets=params.facets, **params.options())
-    return {**results.to_dict(), "next_cursor": cursors.next_cursor(results)}
+    results = index.query(params.q, facets=params.facets, timeout=timeout, **params.options())
+    return public({**results.to_dict(), "next_cursor": cursors.next_cursor(results)})
 
 
 @router.get("/export", responses={**ERRORS, 200: {"content": {"application/x-ndjson": {}, "text/csv": {}},
@@ -158,7 +160,7 @@ def export(params: Annotated[SearchParams, Depends(search_params)], index: Annot
                                                             "`newsearch query --jsonl`) or CSV with a header.")]
            = "jsonl") -> StreamingResponse:
     """Every matching article, streamed with no page cap, as `newsearch query --all` (page and limit ignored)."""
-    options = {name: value for name, value in params.options().items() if name not in ("limit", "page")}
+    options = {name: value for name, value in params.options().items() if name not in ("limit", "page", "recent")}
     lines = index.export(params.q, format=format, **options)
     return StreamingResponse(lines, media_type="application/x-ndjson" if format == "jsonl" else "text/csv",
                              headers={"Content-Disposition": f'inline; filename="newsearch.{format}"'})
@@ -202,27 +204,27 @@ def suggest(index: Annotated[Index, Depends(served_index)],
 @router.get("/articles/{id:path}", response_model=ArticleOut, responses={**ERRORS, 404: {"model": ErrorOut}})
 def article(id: ArticleId, index: Annotated[Index, Depends(served_index)]) -> dict:
     """One stored article with all its fields, as `newsearch show`."""
-    return index.get(id).to_dict()
+    return public(index.get(id).to_dict())
 
 
 @router.get("/similar/{id:path}", response_model=ResultsOut, responses={**ERRORS, 404: {"model": ErrorOut}})
 def similar(id: ArticleId, index: Annotated[Index, Depends(served_index)],
             limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> dict:
     """Articles like this one (more like this), without it, as `newsearch similar`."""
-    return index.similar(id, limit=limit).to_dict()
+    return public(index.similar(id, limit=limit).to_dict())
 
 
 @router.get("/duplicates/{id:path}", response_model=DuplicatesOut, responses={**ERRORS, 404: {"model": ErrorOut}})
 def duplicates(id: ArticleId, index: Annotated[Index, Depends(served_index)]) -> dict:
     """The other versions of this article's story (its near-duplicates), as `newsearch similar --duplicates`."""
     versions = index.duplicates(id)
-    return {"id": id, "total": len(versions), "duplicates": [version.to_listing() for version in versions]}
+    return public({"id": id, "total": len(versions), "duplicates": [version.to_listing() for version in versions]})
 
 
 @router.get("/stats", response_model=StatsOut, responses=ERRORS)
 def stats(index: Annotated[Index, Depends(served_index)]) -> dict:
     """Documents, documents per source, date range and size on disk, as `newsearch stats`."""
-    return index.stats().to_dict()
+    return public(index.stats().to_dict())
 
 
 @router.get("/health", response_model=HealthOut, responses=ERRORS)

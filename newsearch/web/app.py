@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,21 +16,32 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from .. import ArticleNotFound, IndexNotFound, NewsearchError, QuerySyntaxError, WatchNotFound, __version__
+from .. import (
+    ArticleNotFound,
+    IndexNotFound,
+    NewsearchError,
+    QuerySyntaxError,
+    QueryTimeout,
+    WatchNotFound,
+    __version__,
+)
 from . import api, feeds, pages
 from .served import ServedIndex
+from .shown import without_folder
 
 HERE = Path(__file__).parent
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+DEFAULT_TIMEOUT = 5.0  # seconds a search may take before it is stopped (503)
 # Pages load nothing but their own stylesheet and script files: markup that slipped through could run no
 # script (nothing inline runs), and the script may fetch only from this server (the completions).
 CONTENT_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
                   "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
-def create_app(index_dir: str | os.PathLike) -> FastAPI:
-    """The web application over the index in ``index_dir`` (which need not exist yet)."""
+def create_app(index_dir: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) -> FastAPI:
+    """The web application over the index in ``index_dir`` (which need not exist yet); searches still
+    running after ``timeout`` seconds stop and answer 503."""
     served = ServedIndex(index_dir)
 
     @asynccontextmanager
@@ -43,6 +55,7 @@ def create_app(index_dir: str | os.PathLike) -> FastAPI:
     # Swagger UI 4 (served from the swagger-ui-bundle package, no CDN) reads OpenAPI 3.0 documents.
     app.openapi_version = "3.0.3"
     app.state.index = served
+    app.state.timeout = timeout
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount("/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
@@ -82,14 +95,14 @@ def create_app(index_dir: str | os.PathLike) -> FastAPI:
 
     for error_type, status in ((RequestValidationError, 400), (QuerySyntaxError, 400), (ArticleNotFound, 404),
                                (WatchNotFound, 404),
-                               (IndexNotFound, 503), (NewsearchError, 500)):
-        app.add_exception_handler(error_type, _error_handler(status))
+                               (IndexNotFound, 503), (QueryTimeout, 503), (NewsearchError, 500)):
+        app.add_exception_handler(error_type, _error_handler(status, str(served.folder)))
     return app
 
 
-def _error_handler(status: int):
+def _error_handler(status: int, folder: str):
     def handle(request: Request, error: Exception):
-        message = _message(error)
+        message = without_folder(_message(error), folder)
         if request.url.path.startswith("/api/"):
             return JSONResponse({"status": status, "message": message}, status_code=status)
         return pages.error_page(request, status, message)
@@ -107,6 +120,17 @@ def _message(error: Exception) -> str:
     return str(error)
 
 
-def serve(index_dir: str | os.PathLike, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> None:
+def is_loopback(host: str) -> bool:
+    """True when ``host`` lets only this machine connect (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a name, which may resolve to any address
+        return False
+
+
+def serve(index_dir: str | os.PathLike, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          timeout: float = DEFAULT_TIMEOUT) -> None:
     """Run the server until interrupted."""
-    uvicorn.run(create_app(index_dir), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(index_dir, timeout), host=host, port=port, log_level="info")

@@ -13,7 +13,7 @@ from fastapi.responses import HTMLResponse
 from .. import Index
 from . import chart
 from .params import MAX_DEPTH, MAX_QUERY_CHARS, SearchParams, search_params
-from .served import served_index
+from .served import served_index, served_timeout
 
 router = APIRouter(include_in_schema=False)
 PAGE_FACETS = ("source", "published:month", "published:year")
@@ -27,7 +27,8 @@ def search_page(request: Request, params: Annotated[SearchParams, Depends(search
     context = {"params": params, "results": None, "url": _search_url(params)}
     if params.q.strip():
         # The index is opened only for a search: the bare search box works before one exists.
-        results = served_index(request).query(params.q, facets=PAGE_FACETS, **params.options())
+        results = served_index(request).query(params.q, facets=PAGE_FACETS, timeout=served_timeout(request),
+                                              **params.options())
         counts = chart.date_counts(results)
         last_page = max(1, min(math.ceil(results.total / params.limit), MAX_DEPTH // params.limit))
         context.update(

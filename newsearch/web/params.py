@@ -30,12 +30,13 @@ class SearchParams:
     facets: tuple[str, ...] = ()
     snippet_chars: int = 720
     collapse: bool = True
+    recent: bool = False
 
     def options(self) -> dict:
         """The keyword arguments of ``Index.query`` (facets aside)."""
         return {"limit": self.limit, "page": self.page, "sort": self.sort, "since": self.since or None,
                 "until": self.until or None, "source": list(self.sources), "snippet_chars": self.snippet_chars,
-                "collapse": self.collapse}
+                "collapse": self.collapse, "recent": self.recent}
 
 
 def search_params(
@@ -57,6 +58,8 @@ def search_params(
                                         description="About the longest a snippet may be.")] = 720,
     collapse: Annotated[bool, Query(description="One hit per story: near-duplicates folded into their "
                                     "best-ranked copy (false: every copy).")] = True,
+    recent: Annotated[bool, Query(description="Blend relevance with age: a score halves for every 30 days "
+                                  "before the newest hit (with sort=relevance).")] = False,
 ) -> SearchParams:
     """The search parameters of a request, within the server's bounds (QuerySyntaxError: 400 otherwise)."""
     if page * limit > MAX_DEPTH:
@@ -66,4 +69,5 @@ def search_params(
         raise QuerySyntaxError(f"at most {MAX_SOURCES} source parameters of at most {MAX_SOURCE_CHARS} characters, "
                                f"and {MAX_FACETS} facet parameters")
     return SearchParams(q=q, limit=limit, page=page, sort=sort, since=since, until=until,
-                        sources=sources, facets=facets, snippet_chars=snippet_chars, collapse=collapse)
+                        sources=sources, facets=facets, snippet_chars=snippet_chars, collapse=collapse,
+                        recent=recent)

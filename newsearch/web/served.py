@@ -42,3 +42,8 @@ class ServedIndex:
 def served_index(request: Request) -> Index:
     """The application's open index, as a request dependency (IndexNotFound, so 503, while there is none)."""
     return request.app.state.index.get()
+
+
+def served_timeout(request: Request) -> float:
+    """The seconds a search may take on this server (``serve --timeout``), as a request dependency."""
+    return request.app.state.timeout
