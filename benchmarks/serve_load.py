@@ -1,7 +1,7 @@
 """Load test of `newsearch serve`: 2,000 search requests from 20 concurrent clients over loopback, then completions.
 
 Usage: python benchmarks/serve_load.py [--index DIR | --engine NAME] [--requests N] [--clients N] [--port N]
-                                       [--suggestions N] [--typists N]
+                                       [--suggestions N] [--typists N] [--hostile N [--seconds S]]
 
 Without --index it builds (once per engine, then reuses) a 20,000-article index in the
 system's temporary folder from ../shared/corpora: all of Reuters-21578 and enough BBC News to
@@ -12,6 +12,10 @@ Then it sends 1,000 /api/suggest requests from 4 concurrent clients, each typing
 a letter at a time (every prefix is a request, as the search page's script sends them), after
 one request that reads the titles, and prints the same figures for them.
 Every request is bounded by a timeout, and the run stops after the fixed count.
+With --hostile N it measures shedding instead: --clients light clients send those searches for
+--seconds alone, then again beside N hostile clients that send storms of 20 to 60 made-up fuzzy
+words (half of them hung up on after 0.2 s); then the server gets SIGTERM while the storms go on.
+It prints the light clients' latencies and failures in both runs, and how long the server took to stop.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import json
 import os
 import random
 import re
+import signal
 import socket
 import statistics
 import subprocess
@@ -31,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -51,6 +57,8 @@ def main() -> None:
     folder = Path(options.index or Path(tempfile.gettempdir()) / "newsearch-serve-bench" / options.engine / "index")
     if not options.index:
         _ensure_index(folder, options.engine)
+    if options.hostile:
+        sys.exit(_hostile(folder, options))
     queries, typed = _queries(folder, options.requests, options.suggestions)
     port = options.port or _free_port()
     server = subprocess.Popen([sys.executable, "-m", "newsearch", "serve", "--index", str(folder), "--port", str(port)],
@@ -81,6 +89,10 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=0, help="loopback port (default: a free one)")
     parser.add_argument("--suggestions", type=int, default=1000, help="completion requests after the searches")
     parser.add_argument("--typists", type=int, default=4, help="concurrent clients sending completion requests")
+    parser.add_argument("--hostile", type=int, default=0, metavar="N",
+                        help="instead: --clients light clients alone, then beside N hostile ones (fuzzy storms, "
+                             "hang-ups), each run --seconds long; then SIGTERM while hostile searches run")
+    parser.add_argument("--seconds", type=float, default=30.0, help="length of each --hostile run")
     return parser.parse_args()
 
 
@@ -167,10 +179,12 @@ def _wait_until_healthy(port: int, server: subprocess.Popen) -> tuple[int, str]:
     sys.exit("newsearch serve did not answer /api/stats within 60 s")
 
 
-def _load(port: int, paths: list[str], clients: int, key: str) -> tuple[list[float], list[str], float]:
+def _load(port: int, paths: list[str], clients: int, key: str,
+          seconds: float | None = None) -> tuple[list[float], list[str], float]:
     """Send every path once from ``clients`` threads, each on its own kept-alive connection; an answer
-    is good when it is a 200 whose JSON has ``key``."""
-    pending = iter(paths)
+    is good when it is a 200 whose JSON has ``key``. With ``seconds``: the paths over and over for that long."""
+    pending = iter(paths) if seconds is None else itertools.cycle(paths)
+    until = time.monotonic() + seconds if seconds is not None else None
     lock = threading.Lock()
     latencies: list[float] = []
     failures: list[str] = []
@@ -180,7 +194,7 @@ def _load(port: int, paths: list[str], clients: int, key: str) -> tuple[list[flo
         while True:
             with lock:
                 path = next(pending, None)
-            if path is None:
+            if path is None or (until is not None and time.monotonic() > until):
                 break
             started = time.perf_counter()
             try:
@@ -207,6 +221,72 @@ def _load(port: int, paths: list[str], clients: int, key: str) -> tuple[list[flo
     for thread in threads:
         thread.join()
     return latencies, failures, time.perf_counter() - started
+
+
+def _hostile(folder: Path, options: argparse.Namespace) -> int:
+    """Light clients' latency alone and beside hostile clients, and how long the server takes to stop."""
+    light, _ = _queries(folder, 2000, 0)
+    port = options.port or _free_port()
+    server = subprocess.Popen([sys.executable, "-m", "newsearch", "serve", "--index", str(folder), "--port", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    hostile = {"storms": 0, "storm answers": Counter(), "hang-ups": 0}
+    try:
+        documents, engine = _wait_until_healthy(port, server)
+        alone = _load(port, light, options.clients, "total", seconds=options.seconds)
+        stop = threading.Event()
+        attackers = [threading.Thread(target=_attack, args=(port, number, stop, hostile))
+                     for number in range(options.hostile)]
+        for attacker in attackers:
+            attacker.start()
+        beside = _load(port, light, options.clients, "total", seconds=options.seconds)
+        began = time.monotonic()
+        server.send_signal(signal.SIGTERM)  # the attackers are still sending: their searches are in flight
+        server.wait(60)
+        stopped = time.monotonic() - began
+        stop.set()
+        for attacker in attackers:
+            attacker.join()
+    finally:
+        if server.poll() is None:
+            server.kill()
+    print(f"newsearch serve under attack: {documents} articles ({engine}), {os.cpu_count()} cores shared by "
+          f"server and clients; {options.clients} light clients, {options.seconds:g} s per run")
+    print("| run | light requests | p50 ms | p95 ms | max ms | light failures |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for name, (latencies, failures, _) in (("light alone", alone),
+                                          (f"beside {options.hostile} hostile clients", beside)):
+        cuts = statistics.quantiles(latencies, n=100, method="inclusive")
+        print(f"| {name} | {len(latencies)} | {cuts[49] * 1000:.0f} | {cuts[94] * 1000:.0f} "
+              f"| {max(latencies) * 1000:.0f} | {len(failures)} |")
+        for failure in failures[:10]:
+            print(f"failed: {failure}", file=sys.stderr)
+    answers = ", ".join(f"{count} x {status}" for status, count in sorted(hostile["storm answers"].items()))
+    print(f"hostile: {hostile['storms']} fuzzy storms ({answers}), {hostile['hang-ups']} hung-up requests")
+    print(f"stopped {stopped:.1f} s after SIGTERM (exit code {server.returncode})")
+    return 1 if alone[1] or beside[1] else 0
+
+
+def _attack(port: int, number: int, stop: threading.Event, tally: dict) -> None:
+    """Until ``stop``: a storm of made-up fuzzy and prefix words, waited for; then the same, hung up on."""
+    rng = random.Random(number)
+    while not stop.is_set():
+        words = " ".join(f"{''.join(rng.choice('bcdfgklmnprst') + rng.choice('aeiou') for _ in range(3))}~2"
+                         for _ in range(rng.randint(20, 60)))
+        path = "/api/search?" + urlencode({"q": f"{words} st*"})
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+            connection.request("GET", path)
+            if rng.random() < 0.5:
+                time.sleep(0.2)  # the client gives up and hangs up, leaving the search behind
+                tally["hang-ups"] += 1
+            else:
+                response = connection.getresponse()
+                response.read()
+                tally["storms"] += 1
+                tally["storm answers"][response.status] += 1
+            connection.close()
+        except (OSError, http.client.HTTPException):
+            time.sleep(0.05)  # the server is stopping
 
 
 def _report(title: str, latencies: list[float], failures: list[str], seconds: float) -> None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from . import Article, Hit, Index, IndexStats, NewsearchError, ReadError, Results, __version__, engines
+from .printable import printable
 from .timeline import Timeline
 
 if TYPE_CHECKING:
@@ -19,9 +20,6 @@ DEFAULT_INDEX = "index"
 CHART_WIDTH = 80
 SOURCES_SHOWN = 20  # stats lists this many sources, the largest first
 # Control characters in file names and ids, escaped in reports so that no name can forge a line of them.
-_ESCAPED = {code: repr(chr(code))[1:-1] for code in (*range(32), *range(127, 160))}
-
-
 class Cli(click.Group):
     """Turns the library's errors into one-line messages and their exit codes, in one place."""
 
@@ -552,12 +550,12 @@ def extract(files, output):
 
     for part in (part for name in files for part in read_articles(name)):
         if isinstance(part, ReadError):
-            click.echo(f"newsearch: skipped {_printable(str(part))}", err=True)
+            click.echo(f"newsearch: skipped {printable(str(part))}", err=True)
             failed.append(part)
             continue
         article, number = part, number + 1
         for warning in article.warnings:
-            click.echo(f"newsearch: warning: {_printable(warning)}", err=True)
+            click.echo(f"newsearch: warning: {printable(warning)}", err=True)
         if output == "json":
             articles.append(article.to_dict())
         elif output == "jsonl":
@@ -614,7 +612,8 @@ def serve(host, port, timeout, index_dir):
     """
     try:
         # Imported here, not at the top: the web stack is an optional extra, and other commands start faster without it.
-        from .web import is_loopback, serve as run_server
+        from .web import is_loopback
+        from .web import serve as run_server
     except ModuleNotFoundError as error:
         raise click.ClickException(f"serving needs the serve extra ({error.name} is missing): "
                                    "install newsearch[serve]") from error
@@ -627,14 +626,14 @@ def serve(host, port, timeout, index_dir):
 def _report(report: UpdateReport, output: str | None = None, quiet: bool = False) -> None:
     """Failures on stderr, the summary (text or JSON) on stdout unless quiet; exit 1 when anything failed."""
     for where, reason in report.failed:
-        click.echo(f"newsearch: skipped {_printable(where)}: {_printable(reason)}", err=True)
+        click.echo(f"newsearch: skipped {printable(where)}: {printable(reason)}", err=True)
     if report.known:
         plural = "s" if len(report.known) != 1 else ""
         click.echo(f"newsearch: {len(report.known)} failure{plural} seen before, in files that did not change "
                    "(newsearch update --json lists them)", err=True)
     if not quiet:
         for warning in report.warnings:
-            click.echo(f"newsearch: warning: {_printable(warning)}", err=True)
+            click.echo(f"newsearch: warning: {printable(warning)}", err=True)
     if output:
         _echo_json(report.to_dict())
     elif not quiet:
@@ -646,11 +645,6 @@ def _report(report: UpdateReport, output: str | None = None, quiet: bool = False
 def _echo_json(answer: dict) -> None:
     """One JSON object on one line of stdout, non-ASCII text as is."""
     click.echo(json.dumps(answer, ensure_ascii=False))
-
-
-def _printable(text: str) -> str:
-    """``text`` with control characters (a newline in a file name) shown as escapes."""
-    return text.translate(_ESCAPED)
 
 
 def _progress(silent: bool):

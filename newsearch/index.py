@@ -392,7 +392,7 @@ class Index:
               since: str | dt.date | None = None, until: str | dt.date | None = None,
               source: str | Iterable[str] | None = None, facets: Iterable[str] = (),
               snippets: bool = True, snippet_chars: int = SNIPPET_CHARS, collapse: bool = True,
-              recent: bool = False, timeout: float | None = None) -> Results:
+              recent: bool = False, timeout: float | query_language.Deadline | None = None) -> Results:
         """Ranked hits with snippets for a query; iterate the result for the hits, ``.total`` for the count.
 
         With ``collapse`` (the default) near-duplicates show as one story: the best-ranked
@@ -407,7 +407,8 @@ class Index:
         ``recent`` blends relevance with age (newsearch.query.recency: the score halves for every
         30 days before the newest of the best 200 hits); it re-ranks relevance, not a date sort.
         ``timeout`` (seconds) stops a query still searching after that long with QueryTimeout
-        (the whoosh engine checks as it collects, tantivy and Typesense between the query's parts).
+        (the whoosh engine checks as it collects, tantivy and Typesense between the query's parts);
+        a ``Deadline`` may also be given, which another thread can ``stop()`` sooner.
         Bad input of any kind raises QuerySyntaxError.
         """
         if not isinstance(text, str):
@@ -415,9 +416,8 @@ class Index:
         if not isinstance(recent, bool) or (recent and sort != "relevance"):
             raise QuerySyntaxError("recent must be True or False, and goes with sort='relevance'")
         request = _request(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
-                           facets=facets, snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
-        if timeout is not None:
-            request = dataclasses.replace(request, deadline=query_language.Deadline(timeout))
+                           facets=facets, snippets=snippets, snippet_chars=snippet_chars, collapse=collapse,
+                           timeout=timeout)
         if not recent or page * limit > recency.RECENT_POOL:
             return self._reading(lambda engine: self._search(engine, request))
         pooled = dataclasses.replace(request, limit=recency.RECENT_POOL, page=1)
@@ -428,7 +428,8 @@ class Index:
     def similar(self, id: str, limit: int = 10, page: int = 1, since: str | dt.date | None = None,
                 until: str | dt.date | None = None, source: str | Iterable[str] | None = None,
                 facets: Iterable[str] = (), snippets: bool = True,
-                snippet_chars: int = SNIPPET_CHARS, collapse: bool = True) -> Results:
+                snippet_chars: int = SNIPPET_CHARS, collapse: bool = True,
+                timeout: float | query_language.Deadline | None = None) -> Results:
         """Articles like the one with this id (more like this), found by its most telling words; not itself.
 
         Options as for ``query`` (near-duplicates collapsed by default); ArticleNotFound when
@@ -436,7 +437,8 @@ class Index:
         """
         self._check_id(id)
         request = _request(None, limit=limit, page=page, since=since, until=until, source=source,
-                           facets=facets, snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
+                           facets=facets, snippets=snippets, snippet_chars=snippet_chars, collapse=collapse,
+                           timeout=timeout)
         results = self._reading(lambda engine: engine.similar(id, _collapsible(request, engine),
                                                               query_language.SIMILAR_TERMS))
         if results is None:
@@ -455,12 +457,13 @@ class Index:
         return sorted(found, key=lambda other: (other.published is None, _sort_moment(other), other.id))
 
     def timeline(self, text: str, by: str = "week", since: str | dt.date | None = None,
-                 until: str | dt.date | None = None, source: str | Iterable[str] | None = None) -> Timeline:
+                 until: str | dt.date | None = None, source: str | Iterable[str] | None = None,
+                 timeout: float | query_language.Deadline | None = None) -> Timeline:
         """How many articles match a query per day, week, month or year, from the first period with a
         match to the last, empty periods as zero (``Timeline.periods``). Counts documents, every copy
         of a story included (a story republished often weighs more, as it did in the news).
 
-        Filters as for ``query``; QuerySyntaxError for bad input, including an unknown ``by``.
+        Filters and ``timeout`` as for ``query``; QuerySyntaxError for bad input, including an unknown ``by``.
         """
         if by not in ("day", "week", "month", "year"):
             raise QuerySyntaxError(f"by must be one of day, week, month, year, not {by!r}")
@@ -468,7 +471,7 @@ class Index:
             raise QuerySyntaxError(f"the query must be text, not {type(text).__name__}")
         request = dataclasses.replace(
             _request(text, limit=1, since=since, until=until, source=source, facets=[f"published:{by}"],
-                     snippets=False), facet_values=None)
+                     snippets=False, timeout=timeout), facet_values=None)
         results = self._reading(lambda engine: engine.search(self._expanded(request)))
         return make_timeline(by, results.total, results.facets[f"published:{by}"])
 
@@ -753,16 +756,21 @@ def _record_article(record: Mapping) -> Article:
     return article_from_record(record, id=str(record["id"]))
 
 
-def _request(text: str | None, *, source, facets, since, until, **options) -> SearchRequest:
-    """A checked SearchRequest from the options of ``Index.query`` and ``Index.similar``."""
+def _request(text: str | None, *, source, facets, since, until, timeout=None, **options) -> SearchRequest:
+    """A checked SearchRequest from the options of ``Index.query`` and ``Index.similar``; ``timeout``
+    (seconds or a Deadline) becomes its deadline."""
     for name, value in (("query", text), ("since", since), ("until", until),
                         *(("source", one) for one in ([source] if isinstance(source, str) else source or ()))):
         if isinstance(value, str) and not _is_utf8(value):
             raise QuerySyntaxError(f"the {name} {quoted(value)} is not valid UTF-8 text")
-    return query_language.build_request(
+    request = query_language.build_request(
         text, sources=[source] if isinstance(source, str) else list(source or ()),
         facets=[facets] if isinstance(facets, str) else facets,
         since=_bound("since", since, end=False), until=_bound("until", until, end=True), **options)
+    if timeout is None:
+        return request
+    deadline = timeout if isinstance(timeout, query_language.Deadline) else query_language.Deadline(timeout)
+    return dataclasses.replace(request, deadline=deadline)
 
 
 def _sort_moment(article: Article) -> dt.datetime:

@@ -24,6 +24,15 @@ def test_a_query_past_its_deadline_stops(built_index, text):
         ix.query(text, timeout=PASSED)
 
 
+def test_similar_and_timeline_have_deadlines_too(built_index):
+    with Index.open(built_index) as ix:
+        with pytest.raises(QueryTimeout):
+            ix.similar(SEED_ID, timeout=PASSED)
+        with pytest.raises(QueryTimeout):
+            ix.timeline("Mariupol corridor", timeout=PASSED)
+        assert ix.timeline("Mariupol corridor", timeout=60) == ix.timeline("Mariupol corridor")
+
+
 def test_a_generous_deadline_changes_nothing(built_index):
     with Index.open(built_index) as ix:
         assert ix.query("Mariupol corridor", timeout=60) == ix.query("Mariupol corridor")
@@ -57,5 +66,7 @@ def test_the_server_answers_503_with_json(built_index):
         assert response.status_code == 503
         assert response.json()["status"] == 503 and "ran past its timeout" in response.json()["message"]
         assert client.get("/", params={"q": "Mariupol corridor"}).status_code == 503
+        assert client.get("/api/timeline", params={"q": "Mariupol corridor"}).status_code == 503
+        assert client.get(f"/api/similar/{SEED_ID}").status_code == 503
     with TestClient(create_app(built_index)) as client:
         assert client.get("/api/search", params={"q": "Mariupol corridor"}).json()["hits"][0]["id"] == SEED_ID

@@ -87,6 +87,7 @@ def test_no_suggestion_for_well_spelled_or_field_queries(ix):
     assert ix.query("source:reuterz").suggestion is None  # field values are not respelled
     assert ix.query("zzzzzz").suggestion is None  # nothing close in the index
     assert ix.query("Strand").suggestion is None  # a name the index holds is never respelled
+    assert ix.query("with").suggestion is None  # a stop word is not a typo of "width"
 
 
 def test_a_typo_one_letter_short_gets_the_word_back(ix):

@@ -440,6 +440,10 @@ def test_the_server_tells_no_path_on_its_disk(client, index_dir):
     assert client.get(f"/api/articles/{SEED_ID}").json()["path"] == f"corpus/{SEED_ID}"
     stats = client.get("/api/stats").json()
     assert stats["corpus"] == ["corpus"] and stats["path"] == "index"
+    exported = client.get("/api/export", params={"q": "Mariupol corridor", "format": "jsonl"}).text.splitlines()
+    assert json.loads(exported[0])["path"] == f"corpus/{SEED_ID}"
+    table = client.get("/api/export", params={"q": "Mariupol corridor", "format": "csv"}).text
+    assert f"corpus/{SEED_ID}" in table and str(index_dir.parent) not in table
     missing = client.get("/api/articles/no-such-id").json()["message"]
     assert missing == "no article with id 'no-such-id' in 'index'"
     assert str(index_dir.parent) not in client.get("/articles/no-such-id").text
@@ -448,3 +452,17 @@ def test_the_server_tells_no_path_on_its_disk(client, index_dir):
 def test_only_loopback_addresses_count_as_this_machine():
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10") and not is_loopback("example.org")
+
+
+def test_control_characters_in_titles_show_as_escapes(tmp_path):
+    record = {"id": "wire-1", "title": "Harbour\x07 storm\x1b[2J", "body": "The harbour closed in the storm."}
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add([record])  # ids with control characters are refused when indexed; titles keep them
+    with TestClient(create_app(tmp_path / "ix")) as client:
+        page = client.get("/", params={"q": "harbour storm"}).text
+        article = client.get("/articles/wire-1").text
+        hit = client.get("/api/search", params={"q": "harbour storm"}).json()["hits"][0]
+    for shown in (page, article):
+        assert "\x1b" not in shown and "\x07" not in shown
+        assert html.escape("Harbour\\x07 storm\\x1b[2J") in shown
+    assert hit["title"] == record["title"]  # the API gives the text itself; only what a person reads is escaped

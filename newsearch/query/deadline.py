@@ -22,8 +22,15 @@ class Deadline:
             raise QuerySyntaxError(f"timeout must be a positive number of seconds, not {seconds!r}")
         self.seconds = float(seconds)
         self.at = time.monotonic() + self.seconds
+        self._stopped = ""
+
+    def stop(self, reason: str) -> None:
+        """Make the next ``check`` raise QueryTimeout now, saying ``reason`` (safe from another thread)."""
+        self._stopped = reason
 
     def check(self) -> None:
+        if self._stopped:
+            raise QueryTimeout(f"the query was stopped: {self._stopped}")
         if time.monotonic() > self.at:
             raise QueryTimeout(f"the query ran past its timeout of {self.seconds:g} s and was stopped; "
                                "narrow it (fewer fuzzy~ or prefix* words) or allow more time (--timeout)")

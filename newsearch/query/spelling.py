@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Protocol
 
+from ..analysis import STOP_WORDS
 from .tree import Node, Term, leaves, rewrite_leaves
 
 FEW_HITS = 5  # a query finding fewer articles than this may get a suggestion
@@ -56,7 +57,9 @@ def suggest(text: str, node: Node, lexicon: Lexicon, shown: set[str] | None = No
         if not isinstance(leaf, Term) or leaf.field is not None or leaf.at < 0:
             return leaf
         word = leaf.text
-        if not word.isalpha() or len(word) < MIN_WORD or (shown is not None and word.lower() in shown):
+        if not word.isalpha() or len(word) < MIN_WORD or word.lower() in STOP_WORDS:
+            return leaf  # a stop word is searched for nowhere: nothing to respell
+        if shown is not None and word.lower() in shown:
             return leaf
         if word not in respellings:
             respellings[word] = respelling(word, lexicon, found=shown is not None)

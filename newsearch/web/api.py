@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
@@ -13,7 +13,7 @@ from .. import Index
 from . import cursors
 from .params import MAX_LIMIT, MAX_QUERY_CHARS, SearchParams, search_params
 from .served import served_index, served_timeout
-from .shown import public
+from .shown import public, public_rows
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -139,17 +139,20 @@ ArticleId = Annotated[str, Path(description="The article's id, as in a hit's `id
 
 
 @router.get("/search", response_model=SearchOut, responses=ERRORS)
-def search(params: Annotated[SearchParams, Depends(search_params)],
-           index: Annotated[Index, Depends(served_index)],
-           timeout: Annotated[float, Depends(served_timeout)],
-           cursor: Annotated[str, Query(max_length=40, description="The `next_cursor` of the page before: the "
-                                        "next page, also past the page × limit cap (every other parameter "
-                                        "as before).")] = "") -> dict:
+async def search(request: Request, params: Annotated[SearchParams, Depends(search_params)],
+                 index: Annotated[Index, Depends(served_index)],
+                 timeout: Annotated[float, Depends(served_timeout)],
+                 cursor: Annotated[str, Query(max_length=40, description="The `next_cursor` of the page before: "
+                                              "the next page, also past the page × limit cap (every other "
+                                              "parameter as before).")] = "") -> dict:
     """Ranked hits with highlighted snippets, facet counts and a spelling suggestion, as `newsearch query`;
-    `next_cursor` continues to the next page while there is one."""
+    `next_cursor` continues to the next page while there is one. A search still running after the server's
+    timeout answers 503; fuzzy and prefix searches take turns in a few slots of their own."""
     if cursor:
         params = cursors.follow(cursor, params)
-    results = index.query(params.q, facets=params.facets, timeout=timeout, **params.options())
+    results = await request.app.state.slots.run(
+        request, params.q, timeout,
+        lambda deadline: index.query(params.q, facets=params.facets, timeout=deadline, **params.options()))
     return public({**results.to_dict(), "next_cursor": cursors.next_cursor(results)})
 
 
@@ -161,13 +164,14 @@ def export(params: Annotated[SearchParams, Depends(search_params)], index: Annot
            = "jsonl") -> StreamingResponse:
     """Every matching article, streamed with no page cap, as `newsearch query --all` (page and limit ignored)."""
     options = {name: value for name, value in params.options().items() if name not in ("limit", "page", "recent")}
-    lines = index.export(params.q, format=format, **options)
+    lines = public_rows(index.export(params.q, format=format, **options), format)
     return StreamingResponse(lines, media_type="application/x-ndjson" if format == "jsonl" else "text/csv",
                              headers={"Content-Disposition": f'inline; filename="newsearch.{format}"'})
 
 
 @router.get("/timeline", response_model=TimelineOut, responses=ERRORS)
-def timeline(index: Annotated[Index, Depends(served_index)],
+async def timeline(request: Request, index: Annotated[Index, Depends(served_index)],
+             timeout: Annotated[float, Depends(served_timeout)],
              q: Annotated[str, Query(max_length=MAX_QUERY_CHARS, description="The query.")],
              by: Annotated[Literal["day", "week", "month", "year"], Query(description="Length of a period.")] = "week",
              since: Annotated[str, Query(max_length=40, description="Only articles published on or after "
@@ -178,7 +182,10 @@ def timeline(index: Annotated[Index, Depends(served_index)],
                                                        "(repeatable).")] = None,
              ) -> dict:
     """How many articles match per day, week, month or year (every copy counted), as `newsearch timeline`."""
-    return index.timeline(q, by=by, since=since or None, until=until or None, source=list(source or ())).to_dict()
+    counts = await request.app.state.slots.run(
+        request, q, timeout, lambda deadline: index.timeline(q, by=by, since=since or None, until=until or None,
+                                                             source=list(source or ()), timeout=deadline))
+    return counts.to_dict()
 
 
 class CompletionOut(BaseModel):
@@ -209,9 +216,10 @@ def article(id: ArticleId, index: Annotated[Index, Depends(served_index)]) -> di
 
 @router.get("/similar/{id:path}", response_model=ResultsOut, responses={**ERRORS, 404: {"model": ErrorOut}})
 def similar(id: ArticleId, index: Annotated[Index, Depends(served_index)],
+            timeout: Annotated[float, Depends(served_timeout)],
             limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10) -> dict:
     """Articles like this one (more like this), without it, as `newsearch similar`."""
-    return public(index.similar(id, limit=limit).to_dict())
+    return public(index.similar(id, limit=limit, timeout=timeout).to_dict())
 
 
 @router.get("/duplicates/{id:path}", response_model=DuplicatesOut, responses={**ERRORS, 404: {"model": ErrorOut}})

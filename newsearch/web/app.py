@@ -25,14 +25,17 @@ from .. import (
     WatchNotFound,
     __version__,
 )
+from ..printable import printable, printable_prose
 from . import api, feeds, pages
 from .served import ServedIndex
+from .shedding import SearchSlots
 from .shown import without_folder
 
 HERE = Path(__file__).parent
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_TIMEOUT = 5.0  # seconds a search may take before it is stopped (503)
+SHUTDOWN_SECONDS = 2.0  # after SIGTERM, what requests still running are given to finish
 # Pages load nothing but their own stylesheet and script files: markup that slipped through could run no
 # script (nothing inline runs), and the script may fetch only from this server (the completions).
 CONTENT_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
@@ -56,7 +59,9 @@ def create_app(index_dir: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) -
     app.openapi_version = "3.0.3"
     app.state.index = served
     app.state.timeout = timeout
+    app.state.slots = SearchSlots()
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.state.templates.env.filters.update(printable=printable, printable_prose=printable_prose)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.mount("/swagger-ui", StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger")
     app.include_router(api.router)
@@ -133,4 +138,6 @@ def is_loopback(host: str) -> bool:
 def serve(index_dir: str | os.PathLike, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           timeout: float = DEFAULT_TIMEOUT) -> None:
     """Run the server until interrupted."""
-    uvicorn.run(create_app(index_dir, timeout), host=host, port=port, log_level="info")
+    # On SIGTERM, requests still running after SHUTDOWN_SECONDS are cancelled, which stops their searches.
+    uvicorn.run(create_app(index_dir, timeout), host=host, port=port, log_level="info",
+                timeout_graceful_shutdown=SHUTDOWN_SECONDS)

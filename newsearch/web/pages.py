@@ -22,13 +22,15 @@ PAGE_LINKS = 2  # page numbers shown either side of the current one
 
 
 @router.get("/", response_class=HTMLResponse)
-def search_page(request: Request, params: Annotated[SearchParams, Depends(search_params)]):
+async def search_page(request: Request, params: Annotated[SearchParams, Depends(search_params)]):
     """The search box; with a query, its hits, facets, date chart, suggestion and pages."""
     context = {"params": params, "results": None, "url": _search_url(params)}
     if params.q.strip():
         # The index is opened only for a search: the bare search box works before one exists.
-        results = served_index(request).query(params.q, facets=PAGE_FACETS, timeout=served_timeout(request),
-                                              **params.options())
+        results = await request.app.state.slots.run(
+            request, params.q, served_timeout(request),
+            lambda deadline: served_index(request).query(params.q, facets=PAGE_FACETS, timeout=deadline,
+                                                         **params.options()))
         counts = chart.date_counts(results)
         last_page = max(1, min(math.ceil(results.total / params.limit), MAX_DEPTH // params.limit))
         context.update(

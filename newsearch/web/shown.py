@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import json
+from collections.abc import Iterator
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -23,6 +27,28 @@ def public(data: Any) -> Any:
     if isinstance(data.get("corpus"), list):
         shown["corpus"] = [PurePosixPath(folder).name for folder in data["corpus"]]
     return shown
+
+
+def public_rows(rows: Iterator[str], format: str) -> Iterator[str]:
+    """An export's lines (``Index.export``: JSON Lines, or CSV records after a header) with ``public`` paths."""
+    if format == "jsonl":
+        for row in rows:
+            yield json.dumps(public(json.loads(row)), ensure_ascii=False) + "\n"
+        return
+    header = next(rows, None)
+    if header is None:
+        return
+    yield header
+    columns = next(csv.reader(io.StringIO(header)))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    for row in rows:
+        values = next(csv.reader(io.StringIO(row)))  # one record, whatever line breaks its quoted fields hold
+        record = public(dict(zip(columns, values, strict=True)))
+        buffer.seek(0)
+        buffer.truncate()
+        writer.writerow(record[name] for name in columns)
+        yield buffer.getvalue()
 
 
 def _relative(path: str, id: str) -> str:
