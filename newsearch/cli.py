@@ -612,8 +612,7 @@ def serve(host, port, timeout, index_dir):
     """
     try:
         # Imported here, not at the top: the web stack is an optional extra, and other commands start faster without it.
-        from .web import is_loopback
-        from .web import serve as run_server
+        from .web import is_loopback, serve as run_server
     except ModuleNotFoundError as error:
         raise click.ClickException(f"serving needs the serve extra ({error.name} is missing): "
                                    "install newsearch[serve]") from error
