@@ -31,6 +31,7 @@ from typing import Any
 
 import typesense
 from typesense import exceptions as ts_errors
+from typesense.http_backend import backend_errors
 
 from .. import analysis
 from ..analysis import DEFAULT_LANGUAGE, fold, stemming_language
@@ -204,6 +205,11 @@ def collection_names(folder: Path) -> tuple[str, str]:
     return alias, f"{alias}_{folder.name.replace('-', '')}"
 
 
+# Failures worth another try: the client's, the network's, and its HTTP library's own (a node killed mid-answer
+# gives "illegal status line", which the client raises as it is once every node has been tried).
+_RETRIED = (ts_errors.TypesenseClientError, OSError, *backend_errors("HTTPError"))
+
+
 def _retrying(action: Callable, what: str, settings: Settings):
     """Run a request, again with growing waits while nodes fail or elect a leader; one-line errors."""
     wait = 0.5
@@ -215,7 +221,7 @@ def _retrying(action: Callable, what: str, settings: Settings):
         except (ts_errors.ObjectNotFound, ts_errors.RequestMalformed, ts_errors.ObjectUnprocessable,
                 ts_errors.ObjectAlreadyExists):
             raise
-        except (ts_errors.TypesenseClientError, OSError) as error:
+        except _RETRIED as error:
             if attempt == ATTEMPTS - 1:
                 raise NewsearchError(f"the Typesense cluster at {', '.join(settings.nodes)} did not answer "
                                      f"({what}): {str(error).splitlines()[0] if str(error) else type(error).__name__}"

@@ -48,8 +48,8 @@ def suggest(text: str, node: Node, lexicon: Lexicon, shown: set[str] | None = No
     """The query with each typo typed as a word replaced by the likeliest word the archive holds: its
     tree and its text (``text`` is what was typed); None if nothing changes.
 
-    ``shown``: when the query found articles, the words their snippets marked (lower case); then only
-    a word they never show as typed is looked at, and only a far commoner word replaces it.
+    ``shown``: when the query (of one word) found articles, the words their snippets marked (lower case);
+    then only a word they never show as typed is looked at, and only a far commoner word replaces it.
     """
     respellings: dict[str, str | None] = {}  # a word typed many times is looked up once
 
@@ -76,6 +76,12 @@ def suggest(text: str, node: Node, lexicon: Lexicon, shown: set[str] | None = No
             position = before.at + len(before.text)
     pieces.append(text[position:])
     return changed, "".join(pieces)
+
+
+def is_one_word(node: Node) -> bool:
+    """True for a query of one word typed without a field (and perhaps exclusions)."""
+    return sum(isinstance(leaf, Term) and leaf.field is None for leaf in leaves(node)) == 1 and all(
+        isinstance(leaf, Term) for leaf in leaves(node))
 
 
 def respelling(word: str, lexicon: Lexicon, found: bool = False) -> str | None:
