@@ -150,7 +150,7 @@ def run(extracts: dict, pages) -> dict[str, tuple[list[str], float]]:
 
 def measure(bodies: list[str], speed: float, pages) -> dict:
     """Mean word-token figures of one method over ``extraction/`` pages, with per-page F1 and pages/s."""
-    results = [(page_id, *scores(body, expected)) for (page_id, _, expected), body in zip(pages, bodies)]
+    results = [(page_id, *scores(body, expected)) for (page_id, _, expected), body in zip(pages, bodies, strict=True)]
     return {
         "precision": statistics.mean(r[1] for r in results),
         "recall": statistics.mean(r[2] for r in results),
@@ -163,11 +163,11 @@ def measure(bodies: list[str], speed: float, pages) -> dict:
 def measure_wide(bodies: list[str], speed: float, pages) -> dict:
     """Passage figures of one method over ``extraction-wide/`` pages (pooled), with per-page F1 and pages/s."""
     results, totals = [], [0, 0, 0]
-    for (key, _, annotation), body in zip(pages, bodies):
+    for (key, _, annotation), body in zip(pages, bodies, strict=True):
         counts = passage_counts(body, annotation)
-        totals = [total + count for total, count in zip(totals, counts)]
+        totals = [total + count for total, count in zip(totals, counts, strict=True)]
         results.append((key, *_prf(*counts)))
-    return {**dict(zip(("precision", "recall", "f1"), _prf(*totals))), "speed": speed, "pages": results}
+    return {**dict(zip(("precision", "recall", "f1"), _prf(*totals), strict=True)), "speed": speed, "pages": results}
 
 
 def _prf(true_positives: int, false_negatives: int, false_positives: int) -> tuple[float, float, float]:
@@ -255,8 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     for name in missing:
         print(f"{name}: not installed, skipped (pip install -e '.[bench]')")
     sets = (
-        ("extraction/: word-token P/R/F1 against ground-truth.json, mean over pages", load_pages(args.corpus, args.split),
-         measure),
+        ("extraction/: word-token P/R/F1 against ground-truth.json, mean over pages",
+         load_pages(args.corpus, args.split), measure),
         ("extraction-wide/: passage P/R/F1 over all passages", load_wide(args.wide, args.split), measure_wide),
     )
     for title, pages, measure_set in sets:

@@ -25,6 +25,6 @@ logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __all__ = [
     "Alert", "Article", "ArticleNotFound", "CheckReport", "Completion", "Fragment", "Hit", "Index", "IndexExists",
-    "IndexLocked", "IndexNotFound", "IndexStats", "MarkedArticle", "NewsearchError", "QuerySyntaxError", "QueryTimeout", "ReadError",
-    "Results", "Snippet", "UpdateReport", "Watch", "WatchNotFound", "read_article", "read_articles",
+    "IndexLocked", "IndexNotFound", "IndexStats", "MarkedArticle", "NewsearchError", "QuerySyntaxError", "QueryTimeout",
+    "ReadError", "Results", "Snippet", "UpdateReport", "Watch", "WatchNotFound", "read_article", "read_articles",
 ]

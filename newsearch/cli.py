@@ -28,7 +28,7 @@ class Cli(click.Group):
             return super().invoke(ctx)
         except NewsearchError as error:
             failure = click.ClickException(str(error))
-            failure.exit_code = error.exit_code
+            failure.exit_code = error.exit_code  # type: ignore[misc]  # click reads it from the instance
             raise failure from error
 
 
@@ -612,8 +612,7 @@ def serve(host, port, timeout, index_dir):
     """
     try:
         # Imported here, not at the top: the web stack is an optional extra, and other commands start faster without it.
-        from .web import is_loopback
-        from .web import serve as run_server
+        from .web import is_loopback, serve as run_server
     except ModuleNotFoundError as error:
         raise click.ClickException(f"serving needs the serve extra ({error.name} is missing): "
                                    "install newsearch[serve]") from error
@@ -696,7 +695,7 @@ def _format_article(article: Article) -> str:
 
 def _format_stats(summary: IndexStats) -> str:
     dates = "—"
-    if summary.first_published:
+    if summary.first_published and summary.last_published:
         dates = f"{summary.first_published.isoformat()[:10]} to {summary.last_published.isoformat()[:10]}"
     return "\n".join([
         f"{'index:':<12}{summary.path} ({summary.engine})",

@@ -9,29 +9,26 @@ import functools
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import duplicates, export, generations, recovery
-from .query import recency, spelling, synonyms
-from .query.deadline import check as check_deadline
-from . import query as query_language
+from . import duplicates, engines, export, generations, query as query_language, recovery
 from .analysis import ANALYSIS_VERSION
 from .article import Article, to_utc_naive
-from . import engines
+from .dates import parse_bound
 from .duplicates import Groups
 from .engines.base import Engine
-from .query import SearchRequest
 from .errors import IndexExists, IndexNotFound, NewsearchError, QuerySyntaxError, quoted
 from .lock import WriteLock
 from .manifest import FileEntry, Manifest
-from .dates import parse_bound
+from .query import SearchRequest, recency, spelling, synonyms
+from .query.deadline import check as check_deadline
 from .results import Results, Snippet
 from .snippets import SNIPPET_CHARS
-from .timeline import Timeline, make_timeline
 from .suggestions import Completion, Completions
+from .timeline import Timeline, make_timeline
 from .watches import Alert, Watch, Watches
 
 LARGEST_GROUPS = 5  # groups listed by stats
@@ -270,6 +267,7 @@ class Index:
             self._engine_for_live()
             with self._lock:
                 engine, stamp = self._engine, self._stamp
+                assert engine is not None  # _engine_for_live has just opened it
                 self._readers[id(engine)] = self._readers.get(id(engine), 0) + 1
             try:
                 return action(engine)
@@ -304,7 +302,7 @@ class Index:
         """Remove the articles with these ids (unknown ids are ignored)."""
         self._write((), list(ids), wait)
 
-    def _write(self, articles: list[Article], ids: list[str], wait: float) -> None:
+    def _write(self, articles: Sequence[Article], ids: Sequence[str], wait: float) -> None:
         """One engine write of upserts and deletes, near-duplicate groups kept in step and saved after it."""
         with WriteLock(self.folder, wait):
             engine = self._engine_for_live()
@@ -415,7 +413,7 @@ class Index:
         """
         if not isinstance(text, str):
             raise QuerySyntaxError(f"the query must be text, not {type(text).__name__}")
-        if not isinstance(recent, bool) or recent and sort != "relevance":
+        if not isinstance(recent, bool) or (recent and sort != "relevance"):
             raise QuerySyntaxError("recent must be True or False, and goes with sort='relevance'")
         request = _request(text, limit=limit, page=page, sort=sort, since=since, until=until, source=source,
                            facets=facets, snippets=snippets, snippet_chars=snippet_chars, collapse=collapse,
@@ -516,6 +514,8 @@ class Index:
 
     def _expanded(self, request: SearchRequest) -> SearchRequest:
         """The request with its words' name variants and synonyms searched too."""
+        if request.query is None:  # not a text query: nothing to expand
+            return request
         return request.searching(synonyms.expand(request.query, self._synonyms))
 
     def get(self, id: str) -> Article:
@@ -728,7 +728,7 @@ def _redo_unfinished(engine: Engine, manifest: Manifest, roots: list[Path]) -> N
     orphans = unfinished - {id for entry in manifest.files.values() for id in entry.records}
     if orphans:
         manifest.files[str(roots[0] / ".newsearch-unfinished-write")] = FileEntry(
-            size=-1, mtime_ns=-1, content_hash="", records={id: "" for id in sorted(orphans)})
+            size=-1, mtime_ns=-1, content_hash="", records=dict.fromkeys(sorted(orphans), ""))
 
 
 def _settled(engine: Engine) -> None:
@@ -788,7 +788,8 @@ def _bound(name: str, value: str | dt.date | None, *, end: bool) -> dt.datetime 
         return None
     moment = parse_bound(value.isoformat() if isinstance(value, dt.date) else str(value), end=end)
     if moment is None:
-        raise QuerySyntaxError(f"{name}: cannot read {value!r} as a date (use YYYY, YYYY-MM, YYYY-MM-DD or 7d, 2w, 3m, 1y)")
+        raise QuerySyntaxError(f"{name}: cannot read {value!r} as a date "
+                               "(use YYYY, YYYY-MM, YYYY-MM-DD or 7d, 2w, 3m, 1y)")
     return moment
 
 

@@ -6,7 +6,7 @@ import dataclasses
 import os
 import stat as stat_module
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -162,7 +162,7 @@ def _is_streamed(path: Path) -> bool:
     return path.name.lower().endswith(STREAMED_SUFFIXES)
 
 
-def resolve_roots(names: list[str | os.PathLike]) -> list[Path]:
+def resolve_roots(names: Sequence[str | os.PathLike]) -> list[Path]:
     """Absolute corpus folders; a missing one is a NewsearchError naming it."""
     roots = []
     for name in names:

@@ -34,6 +34,7 @@ if not CHROMIUM.exists():
 def server(tmp_path_factory, engine):
     """A real uvicorn server on a free loopback port over the bundled corpus plus one malicious article."""
     import uvicorn
+
     from newsearch import Index
     from newsearch.web import create_app
 

@@ -9,6 +9,7 @@ import sys
 
 from newsearch import engines
 from newsearch.cli import CHART_WIDTH, cli
+
 from conftest import ROOT, SEED_ID, index_holding
 
 
@@ -267,7 +268,8 @@ def test_date_options_beyond_the_calendar_are_one_line(runner, built_index):
 
 def test_extract_prints_every_record_of_a_feed_and_reports_bad_lines(runner, tmp_path):
     feed = tmp_path / "feed.jsonl"
-    feed.write_text('{"id": "a", "title": "First", "body": "One."}\n{broken\n{"id": "b", "title": "Second", "body": "Two."}\n')
+    feed.write_text('{"id": "a", "title": "First", "body": "One."}\n{broken\n'
+                    '{"id": "b", "title": "Second", "body": "Two."}\n')
     result = runner.invoke(cli, ["extract", str(feed), "--jsonl"])
     assert result.exit_code == 1
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["a", "b"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsearch import Index
+
 from conftest import CORPUS, SEED_ID
 
 KNOWN = [

@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from newsearch.cli import cli
-from conftest import ROOT
 import pytest
+
+from newsearch.cli import cli
+
+from conftest import ROOT
 
 pytestmark = pytest.mark.engine_free
 
@@ -15,7 +17,7 @@ pytestmark = pytest.mark.engine_free
 def test_every_command_has_help_with_an_example_and_is_in_the_readme(runner):
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make demo" in readme and "make test" in readme
-    for name, command in cli.commands.items():
+    for name in cli.commands:
         result = runner.invoke(cli, [name, "--help"])
         assert result.exit_code == 0, result.output
         assert "Example:" in result.output, name

@@ -15,11 +15,12 @@ import pytest
 from newsearch.article import Article
 from newsearch.errors import ReadError
 from newsearch.readers import read_article, read_file
+
 from conftest import shared_path
 
 pytestmark = pytest.mark.engine_free
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 STORY = [
     "The first humanitarian corridor out of Mariupol opened on Monday morning, officials said in a statement.",
     "Buses carrying about two hundred residents left the city centre shortly after nine o'clock local time.",
@@ -304,8 +305,8 @@ def test_soft_hyphens_do_not_split_words(tmp_path):
 
 
 def test_ruby_glosses_are_left_out(tmp_path):
-    body = ("<article><h1>ニュース</h1><p>" + "<ruby>法律<rt>ほうりつ</rt></ruby>ができて、親が子どもを教育するために。" * 4
-            + "</p></article>")
+    sentence = "<ruby>法律<rt>ほうりつ</rt></ruby>ができて、親が子どもを教育するために。"
+    body = "<article><h1>ニュース</h1><p>" + sentence * 4 + "</p></article>"
     assert "ほうりつ" not in _read(tmp_path, _page("<title>ニュース</title>", body)).body
 
 

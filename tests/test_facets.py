@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from newsearch.facets import count_facets
 import pytest
+
+from newsearch.facets import count_facets
 
 pytestmark = pytest.mark.engine_free
 

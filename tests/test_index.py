@@ -9,9 +9,19 @@ import pytest
 from whoosh.fields import ID, Schema
 from whoosh.filedb.filestore import FileStorage
 
-from newsearch import (Article, ArticleNotFound, Hit, Index, IndexExists, IndexNotFound, NewsearchError,
-                       QuerySyntaxError, Results)
+from newsearch import (
+    Article,
+    ArticleNotFound,
+    Hit,
+    Index,
+    IndexExists,
+    IndexNotFound,
+    NewsearchError,
+    QuerySyntaxError,
+    Results,
+)
 from newsearch.generations import live
+
 from conftest import SEED_ID
 
 
@@ -125,7 +135,7 @@ def test_get_returns_the_stored_article(built_index):
         with pytest.raises(ArticleNotFound, match="no article with id 'missing'"):
             ix.get("missing")
     assert isinstance(article, Article)
-    assert article.published == dt.datetime(2021, 3, 22, tzinfo=dt.timezone.utc)
+    assert article.published == dt.datetime(2021, 3, 22, tzinfo=dt.UTC)
     assert article.source == "Northfield Courier"
     assert "\n\n" in article.body
 
@@ -144,9 +154,8 @@ def test_add_replace_and_delete_records(tmp_path):
 
 
 def test_add_rejects_records_without_id(tmp_path):
-    with Index.create(tmp_path / "ix") as ix:
-        with pytest.raises(Exception, match="needs an 'id'"):
-            ix.add([{"title": "No id"}])
+    with Index.create(tmp_path / "ix") as ix, pytest.raises(Exception, match="needs an 'id'"):
+        ix.add([{"title": "No id"}])
 
 
 def test_deleted_documents_vanish_for_an_open_reader(tmp_path):
@@ -204,7 +213,8 @@ def test_jsonl_record_changes_are_applied_per_record(tmp_path):
     feed.write_text('{"id": "r1", "title": "One", "body": "alpha"}\n{"id": "r2", "title": "Two", "body": "beta"}\n')
     with Index.create(tmp_path / "ix") as ix:
         ix.update(corpus)
-        feed.write_text('{"id": "r2", "title": "Two", "body": "gamma"}\n{"id": "r3", "title": "Three", "body": "delta"}\n')
+        feed.write_text('{"id": "r2", "title": "Two", "body": "gamma"}\n'
+                        '{"id": "r3", "title": "Three", "body": "delta"}\n')
         report = ix.update(corpus)
         assert (report.added, report.changed, report.deleted) == (1, 1, 1)
         assert ix.query("gamma")[0].id == "r2"
@@ -232,9 +242,8 @@ def test_open_missing_index_says_how_to_build_one(tmp_path):
 
 
 def test_query_on_empty_index_says_how_to_fill_it(tmp_path):
-    with Index.create(tmp_path / "ix") as ix:
-        with pytest.raises(IndexNotFound, match="holds no documents"):
-            ix.query("anything")
+    with Index.create(tmp_path / "ix") as ix, pytest.raises(IndexNotFound, match="holds no documents"):
+        ix.query("anything")
 
 
 def test_create_refuses_to_clobber(tmp_path, built_index):
@@ -251,18 +260,16 @@ def test_create_refuses_to_clobber(tmp_path, built_index):
 @pytest.mark.parametrize("text", ['"unclosed phrase', "(corridor OR kyiv", "corridor) OR kyiv", "nosuchfield:x", "",
                                   "title:"])
 def test_bad_queries_raise_query_syntax_error(built_index, text):
-    with Index.open(built_index) as ix:
-        with pytest.raises(QuerySyntaxError):
-            ix.query(text)
+    with Index.open(built_index) as ix, pytest.raises(QuerySyntaxError):
+        ix.query(text)
 
 
 @pytest.mark.parametrize("options", [{"since": "yesterday-ish"}, {"limit": 0}, {"page": 0}, {"sort": "random"},
                                      {"since": "2023", "until": "2022"}, {"facets": ["colour"]},
                                      {"snippet_chars": 0}])
 def test_bad_query_options_raise_query_syntax_error(built_index, options):
-    with Index.open(built_index) as ix:
-        with pytest.raises(QuerySyntaxError):
-            ix.query("harbour", **options)
+    with Index.open(built_index) as ix, pytest.raises(QuerySyntaxError):
+        ix.query("harbour", **options)
 
 
 def test_stats_counts_sources_and_dates(built_index):

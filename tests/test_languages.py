@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-
 import gzip
 import json
+
+import pytest
 
 from newsearch import Index
 from newsearch.languages import analysis_language, detect, language_code
 from newsearch.readers import read_article
+
 from conftest import index_holding, shared_path
 
 RECORDS = [

@@ -9,6 +9,7 @@ import unicodedata
 import pytest
 
 from newsearch import Index
+
 from conftest import shared_path
 
 
@@ -49,7 +50,7 @@ def test_mixed_corpus_reports_every_bad_file_and_line(mixed):
 
 
 def test_mixed_corpus_titles_and_dates_match_the_manifest(mixed):
-    manifest, corpus, folder, _ = mixed
+    manifest, _, folder, _ = mixed
     checked = 0
     with Index.open(folder) as ix:
         for entry in manifest["files"]:

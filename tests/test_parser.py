@@ -70,6 +70,8 @@ def test_a_plus_word_stays_required_in_the_second_tier():
     ("colour:red", "unknown field 'colour'", 1),
     ("published:2022-13", "cannot read '2022-13' as a date", 11),
     ("evac*ate", "'*' may only end a word", 1),
+    ("published:>*", "published:> needs a date, not '*'", 12),
+    ("harbour published:<=*", "published:<= needs a date, not '*'", 21),
 ])
 def test_syntax_errors_say_what_and_where(text, message, position):
     with pytest.raises(QuerySyntaxError, match=message.replace("(", r"\(").replace(")", r"\)").replace("*", r"\*")) \

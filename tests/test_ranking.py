@@ -9,6 +9,7 @@ import json
 import pytest
 
 from newsearch import Index
+
 from conftest import shared_path
 
 QUERIES = ("rises average", "trade over issue", "corp regular regis", "oil price", "bank rate cut", "grain wheat",

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from newsearch.article import Article
-from newsearch.errors import ReadError
 from newsearch.dates import parse_loose_date
+from newsearch.errors import ReadError
 from newsearch.readers import article_from_record, find_files, parse_bound, parse_date, read_file
 
 pytestmark = pytest.mark.engine_free
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.engine_free
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SEED = SHARED / "seed" / "000_fdb48ad2d1f0ca55.txt"
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 PARAGRAPH = "Officials in the city said the first corridor would open at nine in the morning."
 
 
@@ -220,7 +220,7 @@ def test_record_field_aliases_map_onto_article_fields(tmp_path):
     article = _read_one(path, tmp_path)
     assert article.title == "Bridge closes"
     assert article.body == "The council voted."
-    assert article.published == dt.datetime(2022, 3, 21, tzinfo=dt.timezone.utc)
+    assert article.published == dt.datetime(2022, 3, 21, tzinfo=dt.UTC)
     assert isinstance(article.published, dt.datetime) and article.published.utcoffset() == dt.timedelta(0)
     assert article.authors == ("Jane Doe",)
     assert article.categories == ("Local",)
@@ -404,7 +404,7 @@ def test_html_plain_meta_tags_give_author_date_url_and_language(tmp_path):
     path = _write(tmp_path, "plain.html", _page(head, f"<article><p>{PARAGRAPH}</p></article>", ' lang="de-DE"'))
     article = _read_one(path, tmp_path)
     assert article.authors == ("Jane Doe", "John Roe")
-    assert article.published == dt.datetime(2022, 3, 21, tzinfo=dt.timezone.utc)
+    assert article.published == dt.datetime(2022, 3, 21, tzinfo=dt.UTC)
     assert isinstance(article.published, dt.datetime) and article.published.utcoffset() == dt.timedelta(0)
     assert article.url == "https://example.org/plain"  # the canonical link wins over og:url
     assert article.language == "de"
@@ -563,7 +563,7 @@ def test_cp1252_txt_with_pound_sign_and_curly_quotes_decodes(tmp_path, headline,
 
 
 def test_utf8_bom_is_dropped(tmp_path):
-    data = codecs.BOM_UTF8 + "Café reopens\n\nThe café on the square reopened on Monday.\n".encode("utf-8")
+    data = codecs.BOM_UTF8 + "Café reopens\n\nThe café on the square reopened on Monday.\n".encode()
     article = _read_one(_write(tmp_path, "bom.txt", data), tmp_path)
     assert article.title == "Café reopens"
     assert article.body == "The café on the square reopened on Monday."
@@ -874,7 +874,7 @@ def test_missing_language_is_detected_from_the_text(tmp_path):
 
 def test_parse_bound_reads_relative_forms_and_refuses_the_impossible():
     week_ago = parse_bound("7d", end=False)
-    expected = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None) - dt.timedelta(days=7)
+    expected = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=7)
     assert abs((week_ago - expected).total_seconds()) < 5
     assert parse_bound("3000y", end=False) is None
     assert parse_bound("99999-01-01", end=True) is None
@@ -898,7 +898,8 @@ def _gzip_then(data: bytes, damage: bytes) -> bytes:
     import zlib
 
     deflate = zlib.compressobj(6, zlib.DEFLATED, -15)
-    return b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + deflate.compress(data) + deflate.flush(zlib.Z_FULL_FLUSH) + damage
+    header = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+    return header + deflate.compress(data) + deflate.flush(zlib.Z_FULL_FLUSH) + damage
 
 
 def test_gzip_damaged_in_the_middle_keeps_the_records_before(tmp_path):
@@ -920,7 +921,8 @@ def test_gzip_with_a_corrupt_header_or_cut_short_is_a_per_file_error(tmp_path):
     assert "damaged gzip data after 0 bytes" in _only_error(corrupt, tmp_path).reason
     cut_read = read_file(cut, tmp_path)
     assert 0 < len(cut_read.articles) < 50
-    assert [error.reason for error in cut_read.errors] == ["the gzip data ends early (a truncated file); not read further"]
+    assert [error.reason for error in cut_read.errors] == [
+        "the gzip data ends early (a truncated file); not read further"]
 
 
 def test_gzipped_pages_text_and_json_read_like_their_plain_forms(tmp_path):

@@ -8,11 +8,12 @@ import json
 import tracemalloc
 
 import pytest
+from test_query import RECORDS
 
 from newsearch import ArticleNotFound, Fragment, QuerySyntaxError, Snippet
 from newsearch.cli import cli
 from newsearch.snippets import SCAN_CHARS, make_snippet, scanned, sentences_around
-from test_query import RECORDS
+
 from conftest import index_holding, needs, shared_path
 
 
@@ -50,7 +51,7 @@ def test_facets_combine_with_filters_and_query_syntax(ix):
 
 
 def test_unknown_facet_is_a_query_syntax_error(ix):
-    with pytest.raises(QuerySyntaxError, match="unknown facet 'colour'.*published:month"):
+    with pytest.raises(QuerySyntaxError, match=r"unknown facet 'colour'.*published:month"):
         ix.query("corridor", facets=["colour"])
 
 

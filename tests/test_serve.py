@@ -15,14 +15,15 @@ from xml.etree import ElementTree
 import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed (make install adds it)")
-from fastapi.testclient import TestClient  # noqa: E402
+from fastapi.testclient import TestClient
 
-from newsearch import Index  # noqa: E402
-from newsearch.cli import cli  # noqa: E402
-from newsearch.web import create_app, is_loopback  # noqa: E402
-from newsearch.web.params import MAX_DEPTH  # noqa: E402
-from newsearch.web.shown import public  # noqa: E402
-from conftest import SEED_ID, needs  # noqa: E402
+from newsearch import Index
+from newsearch.cli import cli
+from newsearch.web import create_app, is_loopback
+from newsearch.web.params import MAX_DEPTH
+from newsearch.web.shown import public
+
+from conftest import SEED_ID, needs
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror="alert(1)">'
 EVIL = {"id": "evil-<1>", "title": f"Harbour corridor {PAYLOAD}", "source": f"Wire {PAYLOAD}",
@@ -54,7 +55,8 @@ def assert_escaped(text: str) -> None:
 # -- the JSON API
 
 def test_search_has_the_shape_of_query_json(client, index_dir, runner):
-    response = client.get("/api/search", params={"q": "Mariupol corridor", "limit": 3, "facet": ["source", "published:year"]})
+    response = client.get("/api/search",
+                          params={"q": "Mariupol corridor", "limit": 3, "facet": ["source", "published:year"]})
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["hits"][0]["id"] == SEED_ID
@@ -279,7 +281,8 @@ def test_every_piece_of_text_and_the_query_is_escaped(client):
 def test_serve_command_is_thin_and_the_web_stack_loads_only_for_it(runner):
     assert "--port" in runner.invoke(cli, ["serve", "--help"]).output
     code = "import sys, newsearch.cli; print(sorted({'fastapi', 'starlette', 'uvicorn', 'jinja2'} & set(sys.modules)))"
-    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"
     without = ("import sys; sys.modules['fastapi'] = None\n"
                "from newsearch.cli import cli; cli(['serve'])")
     result = subprocess.run([sys.executable, "-c", without], capture_output=True, text=True)

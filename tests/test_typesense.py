@@ -6,9 +6,10 @@ import json
 
 import pytest
 
-from conftest import CORPUS, SEED_ID
 from newsearch import Index, NewsearchError, QuerySyntaxError
 from newsearch.cli import cli
+
+from conftest import CORPUS, SEED_ID
 from typesense_servers import server_binary, start_servers
 
 pytestmark = pytest.mark.engine_free
@@ -122,5 +123,5 @@ def test_a_search_only_key_serves_queries_and_cannot_write(tmp_path, node, monke
     with Index.open(folder, search_only=True) as searching:  # as newsearch serve opens it
         results = searching.query("ferry", facets=["source"])
         assert [hit.id for hit in results] == ["a"] and results.facets["source"] == (("Gazette", 1),)
-        with pytest.raises(NewsearchError, match="refused the API key|did not answer|refused"):
+        with pytest.raises(NewsearchError, match=r"refused the API key|did not answer|refused"):
             searching.add([{"id": "b", "title": "Written with a search key"}])

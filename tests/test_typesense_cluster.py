@@ -15,10 +15,11 @@ import time
 import urllib.request
 
 import pytest
+from test_update import make_corpus, mutate, snapshot
+
+from newsearch import Index
 
 from conftest import ROOT
-from newsearch import Index, engines
-from test_update import make_corpus, mutate, snapshot
 from typesense_servers import server_binary, start_servers
 
 pytest.importorskip("typesense", reason="the typesense engine is optional: pip install 'newsearch[typesense]'")
@@ -68,7 +69,7 @@ def test_leader_killed_during_an_update(tmp_path, cluster, monkeypatch):
     monkeypatch.setenv("TYPESENSE_API_KEY", cluster.api_key)
     corpus, folder = tmp_path / "corpus", tmp_path / "index"
     make_corpus(corpus, 600)
-    first, second, third = cluster.urls
+    first, second, _ = cluster.urls
     # index through one node
     Index.build(folder, corpus, engine="typesense", nodes=[first])
     with Index.open(folder, nodes=[second]) as through_second:  # query through another

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from newsearch import Index, IndexLocked
-from newsearch import generations
+from newsearch import ArticleNotFound, Index, IndexLocked, generations
 from newsearch.cli import cli
 from newsearch.duplicates import Groups
 from newsearch.lock import WriteLock
+
 from conftest import ROOT, whoosh_segments
 
 WORDS = ("harbour ferry council budget storm flood bridge election turnout museum comet vaccine wheat "
@@ -275,7 +275,7 @@ def test_rebuild_switches_generations_and_removes_the_old_one(runner, tmp_path, 
         assert result.exit_code == 0, result.output
         # the open Index follows the new generation on its next query
         assert reader.query("Mariupol corridor OR harbour").total > 0
-        with pytest.raises(Exception):
+        with pytest.raises(ArticleNotFound):
             reader.get("000_fdb48ad2d1f0ca55.txt")
     assert [p.name for p in folder.glob("gen-*")] == ["gen-000002"]
 
@@ -449,7 +449,8 @@ def test_a_big_feed_parsed_in_worker_processes_gives_the_same_index_and_errors(t
     assert (parallel.added, parallel.failed) == (sequential.added, sequential.failed)
     assert parallel.added == 600 + 2  # the latin-1 line is read as the encoding detector guesses
     assert [(Path(where).name, reason.split(":")[0]) for where, reason in parallel.failed] == [
-        ("batch.json item 2", "record is a JSON int, not an object"), ("feed.jsonl line 4", "invalid JSON"), ("feed.jsonl line 6", "record is a JSON list, not an object"),
+        ("batch.json item 2", "record is a JSON int, not an object"), ("feed.jsonl line 4", "invalid JSON"),
+        ("feed.jsonl line 6", "record is a JSON list, not an object"),
         ("feed.jsonl line 65", "record has neither a title nor a body"),
         ("feed.jsonl", "duplicate id 'feed-9' (also given by the same file); not indexed")]
     with Index.open(tmp_path / "parallel") as ix:
@@ -466,7 +467,8 @@ def test_near_duplicates_sketched_in_worker_processes_fall_in_the_same_groups(tm
         (corpus / "copies" / f"copy-{number}.txt").parent.mkdir(exist_ok=True)
         (corpus / "copies" / f"copy-{number}.txt").write_text(story.read_text() + "Reporting by a wire.\n")
     feed = corpus / "feed.jsonl"
-    copies = [json.dumps({"id": f"copy-{n}", "title": "Copy", "body": s.read_text()}) for n, s in enumerate(stories[20:30])]
+    copies = [json.dumps({"id": f"copy-{n}", "title": "Copy", "body": s.read_text()})
+              for n, s in enumerate(stories[20:30])]
     feed.write_text(feed.read_text() + "\n".join(copies) + "\n")
     monkeypatch.setattr(newsearch.indexer, "PARALLEL_MIN_FILES", 10)
     monkeypatch.setattr(newsearch.indexer, "PARALLEL_MIN_FEED_BYTES", 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsearch.engines.whoosh_analysis import ProseTokens, build_schema
+
 from conftest import CORPUS
 
 pytestmark = pytest.mark.only_engine("whoosh")

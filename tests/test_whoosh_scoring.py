@@ -6,10 +6,10 @@ import random
 
 import pytest
 
-from newsearch import Index, engines
-from newsearch.query import build_request
+from newsearch import Index
 from newsearch.engines.whoosh import _collect
 from newsearch.engines.whoosh_scoring import PostingCache, SegmentLengths, WordScorer
+from newsearch.query import build_request
 
 pytestmark = pytest.mark.only_engine("whoosh")
 

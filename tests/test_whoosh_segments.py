@@ -1,4 +1,5 @@
-"""A Whoosh build written by several processes, one segment each: the same index as one writer, nothing left on failure."""
+"""A Whoosh build written by several processes, one segment each: the same index as one writer, nothing left
+on failure."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ import time
 from pathlib import Path
 
 import pytest
+from test_update import make_corpus, snapshot
 
 import newsearch.engines.whoosh
 from newsearch import Index, generations
 from newsearch.article import Article
 from newsearch.engines.whoosh import WhooshEngine, _document
 from newsearch.engines.whoosh_segments import SegmentWriteError, discard_segments, write_segments
+
 from conftest import whoosh_segments
-from test_update import make_corpus, snapshot
 
 pytestmark = pytest.mark.only_engine("whoosh")
 

@@ -62,21 +62,21 @@ class Engine(abc.ABC):
             raise NewsearchError(f"the {cls.name} engine takes no options ({', '.join(sorted(options))})")
         return {}
 
-    @classmethod  # noqa: B027 (an optional step: nothing to do by default)
+    @classmethod
     def discard(cls, folder: Path, options: Mapping | None = None) -> None:
         """Drop what a generation being removed keeps outside its folder (nothing for embedded engines)."""
 
-    def activate(self) -> None:  # noqa: B027 (an optional step: nothing to do by default)
+    def activate(self) -> None:
         """Called just before this generation goes live: point names shared with other apps at it."""
 
     def unfinished(self) -> set[str]:
         """Ids of writes that may not have completed (engines without transactions), to redo."""
         return set()
 
-    def settle(self) -> None:  # noqa: B027 (an optional step: nothing to do by default)
+    def settle(self) -> None:
         """Told once the writes so far are complete and recorded (engines without transactions)."""
 
-    def optimize(self) -> None:  # noqa: B027 (an optional step: nothing to do by default)
+    def optimize(self) -> None:
         """Merge the index into as few parts as the engine can, for faster queries."""
 
     @abc.abstractmethod

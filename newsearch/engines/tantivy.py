@@ -18,15 +18,15 @@ from pathlib import Path
 
 import tantivy
 
+from ..analysis import DEFAULT_LANGUAGE, written_forms
 from ..article import Article
 from ..errors import IndexLocked, IndexNotFound
 from ..facets import FIELD_FACETS
-from ..results import Hit, Results, Snippet
-from ..analysis import written_forms
 from ..query import Marks, SearchRequest, TermMarks
 from ..query.collapse import page_of_stories
 from ..query.deadline import check as check_deadline
 from ..query.spelling import edit_distance
+from ..results import Hit, Results, Snippet
 from ..schema import WEIGHTS
 from ..snippets import make_snippet, mark_all, scanned
 from . import tantivy_analysis as analysis
@@ -139,10 +139,11 @@ class TantivyEngine(Engine):
             return self._searcher
 
     def _present_languages(self, searcher: tantivy.Searcher) -> tuple[str, ...]:
-        buckets = searcher.aggregate(tantivy.Query.all_query(), {"languages": {"terms": {"field": "analysis", "size": ALL}}})
+        buckets = searcher.aggregate(tantivy.Query.all_query(),
+                                     {"languages": {"terms": {"field": "analysis", "size": ALL}}})
         present = {bucket["key"] for bucket in buckets["languages"]["buckets"]}
-        return tuple(sorted(present | {analysis.DEFAULT_LANGUAGE},
-                            key=lambda code: (code != analysis.DEFAULT_LANGUAGE, code)))
+        return tuple(sorted(present | {DEFAULT_LANGUAGE},
+                            key=lambda code: (code != DEFAULT_LANGUAGE, code)))
 
     def _translator(self) -> Translator:
         searcher = self._current()
@@ -182,7 +183,7 @@ class TantivyEngine(Engine):
         stored = self._stored(translator.searcher, id)
         if stored is None:
             return None
-        language = stored.get("analysis", analysis.DEFAULT_LANGUAGE)
+        language = stored.get("analysis", DEFAULT_LANGUAGE)
         marked = [mark_all(value, _spans(value, language,
                                          translator.marks(Marks.of(request.tiers[0], field), language)))
                   for field, value in (("title", stored.get("title", "")), ("body", stored.get("body", "")))]
@@ -190,9 +191,9 @@ class TantivyEngine(Engine):
 
     def _word(self, language: str, word: str) -> tantivy.Query:
         """One indexed word in title (weighted) and body."""
+        title = tantivy.Query.term_query(self._schema, analysis.text_field("title", language), word)
         return tantivy.Query.boolean_query([
-            (Occur.Should, tantivy.Query.boost_query(
-                tantivy.Query.term_query(self._schema, analysis.text_field("title", language), word), WEIGHTS["title"])),
+            (Occur.Should, tantivy.Query.boost_query(title, WEIGHTS["title"])),
             (Occur.Should, tantivy.Query.term_query(self._schema, analysis.text_field("body", language), word)),
         ])
 
@@ -214,7 +215,7 @@ class TantivyEngine(Engine):
         for score, stored in hits:
             snippet = Snippet()
             if request.snippets:
-                language = stored.get("analysis", analysis.DEFAULT_LANGUAGE)
+                language = stored.get("analysis", DEFAULT_LANGUAGE)
                 if language not in marks:
                     marks[language] = marks_for(language)
                 snippet = _snippet(stored.get("body", ""), language, marks[language], request.snippet_chars)
@@ -243,7 +244,8 @@ class TantivyEngine(Engine):
         group -> matching documents); copies per group come from ``_group_counts``."""
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
         page = page_of_stories(tiers, first, stop,
-                               lambda tier, wanted: self._ranked(searcher, tier, wanted, by_date=request.sort == "date"),
+                               lambda tier, wanted: self._ranked(searcher, tier, wanted,
+                                                                 by_date=request.sort == "date"),
                                lambda hit: _group_key(hit[1]), lambda tier: _group_counts(searcher, tier))
         return page.hits, page.total, page.stories, page.copies
 
@@ -306,17 +308,19 @@ class TantivyEngine(Engine):
 
     def variants(self, word: str, distance: int) -> tuple[str, dict[str, int]]:
         searcher = self._current()
-        stems = [stem for language in self._languages for stem in analysis.prose(language).analyze(word)[:1]]
-        if not stems:
+        # each language with the stem it gives (a language that gives none is left out, not paired with the next's)
+        stemmed = [(language, stem) for language in self._languages
+                   for stem in analysis.prose(language).analyze(word)[:1]]
+        if not stemmed:
             return "", {}
         near: dict[str, int] = {}
-        for language, stem in zip(self._languages, stems):
+        for language, stem in stemmed:
             body = analysis.text_field("body", language)
             for term, documents in searcher.terms_with_prefix(body, stem[:2]):
                 if abs(len(term) - len(stem)) <= distance and edit_distance(term, stem) <= distance:
                     near[term] = near.get(term, 0) + documents
             near.setdefault(stem, 0)
-        return stems[0], near
+        return stemmed[0][1], near
 
     def _indexed(self, word: str) -> list[tuple[str, str]]:
         """(language, stem) of a one-word ``word`` in each language the index holds."""

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import lru_cache
+from functools import cache
 
 import tantivy
 from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
 
-from ..analysis import DEFAULT_LANGUAGE, SNOWBALL, STOP_WORDS, stemming_language
+from ..analysis import SNOWBALL, STOP_WORDS, stemming_language
 from ..article import Article, to_utc_naive
 from ..languages import analysis_language
 from ..schema import EXACT_FIELDS, NAME_FIELDS, TEXT_FIELDS
@@ -37,7 +37,7 @@ def text_field(name: str, language: str) -> str:
     return f"{name}_{language}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def prose(language: str) -> tantivy.TextAnalyzer:
     """Words of running text: lower-cased, accents folded, English stop words dropped, stemmed in ``language``.
 
@@ -50,14 +50,14 @@ def prose(language: str) -> tantivy.TextAnalyzer:
             .filter(Filter.stemmer(STEMMERS[language])).build())
 
 
-@lru_cache(maxsize=None)
+@cache
 def folded() -> tantivy.TextAnalyzer:
     """Words lower-cased and accents folded, not stemmed (prefixes; names word by word)."""
     return (TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(MAX_WORD))
             .filter(Filter.lowercase()).filter(Filter.ascii_fold()).build())
 
 
-@lru_cache(maxsize=None)
+@cache
 def whole() -> tantivy.TextAnalyzer:
     """A whole value as one token, lower-cased and accents folded (a name: "dev okafor")."""
     return TextAnalyzerBuilder(Tokenizer.raw()).filter(Filter.lowercase()).filter(Filter.ascii_fold()).build()

@@ -27,6 +27,7 @@ import warnings
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import typesense
 from typesense import exceptions as ts_errors
@@ -142,7 +143,7 @@ class Settings:
 
     def stored(self) -> dict:
         """The options to keep with the index: never the key."""
-        kept = {"nodes": self.nodes}
+        kept: dict[str, Any] = {"nodes": self.nodes}
         if self.api_key_file:
             kept["api_key_file"] = str(self.api_key_file)
         else:
@@ -165,7 +166,7 @@ class Settings:
             return self._key
         if self.api_key_file:
             return read_key_file(Path(self.api_key_file))
-        key = os.environ.get(self.api_key_env, "").strip()
+        key = os.environ.get(self.api_key_env or KEY_ENVIRONMENT, "").strip()  # named whenever there is no file
         if not key:
             raise NewsearchError(f"the typesense index needs its API key in ${self.api_key_env}")
         return key
@@ -350,7 +351,8 @@ class TypesenseEngine(Engine):
         for start in range(0, len(removed), DELETE_BATCH):
             ids = removed[start:start + DELETE_BATCH]
             values = ",".join(f"`{id}`" for id in ids if "`" not in id)
-            self._call(lambda: self._documents.delete({"filter_by": f"id:=[{values}]"}), "deleting documents")
+            self._call(lambda values=values: self._documents.delete({"filter_by": f"id:=[{values}]"}),
+                       "deleting documents")
 
     def unfinished(self) -> set[str]:
         """The ids of writes not yet settled: a run writing them may have died halfway."""
@@ -379,12 +381,13 @@ class TypesenseEngine(Engine):
         entries = [_lexicon_entry(word) for word in words]
         for start in range(0, len(entries), BATCH * 10):
             chunk = entries[start:start + BATCH * 10]
-            self._call(lambda: self._word_list.documents.import_(
+            self._call(lambda chunk=chunk: self._word_list.documents.import_(
                 chunk, {"action": "upsert", "batch_size": BATCH * 10}), "importing words")
         self._listed |= words
         results = self._call(lambda: self._documents.import_(batch, {"action": "upsert", "batch_size": BATCH}),
                              "importing documents")
-        failed = [(doc["id"], result.get("error")) for doc, result in zip(batch, results) if not result.get("success")]
+        failed = [(doc["id"], result.get("error")) for doc, result in zip(batch, results, strict=True)
+                  if not result.get("success")]
         if failed:
             raise NewsearchError(f"Typesense refused {len(failed)} documents, first {failed[0][0]!r}: {failed[0][1]}")
 
@@ -412,7 +415,7 @@ class TypesenseEngine(Engine):
         found: list[str] = []
         page = 1
         while len(found) < most:
-            answer = self._call(lambda: self._word_list.documents.search({
+            answer = self._call(lambda page=page: self._word_list.documents.search({
                 "q": "*", "query_by": "word", "filter_by": f"prefixes:=`{prefix}`", "per_page": PAGE_MAX,
                 "page": page, "include_fields": "word"}), "looking words up")
             found += [hit["document"]["word"] for hit in answer["hits"]]
@@ -474,9 +477,10 @@ class TypesenseEngine(Engine):
             chunk = [word for word in words[start:start + MULTI_SEARCHES] if "`" not in word]
             searches = [{"collection": self.collection, "q": "*", "query_by": "title_text", "per_page": 0,
                          "filter_by": f"words:=`{word}`"} for word in chunk]
-            answer = self._call(lambda: self._client.multi_search.perform({"searches": searches}, {}),
+            answer = self._call(lambda searches=searches: self._client.multi_search.perform({"searches": searches}, {}),
                                 "counting words")
-            found.update({word: result.get("found", 0) for word, result in zip(chunk, answer["results"])})
+            found.update({word: result.get("found", 0)
+                          for word, result in zip(chunk, answer["results"], strict=True)})
         return found
 
     def _results(self, plans: list[Plan], request: SearchRequest, marks: Marks | TermMarks) -> Results:
@@ -488,7 +492,8 @@ class TypesenseEngine(Engine):
         check_deadline(request.deadline)  # a server's search cannot be stopped: checked between its requests
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
         hits: list[tuple[int, dict]] = []  # (rounds after the hit's own, hit)
-        total, stories, copies = 0, None, Counter()
+        total, stories = 0, None
+        copies: Counter[str] = Counter()
         if request.collapse:
             hits, total, stories, copies = self._stories(rounds, first, stop)
             rounds = []
@@ -534,7 +539,7 @@ class TypesenseEngine(Engine):
         size = GROUP_VALUES
         while True:
             answer = self._search({**params, "per_page": 0, "facet_by": "group_key", "max_facet_values": size})
-            counted = next((facet["counts"] for facet in answer.get("facet_counts", ())
+            counted: list[dict] = next((facet["counts"] for facet in answer.get("facet_counts", ())
                             if facet["field_name"] == "group_key"), [])
             listed = Counter({count["value"]: count["count"] for count in counted})
             if len(counted) < size or counted[-1]["count"] == 1 or size >= MAX_GROUP_VALUES:
@@ -554,7 +559,8 @@ class TypesenseEngine(Engine):
         if plan.required or not plan.optional:
             return [({**base, "q": plan.q(), "drop_tokens_threshold": 0}, None)]
         exact = self._search({**base, "q": plan.q([]), "per_page": 0})["found"]
-        rounds, found, words, excluded = [], 0, list(plan.optional), []
+        rounds, found, words = [], 0, list(plan.optional)
+        excluded: list[str] = []
         while found < exact:
             filter_by = _joined(plan.filter, _none_of(excluded))
             params = {**sort, "filter_by": filter_by, "q": plan.q(words),
@@ -599,10 +605,11 @@ class TypesenseEngine(Engine):
             params = {"q": "*"}
             condition = any_of([plan.filter for plan in plans])
         if condition is False:
-            return {name: () for name in names}
+            return dict.fromkeys(names, ())
         if condition is not True:
             params["filter_by"] = condition
-        found = self._search({**params, "per_page": 0, "facet_by": facet_by, "max_facet_values": 100_000 if kept is None else kept * 5})
+        found = self._search({**params, "per_page": 0, "facet_by": facet_by,
+                              "max_facet_values": 100_000 if kept is None else kept * 5})
         by_field = {facet["field_name"]: facet["counts"] for facet in found.get("facet_counts", ())}
         facets = {}
         for name in names:
@@ -741,8 +748,9 @@ def document(article: Article) -> dict:
         fields[f"f_{unit}"] = ""
     if article.published is not None:
         moment = to_utc_naive(article.published)
-        fields["published"] = seconds(moment)
-        fields["recency"] = -fields["published"]
+        published = seconds(moment)
+        fields["published"] = published
+        fields["recency"] = -published
         day = article.published if not isinstance(article.published, dt.datetime) else article.published.date()
         for unit in ("day", "week", "month", "year"):
             fields[f"f_{unit}"] = date_bucket(day, unit)

@@ -18,6 +18,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import pairwise
+from typing import TypeGuard
 
 from .. import query as tree
 from ..analysis import fold, query_terms
@@ -25,9 +26,7 @@ from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS
 from ..query.marks import STEM_SLACK
 from ..query.spelling import edit_distance
-from ..schema import EXACT_FIELDS as EXACT
-from ..schema import NAME_FIELDS as NAMES
-from ..schema import TEXT_FIELDS
+from ..schema import EXACT_FIELDS as EXACT, NAME_FIELDS as NAMES, TEXT_FIELDS
 
 # Query field -> the Typesense field of its indexed words (``words`` holds title and body together).
 WORD_FIELDS = {"title": "title_words", "body": "body_words"}
@@ -253,7 +252,7 @@ def _either(parts: list[tree.Node]) -> tree.Node:
     return parts[0] if len(parts) == 1 else tree.Or(tuple(parts))
 
 
-def _is_word(node: tree.Node) -> bool:
+def _is_word(node: tree.Node) -> TypeGuard[tree.Term]:
     return isinstance(node, tree.Term) and node.field in WORD_FIELDS
 
 
@@ -261,7 +260,7 @@ def _grouped_words(children) -> dict[str, list[str]]:
     """Plain words of an OR group by the field they are searched in; ``words`` when title and body share them."""
     by_field: dict[str, list[str]] = {}
     for child in children:
-        if _is_word(child):
+        if _is_word(child) and child.field is not None:  # a word's field is always named
             by_field.setdefault(child.field, []).append(child.text)
     if set(by_field) == set(TEXT_FIELDS) and set(by_field["title"]) == set(by_field["body"]):
         return {"words": by_field["title"]}
@@ -272,9 +271,10 @@ def _word(node: tree.Node) -> str | None:
     """The indexed word a node searches in title and body (or one of them), if it is one plain word."""
     if _is_word(node):
         return node.text
-    if isinstance(node, tree.Or) and node.children and all(_is_word(child) for child in node.children):
-        texts = {child.text for child in node.children}
-        if len(texts) == 1:
+    if isinstance(node, tree.Or) and node.children:
+        words = [child for child in node.children if _is_word(child)]
+        texts = {child.text for child in words}
+        if len(words) == len(node.children) and len(texts) == 1:
             return texts.pop()
     return None
 
@@ -282,11 +282,11 @@ def _word(node: tree.Node) -> str | None:
 def _phrase(node: tree.Node) -> tuple[str, ...] | None:
     """The words of a phrase searched in title and body alike, if ``node`` is one that q can rank by:
     not a phrase of one field alone, nor one whose words stem differently in the index's languages."""
-    if isinstance(node, tree.Or) and node.children and all(
-            isinstance(child, tree.Phrase) and child.slop <= 1 for child in node.children):
-        variants = {child.text for child in node.children}
-        fields = {child.field for child in node.children}
-        if len(variants) == 1 and fields == set(TEXT_FIELDS):
+    if isinstance(node, tree.Or) and node.children:
+        phrases = [child for child in node.children if isinstance(child, tree.Phrase) and child.slop <= 1]
+        variants = {child.text for child in phrases}
+        fields = {child.field for child in phrases}
+        if len(phrases) == len(node.children) and len(variants) == 1 and fields == set(TEXT_FIELDS):
             return tuple(variants.pop().split(" "))
     return None
 

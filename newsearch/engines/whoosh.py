@@ -17,23 +17,21 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain, islice, repeat
 from pathlib import Path
 
-from whoosh import index as whoosh_index
-from whoosh import collectors, query
+from whoosh import collectors, index as whoosh_index, query
 from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.reading import TermNotFound
 
-from ..article import Article, to_utc_naive
-from ..errors import IndexLocked, IndexNotFound, NewsearchError
-from ..results import Hit, Results, Snippet
 from ..analysis import DEFAULT_LANGUAGE, fold, query_terms, stemming_language, written_forms
+from ..article import Article, aware_moment, to_utc_naive
+from ..errors import IndexLocked, IndexNotFound, NewsearchError
 from ..facets import FIELD_FACETS, count_facets
 from ..languages import analysis_language
 from ..query import Marks, SearchRequest, TermMarks
 from ..query.collapse import page_of_stories
-from ..query.deadline import Deadline
-from ..query.deadline import check as check_deadline
+from ..query.deadline import Deadline, check as check_deadline
+from ..results import Hit, Results, Snippet
 from ..snippets import make_snippet, mark_all, match_spans, scanned
 from .base import Engine, EngineStats
 from .whoosh_analysis import STEMS, UNDATED, InLanguage, ProseTokens, build_schema
@@ -168,8 +166,8 @@ class WhooshEngine(Engine):
         """The whoosh queries of the request's tiers, for ``searcher`` (by default this thread's)."""
         searcher = searcher or self._searcher()
         reader = searcher.reader()
-        translator = Translator(self._query_schema(reader), reader, self._per_searcher("expansions", searcher, lambda _: {}),
-                                request.deadline)
+        expansions = self._per_searcher("expansions", searcher, lambda _: {})
+        translator = Translator(self._query_schema(reader), reader, expansions, request.deadline)
         return [translator.translate(tier) for tier in request.tiers]
 
     def similar(self, id: str, request: SearchRequest, terms: int) -> Results | None:
@@ -195,7 +193,8 @@ class WhooshEngine(Engine):
             hits, total = _page(searcher, tiers, request, condition, words, recency)
         facets = self._facets(searcher, tiers, condition, request, words) if request.facets else {}
         marks: dict[str, TermMarks] = {}  # language -> the query's marks in its terms
-        matched = _terms_in(searcher, tiers[-1], [hit.docnum for hit in hits], "body", words) if request.snippets else {}
+        matched = (_terms_in(searcher, tiers[-1], [hit.docnum for hit in hits], "body", words)
+                   if request.snippets else {})
         return Results(tuple(self._hit(hit, request, marks, matched.get(hit.docnum, set()),
                                        duplicates.get(hit.docnum, 0)) for hit in hits),
                        total, request.page, request.limit, facets, stories=stories)
@@ -397,8 +396,8 @@ class WhooshEngine(Engine):
 
     def stats(self) -> EngineStats:
         reader = self._searcher().reader()
-        live = [docnum for docnum in reader.all_doc_ids()]
-        sources = Counter()
+        live = list(reader.all_doc_ids())
+        sources: Counter[str] = Counter()
         if live and reader.has_column("source_exact"):
             column = reader.column_reader("source_exact")
             sources = Counter(column[docnum] for docnum in live)
@@ -440,8 +439,9 @@ def _document(article: Article) -> dict:
     if article.warnings:
         fields["warnings"] = list(article.warnings)
     if article.published is not None:
-        fields["published"] = to_utc_naive(article.published)
-        fields["recency"] = -int((fields["published"] - _EPOCH).total_seconds())
+        published = to_utc_naive(article.published)
+        fields["published"] = published
+        fields["recency"] = -int((published - _EPOCH).total_seconds())
         fields["published_text"] = article.published.isoformat()
     return fields
 
@@ -520,13 +520,13 @@ def _decoded_facets(leaf) -> dict[str, list]:
     return columns
 
 
-def _published(stored: dict) -> dt.date | None:
+def _published(stored: dict) -> dt.datetime | None:
     value = stored.get("published_text")
     if not value:
         return None
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+    if not isinstance(value, dt.date):
+        value = dt.date.fromisoformat(value) if len(value) == 10 else dt.datetime.fromisoformat(value)
+    return aware_moment(value)  # as Article and Hit keep it (a day alone, from an older index: its midnight UTC)
 
 
 def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordScorer | None,
@@ -534,7 +534,8 @@ def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordS
     """One page of the tiers' hits (each tier ranked after the one before; newest first with ``recency``)
     and the number of matches."""
     first, stop = (request.page - 1) * request.limit, request.page * request.limit
-    hits, total = [], 0
+    hits: list = []  # whoosh's hits, or WordScorer's _ScoredHit
+    total = 0
     for tier in tiers:
         check_deadline(words.deadline if words is not None else None)
         if len(hits) == stop - first:
@@ -711,10 +712,11 @@ class _Matches:
 class _ScoredHit:
     """A hit scored by WordScorer, read as whoosh's hits are (``docnum``, ``score``, ``fields()``, ``[name]``)."""
 
-    __slots__ = ("docnum", "score", "_searcher", "_fields")
+    __slots__ = ("_fields", "_searcher", "docnum", "score")
 
     def __init__(self, searcher, docnum: int, score: float):
-        self.docnum, self.score, self._searcher, self._fields = docnum, score, searcher, None
+        self.docnum, self.score, self._searcher = docnum, score, searcher
+        self._fields: dict | None = None
 
     def fields(self) -> dict:
         if self._fields is None:
@@ -737,8 +739,8 @@ def _best(searcher, scores: dict[int, float], wanted: int, skip: int = 0) -> lis
     # Ids are read only to order equal scores, and not kept: a document's stored fields (its body too)
     # are the costly part of a deep page, which ranks every hit ahead of it.
     ordered: list[_ScoredHit] = []
-    for _, tied in itertools.groupby(hits, key=lambda hit: _rounded(hit.score)):
-        tied = list(tied)
+    for _, equal in itertools.groupby(hits, key=lambda hit: _rounded(hit.score)):
+        tied = list(equal)
         if len(tied) > 1 and len(ordered) + len(tied) > skip:
             tied.sort(key=lambda hit: searcher.stored_fields(hit.docnum)["id"])
         ordered += tied

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.columns import NumericColumn, VarBytesColumn
 from whoosh.fields import COLUMN, DATETIME, ID, STORED, TEXT, Schema
@@ -49,7 +48,8 @@ class _LanguageStemFilter(Filter):
         return {"languages": self.languages}  # stemmer functions are rebuilt, not pickled with the schema
 
     def __setstate__(self, state):
-        self.__init__(state.get("languages", ()))
+        self.languages = state.get("languages", ())
+        self._stemmers = {}
 
     def __eq__(self, other):
         return type(other) is type(self) and other.languages == self.languages
@@ -101,9 +101,9 @@ class ProseTokens:
 
     @classmethod
     def of(cls, analyzer) -> ProseTokens | None:
-        parts = getattr(analyzer, "items", ())
+        parts: list = list(getattr(analyzer, "items", ()))
         shape = (RegexTokenizer, LowercaseFilter, CharsetFilter, StopFilter, _LanguageStemFilter)
-        if len(parts) != len(shape) or any(type(part) is not kind for part, kind in zip(parts, shape)):
+        if len(parts) != len(shape) or any(type(part) is not kind for part, kind in zip(parts, shape, strict=True)):
             return None
         tokenizer, _, charset, stop, stemming = parts
         if tokenizer.gaps or stop.max is not None or not stop.renumber or stemming.languages:

@@ -9,8 +9,7 @@ from whoosh import classify, matching, query
 from .. import query as tree
 from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS
-from ..query.deadline import Deadline
-from ..query.deadline import check as check_deadline
+from ..query.deadline import Deadline, check as check_deadline
 from ..query.spelling import edit_distance
 from ..schema import EXACT_FIELDS, NAME_FIELDS, TEXT_FIELDS, WEIGHTS
 from .whoosh_analysis import STEMS

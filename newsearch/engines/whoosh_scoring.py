@@ -25,8 +25,7 @@ from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
-from ..query.deadline import Deadline
-from ..query.deadline import check as check_deadline
+from ..query.deadline import Deadline, check as check_deadline
 from .whoosh_ranking import TEXT_FIELDS, FieldsTerm, LiveBM25F, length_bytes
 
 # Scores closer than this are treated as possibly equal (hits are ranked by scores rounded to 7 decimals).

@@ -40,7 +40,8 @@ class Marks:
                 fuzzy.append((leaf.text, leaf.distance))
             elif isinstance(leaf, Phrase):
                 phrases.append((leaf.text, leaf.slop))
-        return cls(*(tuple(dict.fromkeys(part)) for part in (words, prefixes, fuzzy, phrases)))
+        return cls(tuple(dict.fromkeys(words)), tuple(dict.fromkeys(prefixes)), tuple(dict.fromkeys(fuzzy)),
+                   tuple(dict.fromkeys(phrases)))
 
     def analysed(self, analyse: Analyse, fold: Callable[[str], str]) -> TermMarks:
         """These marks in index terms: words and phrases through ``analyse``, prefixes through ``fold``."""

@@ -144,7 +144,9 @@ class _Lexer:
 
     def _field(self, match: re.Match) -> int:
         text, start, position = self.text, match.start(), match.end()
-        name = schema.field(match.group(1)).name
+        known = schema.field(match.group(1))
+        assert known is not None  # _is_field let only a known field's name through
+        name = known.name
         self._add("field", name, start, position)
         if position >= len(text) or text[position].isspace():
             raise error(text, start, f"field '{match.group(1)}:' has no value")
@@ -249,6 +251,8 @@ class _Parser:
 
     def _unary(self, depth: int) -> Node:
         token = self._peek()
+        if token is None:  # the callers look ahead first; kept for safety
+            raise error(self.text, len(self.text), "the query ends where a word was expected")
         if token.kind in ("not", "minus"):
             self._next()
             self._needs_after(token)
@@ -295,7 +299,7 @@ class _Parser:
             inner = self._sequence(self._deeper(depth, value))
             self._next()
             return rewrite_leaves(inner, lambda leaf: replace(leaf, field=field.text)
-                                  if getattr(leaf, "field", "") is None else leaf)
+                                  if not isinstance(leaf, DateRange) and leaf.field is None else leaf)
         if value.kind == "phrase":
             return Phrase(value.text, field.text, value.slop)
         return self._word(value, field.text)
@@ -316,10 +320,11 @@ class _Parser:
         if value.kind == "compare":
             operand = self._next()
             operator = value.text
+            moment = self._bound(operand.text, operand, end=operator in (">", "<="))
+            if moment is None:  # "*": no date to compare with
+                raise error(self.text, operand.start, f"published:{operator} needs a date, not '*'")
             if operator in (">", "<="):
-                moment = self._bound(operand.text, operand, end=True)
                 return DateRange(moment + _ONE_MICROSECOND, None) if operator == ">" else DateRange(None, moment)
-            moment = self._bound(operand.text, operand, end=False)
             return DateRange(moment, None) if operator == ">=" else DateRange(None, moment - _ONE_MICROSECOND)
         if value.kind not in ("word", "phrase"):
             raise error(self.text, field.start, "field 'published:' has no value")

@@ -71,7 +71,7 @@ def suggest(text: str, node: Node, lexicon: Lexicon, shown: set[str] | None = No
         return None
     pieces, position = [], 0
     for before, after in zip(leaves(node, excluded=True), leaves(changed, excluded=True), strict=True):
-        if isinstance(before, Term) and before.at >= position and before.text != after.text:
+        if isinstance(before, Term) and isinstance(after, Term) and before.at >= position and before.text != after.text:
             pieces.extend([text[position:before.at], after.text])
             position = before.at + len(before.text)
     pieces.append(text[position:])
@@ -105,7 +105,7 @@ def respelling(word: str, lexicon: Lexicon, found: bool = False) -> str | None:
     ranked = sorted(near, key=lambda candidate: (-near[candidate] * closeness(typed, candidate), candidate))
     for candidate in ranked[:SHORTLIST]:
         forms = lexicon.forms(candidate, CHECKED)
-        spellings = {form.lower(): form for form in sorted(forms, key=forms.get)}
+        spellings = {form.lower(): form for form in sorted(forms, key=lambda form: forms[form])}
         if candidate in spellings:  # a word the articles write, not only a stem they hold
             return spellings[candidate] if _is_name(forms) else candidate
     if found or len(typed) <= 5:

@@ -82,7 +82,10 @@ def expand(node: Node, groups: Groups) -> Node:
 
 def _expanded(node: Node, variants: dict, longest: int) -> Node:
     if isinstance(node, Term):
-        return _expanded(And((node,)), variants, longest).children[0] if node.field is None else node
+        if node.field is not None:
+            return node
+        expanded = _expanded(And((node,)), variants, longest)
+        return expanded.children[0] if isinstance(expanded, (And, Or)) else expanded
     if isinstance(node, Not):
         return Not(_expanded(node.child, variants, longest))
     if not isinstance(node, (And, Or)):
@@ -91,8 +94,8 @@ def _expanded(node: Node, variants: dict, longest: int) -> Node:
     number, children = 0, node.children
     while number < len(children):
         for size in range(min(longest, len(children) - number), 0, -1):
-            run = children[number:number + size]
-            if (size > 1 and isinstance(node, Or)) or not all(isinstance(c, Term) and c.field is None for c in run):
+            run = [child for child in children[number:number + size] if isinstance(child, Term) and child.field is None]
+            if (size > 1 and isinstance(node, Or)) or len(run) < size:
                 continue
             group = variants.get(tuple(word for term in run for word in _words(term.text)))
             if group is not None:

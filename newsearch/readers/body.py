@@ -216,9 +216,9 @@ def _headline_element(container: etree._Element, blocks: list[_Block], headline:
     if not wanted:
         return None
     for block in blocks:
-        if block.owner.tag in HEADING_TAGS and _is_same_headline(_words(block.text), wanted):
-            if container is block.owner or any(ancestor is container for ancestor in block.owner.iterancestors()):
-                return block.owner
+        if block.owner.tag in HEADING_TAGS and _is_same_headline(_words(block.text), wanted) and (
+                container is block.owner or any(ancestor is container for ancestor in block.owner.iterancestors())):
+            return block.owner
     return None
 
 
@@ -340,7 +340,7 @@ def _is_boilerplate(block: _Block, noise: set, headline: str) -> bool:
         return True
     if len(text) < 80 and _BOILERPLATE_LINE.match(text):
         return True
-    return len(text) < 150 and bool(_PROMOTION.search(text)) or len(text) < 80 and _is_dateline(text)
+    return (len(text) < 150 and bool(_PROMOTION.search(text))) or (len(text) < 80 and _is_dateline(text))
 
 
 def _is_dateline(text: str) -> bool:

@@ -6,7 +6,7 @@ import re
 
 from lxml import etree
 
-from ..article import Article
+from ..article import Article, aware_moment
 from ..errors import ReadError
 from ..languages import analysis_language
 from .body import extract_body
@@ -37,7 +37,7 @@ def read_html(text: str, *, id: str, path: str) -> Article:
         id=id,
         title=meta.title or title_from_body(body),
         body=body,
-        published=meta.published,
+        published=aware_moment(meta.published),
         authors=meta.authors,
         source=meta.source,
         url=meta.url,

@@ -7,7 +7,7 @@ import json
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 
-from ..article import Article
+from ..article import Article, aware_moment
 from ..dates import parse_date
 from ..errors import ReadError, quoted
 from ..languages import analysis_language
@@ -56,7 +56,7 @@ def article_from_record(record: object, *, id: str, path: str = "") -> Article:
         id=check_id(str(own_id) if own_id not in (None, "") else id, path),
         title=title or title_from_body(body),
         body=body,
-        published=parse_date(_first(record, "published")),
+        published=aware_moment(parse_date(_first(record, "published"))),
         authors=_strings(_first(record, "authors")),
         source=normalize_space(_text(_first(record, "source"))),
         url=_text(_first(record, "url")).strip(),

@@ -35,7 +35,7 @@ HERE = Path(__file__).parent
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 DEFAULT_TIMEOUT = 5.0  # seconds a search may take before it is stopped (503)
-SHUTDOWN_SECONDS = 2.0  # after SIGTERM, what requests still running are given to finish
+SHUTDOWN_SECONDS = 2  # after SIGTERM, what requests still running are given to finish
 # Pages load nothing but their own stylesheet and script files: markup that slipped through could run no
 # script (nothing inline runs), and the script may fetch only from this server (the completions).
 CONTENT_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; "
