@@ -21,6 +21,7 @@ from conftest import shared_path
 
 SEED = 15
 TITLES = 500
+TITLES_ON_A_SERVER = 200  # a request each: the first 200 of the same sample keep the suite's time (500: 99.8%)
 WORDS = 150
 INFLECTIONS = (("ship", "shipping"), ("plan", "planned"), ("cut", "cutting"), ("stop", "stopped"),
                ("run", "running"), ("sell", "selling"), ("rise", "rising"), ("strike", "striking"),
@@ -66,8 +67,9 @@ def news(news_indexes, engine, tmp_path_factory):
         yield index
 
 
-def test_pasted_titles_never_fail_and_find_their_own_article(news, news_records):
-    sample = random.Random(SEED).sample([r for r in news_records if r.get("title", "").strip()], TITLES)
+def test_pasted_titles_never_fail_and_find_their_own_article(news, news_records, engine):
+    count = TITLES if engine != "typesense" else TITLES_ON_A_SERVER
+    sample = random.Random(SEED).sample([r for r in news_records if r.get("title", "").strip()], count)
     errors, found = [], 0
     for record in sample:
         try:
@@ -77,8 +79,8 @@ def test_pasted_titles_never_fail_and_find_their_own_article(news, news_records)
             continue
         own = news.get(record["id"]).group
         found += any(hit.id == record["id"] or (own and hit.group == own) for hit in hits)
-    share = found / TITLES
-    print(f"\n{news.stats().engine}: {len(errors)} errors in {TITLES} titles; own article in the top 10: {share:.1%}")
+    share = found / count
+    print(f"\n{engine}: {len(errors)} errors in {count} titles; own article in the top 10: {share:.1%}")
     assert not errors, errors[:5]
     assert share >= 0.97
 
