@@ -37,9 +37,9 @@ demo: $(VENV)/.installed-demo
 	$(BIN)/newsearch index corpus/
 	$(BIN)/newsearch query "$(QUERY)" --limit 3
 
-# One pytest run: every test that touches an engine runs once per installed engine (typesense on a real
-# node the tests start), engine-free tests once (tests/conftest.py).
-test: install
+# The type checker and the linter first, then one pytest run: every test that touches an engine runs once per
+# installed engine (typesense on a real node the tests start), engine-free tests once (tests/conftest.py).
+test: install lint
 	$(BIN)/python -m pytest -q tests
 
 # The suite on each other supported Python that runs here (OTHER_PYTHONS: commands or paths), each in its own
