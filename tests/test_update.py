@@ -342,11 +342,13 @@ def _leftovers(generation: Path) -> list[str]:
 
 
 def _reading_workers() -> set[int]:
-    """Pids of live multiprocessing workers on this machine (Linux /proc)."""
+    """Pids of live multiprocessing workers started from this checkout (Linux /proc): the runs the tests start
+    work in ROOT, so another checkout's test suite running on the machine is not counted."""
     pids = set()
     for entry in Path("/proc").iterdir():
         try:
-            if entry.name.isdigit() and b"spawn_main" in (entry / "cmdline").read_bytes():
+            if entry.name.isdigit() and b"spawn_main" in (entry / "cmdline").read_bytes() \
+                    and (entry / "cwd").resolve() == ROOT:
                 pids.add(int(entry.name))
         except OSError:
             continue
