@@ -40,8 +40,6 @@ class Engine(abc.ABC):
     # -- capabilities
     collapses: ClassVar[bool] = False  # ``search`` and ``similar`` collapse near-duplicates (request.collapse)
     phrase_slop: ClassVar[bool] = True  # "words"~N: phrases whose words may stand apart
-    fuzzy_names: ClassVar[bool] = True  # author:smyth~ and other fuzzy words in name fields
-    external: ClassVar[bool] = False  # keeps its data outside the generation folder (a server)
     option_names: ClassVar[tuple[str, ...]] = ()  # the options an index of this engine keeps (a server's nodes)
 
     @classmethod

@@ -9,6 +9,7 @@ from .. import query as tree
 from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS, Marks, TermMarks
 from ..query.marks import STEM_SLACK
+from ..query.tree import translated_parts
 from ..schema import EXACT_FIELDS, NAME_FIELDS, TEXT_FIELDS, WEIGHTS
 from . import tantivy_analysis as analysis
 
@@ -63,25 +64,14 @@ class Translator:
     # -- translation
 
     def _all_of(self, node: tree.And) -> tantivy.Query | None:
-        parts, negatives = [], []
-        for child in node.children:
-            if isinstance(child, tree.Not):
-                negative = self.translate(child.child)
-                if negative is not None:
-                    negatives.append((Occur.MustNot, negative))
-                continue
-            if isinstance(child, tree.Nothing):
-                return None
-            translated = self.translate(child)
-            if translated is not None:  # None: stop words only, left out
-                parts.append((Occur.Must, translated))
-        if not parts:
-            if any(not isinstance(child, tree.Not) for child in node.children):
-                return None
-            parts = [(Occur.Must, tantivy.Query.all_query())]
-        if len(parts) == 1 and not negatives:
-            return parts[0][1]
-        return tantivy.Query.boolean_query(parts + negatives)
+        translated = translated_parts(node, self.translate, tantivy.Query.all_query)
+        if translated is None:
+            return None
+        included, excluded = translated
+        if len(included) == 1 and not excluded:
+            return included[0]
+        return tantivy.Query.boolean_query([(Occur.Must, part) for part in included]
+                                           + [(Occur.MustNot, part) for part in excluded])
 
     def _leaf(self, leaf) -> tantivy.Query | None:
         field = leaf.field

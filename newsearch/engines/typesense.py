@@ -240,8 +240,6 @@ class TypesenseEngine(Engine):
     collapses = True
     option_names = Settings.STORED
     phrase_slop = False
-    fuzzy_names = False
-    external = True
 
     def __init__(self, folder: Path, settings: Settings, collection: str, alias: str):
         self._folder = folder

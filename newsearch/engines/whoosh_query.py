@@ -11,6 +11,7 @@ from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS
 from ..query.deadline import Deadline, check as check_deadline
 from ..query.spelling import edit_distance
+from ..query.tree import translated_parts
 from ..schema import EXACT_FIELDS, NAME_FIELDS, TEXT_FIELDS, WEIGHTS
 from .whoosh_analysis import STEMS
 from .whoosh_ranking import FieldsTerm
@@ -55,22 +56,10 @@ class Translator:
         return self._leaf(node)
 
     def _all_of(self, node: tree.And) -> query.Query | None:
-        included, excluded = [], []
-        for child in node.children:
-            if isinstance(child, tree.Not):
-                part = self._node(child.child)
-                if part is not None:
-                    excluded.append(part)
-                continue
-            if isinstance(child, tree.Nothing):
-                return None
-            part = self._node(child)
-            if part is not None:  # None: stop words only, left out as whoosh's parser did
-                included.append(part)
-        if not included:
-            if any(not isinstance(child, tree.Not) for child in node.children):
-                return None  # its words were all stop words
-            included = [query.Every()]
+        parts = translated_parts(node, self._node, query.Every)
+        if parts is None:
+            return None
+        included, excluded = parts
         positive = included[0] if len(included) == 1 else query.And(_merged(included))
         if not excluded:
             return positive

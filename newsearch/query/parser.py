@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from .. import schema
 from ..dates import parse_bound
 from ..errors import QuerySyntaxError
-from .tree import And, DateRange, Every, Fuzzy, Node, Not, Or, Phrase, Prefix, Term, rewrite_leaves, simplified
+from .tree import And, DateRange, Fuzzy, Node, Not, Or, Phrase, Prefix, Term, rewrite_leaves
 
 MAX_QUERY_CHARS = 4000
 MAX_DEPTH = 32  # brackets and NOTs nested deeper are refused (a real query nests two or three)
@@ -338,8 +338,3 @@ class _Parser:
         if moment is None:
             raise error(self.text, token.start, f"published: cannot read {text!r} as a date ({_DATE_HINT})")
         return moment
-
-
-def plain(node: Node) -> Node:
-    """The parsed tree simplified, for engines that do not rank tiers (see ``tree.tiers``)."""
-    return simplified(node) if not isinstance(node, Every) else node

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field as dataclass_field, replace
+from typing import TypeVar
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,7 @@ class Nothing:
     """No document (what is left of a query whose words the index cannot hold)."""
 
 
+T = TypeVar("T")  # an engine's query
 Leaf = Term | Phrase | Prefix | Fuzzy | DateRange
 Node = Term | Phrase | Prefix | Fuzzy | DateRange | And | Or | Not | Every | Nothing
 LEAVES = (Term, Phrase, Prefix, Fuzzy, DateRange)
@@ -126,10 +128,24 @@ def rewrite_leaves(node: Node, rewrite: Callable[[Leaf], Node]) -> Node:
     return node
 
 
-def depth(node: Node) -> int:
-    """How deeply the tree nests."""
-    below = children(node)
-    return 1 + max(map(depth, below)) if below else 1
+def translated_parts(node: And, translate: Callable[[Node], T | None],
+                     everything: Callable[[], T]) -> tuple[list[T], list[T]] | None:
+    """An And as an engine translates it: (the parts every match holds, the parts it excludes), or None when
+    nothing can match. A part translated to None (stop words only) is left out; when every part that must
+    match is left out nothing can; an And of exclusions alone holds everything else (``everything()``)."""
+    included: list[T] = []
+    excluded: list[T] = []
+    for child in node.children:
+        if isinstance(child, Nothing):
+            return None
+        part = translate(child.child if isinstance(child, Not) else child)
+        if part is not None:
+            (excluded if isinstance(child, Not) else included).append(part)
+    if not included:
+        if any(not isinstance(child, Not) for child in node.children):
+            return None  # its words were all stop words
+        included = [everything()]
+    return included, excluded
 
 
 def simplified(node: Node) -> Node:
