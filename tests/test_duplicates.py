@@ -328,3 +328,14 @@ def test_tantivy_counts_stories_when_groups_outnumber_its_first_aggregation(tmp_
     assert (expected.total, expected.stories) == (narrow.total, narrow.stories) == (6, 3)
     assert [(hit.id, hit.duplicates) for hit in narrow] == [(hit.id, hit.duplicates) for hit in expected]
     assert sorted(hit.duplicates for hit in narrow) == [0, 1, 2]
+
+
+def test_a_long_body_is_sketched_a_piece_at_a_time_as_it_would_be_whole(long_article, monkeypatch):
+    from newsearch import duplicates
+
+    body = long_article[0]
+    whole = duplicates.body_sketch(body[:900_000])  # under SKETCH_PIECE_CHARS: the whole shingle set
+    monkeypatch.setattr(duplicates, "SKETCH_PIECE_CHARS", 5000)
+    assert duplicates.body_sketch(body[:900_000]) == whole
+    assert duplicates.body_sketch(body[:5_100]) == duplicates.array("I", sorted(shingles(body[:5_100]))[:SKETCH]
+                                                                     ).tobytes()

@@ -28,7 +28,7 @@ from ..query.deadline import check as check_deadline
 from ..query.spelling import edit_distance
 from ..results import Hit, Results, Snippet
 from ..schema import WEIGHTS
-from ..snippets import make_snippet, mark_all, scanned
+from ..snippets import MARK_CHARS, mark_all, scanned, snippet_in
 from . import tantivy_analysis as analysis
 from .base import Engine, EngineStats
 from .tantivy_query import Translator
@@ -184,7 +184,7 @@ class TantivyEngine(Engine):
         if stored is None:
             return None
         language = stored.get("analysis", DEFAULT_LANGUAGE)
-        marked = [mark_all(value, _spans(value, language,
+        marked = [mark_all(value, _spans(value[:MARK_CHARS], language,
                                          translator.marks(Marks.of(request.tiers[0], field), language)))
                   for field, value in (("title", stored.get("title", "")), ("body", stored.get("body", "")))]
         return analysis.article_of(stored), marked[0], marked[1]
@@ -395,9 +395,9 @@ class TantivyEngine(Engine):
 
 
 def _snippet(body: str, language: str, marks: TermMarks, chars: int) -> Snippet:
-    """The body's best sentences with the query's words and phrases marked."""
-    body = scanned(body)
-    return make_snippet(body, _spans(body, language, marks), chars=chars)
+    """The body's best sentences with the query's words and phrases marked (see snippets.snippet_in)."""
+    terms = {*marks.words, *marks.prefixes, *(word for word, _ in marks.fuzzy)}
+    return snippet_in(body, terms, lambda part: _spans(part, language, marks), chars=chars)
 
 
 def _spans(text: str, language: str, marks: TermMarks) -> list:
