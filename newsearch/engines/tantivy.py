@@ -8,7 +8,6 @@ merge, as in Lucene.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
@@ -20,7 +19,7 @@ import tantivy
 
 from ..analysis import DEFAULT_LANGUAGE, written_forms
 from ..article import Article
-from ..errors import IndexLocked, IndexNotFound
+from ..errors import IndexLocked, IndexNotFound, NewsearchError, quoted
 from ..facets import FIELD_FACETS
 from ..query import Marks, SearchRequest, TermMarks
 from ..query.collapse import page_of_stories
@@ -35,6 +34,9 @@ from .tantivy_query import Translator
 
 NAME = "tantivy"
 WRITER_HEAP = 256_000_000  # bytes tantivy buffers before writing a segment
+# The most text one article may have: the binding copies a document twice on its way in, so an article
+# costs about five times its size at once (200 MB peaked at 998 MB); longer ones are refused per file.
+MAX_ARTICLE_CHARS = 128 * 1024 * 1024
 ALL = 1_000_000_000  # "every bucket" for aggregations
 GROUP_BUCKETS = 64  # groups counted at first when collapsing (see _group_counts): the cost grows with it
 MAX_GROUP_BUCKETS = 60_000  # below tantivy's limit of 65,000 buckets an aggregation may make
@@ -46,6 +48,7 @@ class TantivyEngine(Engine):
 
     name = NAME
     collapses = True
+    max_article_chars = MAX_ARTICLE_CHARS
 
     def __init__(self, index: tantivy.Index, folder: Path):
         self._index = index
@@ -100,6 +103,9 @@ class TantivyEngine(Engine):
             fresh = self._current().num_docs == 0
             replaced: set[str] = set()
             for article in upserts:
+                if len(article.title) + len(article.body) > MAX_ARTICLE_CHARS:
+                    raise NewsearchError(f"article {quoted(article.id)} has more than {MAX_ARTICLE_CHARS // 2**20} "
+                                         f"MB of text, the most the {NAME} engine takes; nothing was written")
                 if not fresh:
                     writer.delete_documents_by_term("id", article.id)
                     replaced.add(article.id)
@@ -268,7 +274,7 @@ class TantivyEngine(Engine):
 
     @staticmethod
     def _document(searcher: tantivy.Searcher, address) -> dict:
-        return json.loads(searcher.doc(address).get_first("article"))
+        return analysis.stored_values(searcher.doc(address).get_first("article"))
 
     def _filter(self, request: SearchRequest) -> tantivy.Query | None:
         clauses = []

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import heapq
 import itertools
@@ -24,6 +23,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.index import LockError
 from whoosh.reading import TermNotFound
 
+from .. import packing
 from ..analysis import DEFAULT_LANGUAGE, fold, query_terms, stemming_language, written_forms
 from ..article import Article, aware_moment, to_utc_naive
 from ..errors import IndexLocked, IndexNotFound, NewsearchError
@@ -46,8 +46,6 @@ WRITER_MEMORY_MB = 256
 PARALLEL_MIN_DOCUMENTS = 2000  # a fresh index given fewer is written by one process: spawning costs more
 OPEN_ATTEMPTS = 5
 SIMILAR_CHARS = 1 << 20  # "more like this" reads no more of a body than this
-PACK_LEVEL = 1  # deflate level of a long stored body: fast, and news text still shrinks about threefold
-PACK_CHARS = 1 << 20
 FORMS_MAX_WORDS = 100_000  # the written forms of a word are looked for in bodies no longer than this
 _EPOCH = dt.datetime(1970, 1, 1)
 FACET_FIELDS = (*FIELD_FACETS.values(), "published")  # the fields the facets column holds
@@ -435,7 +433,8 @@ def _document(article: Article) -> dict:
     language = stemming_language(analysis_language(article.language, article.body or article.title))
     fields = {
         "id": article.id, "title": Words(article.title, language), "_stored_title": article.title,
-        "body": Words(article.body, language), "_stored_body": _packed(article.body), "analysis": language,
+        "body": Words(article.body, language), "analysis": language,
+        "_stored_body": packing.pack(article.body) if packing.is_long(article.body) else article.body,
         "authors": "\x1f".join(article.authors), "_stored_authors": list(article.authors),
         "source": article.source, "source_exact": article.source,
         "language": article.language,
@@ -457,30 +456,11 @@ def _document(article: Article) -> dict:
     return fields
 
 
-def _packed(text: str) -> str | bytes:
-    """A body as stored: itself, or past LONG_TEXT_CHARS its UTF-8 deflated a piece at a time (whoosh would
-    pickle a long text whole, copying it two or three times over, then deflate that: 600 MB for 200 MB)."""
-    if len(text) <= LONG_TEXT_CHARS:
-        return text
-    packer = zlib.compressobj(PACK_LEVEL)
-    parts = [packer.compress(text[start:start + PACK_CHARS].encode("utf-8", "surrogatepass"))
-             for start in range(0, len(text), PACK_CHARS)]
-    parts.append(packer.flush())
-    return b"".join(parts)
-
-
 def _stored_text(stored: Mapping, fieldname: str) -> str:
-    """A stored text field's value as text (see ``_packed``), inflated a piece at a time."""
+    """A stored text field's value as text: a long body is stored packed (newsearch.packing), as whoosh
+    would pickle it whole (two or three copies) and then deflate that."""
     value = stored.get(fieldname) or ""
-    if not isinstance(value, bytes):
-        return value
-    unpacker = zlib.decompressobj()
-    decoder = codecs.getincrementaldecoder("utf-8")("surrogatepass")
-    packed = memoryview(value)
-    parts = [decoder.decode(unpacker.decompress(packed[start:start + PACK_CHARS]))
-             for start in range(0, len(packed), PACK_CHARS)]
-    parts.append(decoder.decode(unpacker.flush(), final=True))
-    return "".join(parts)
+    return packing.unpack(value) if isinstance(value, bytes) else value
 
 
 def _is_long(article: Article) -> bool:
