@@ -1,15 +1,14 @@
 """Peak memory and time of indexing one big file: each made of real Reuters-21578 text, at the size limits.
 
-Usage: python benchmarks/file_memory.py [--engines whoosh,tantivy] [--workdir DIR]
+Usage: python benchmarks/file_memory.py [--engines whoosh,tantivy] [--workdir DIR] [--huge [--megabytes N]]
 
 Each file is indexed by ``python -m newsearch index`` in a folder of its own; the
 memory is the peak of the summed resident memory of its whole process tree (the
-writer and any reading workers), sampled every 50 ms. Files: a JSON Lines record
-just under the line limit, an HTML page just under its limit and one at twice that
-(refused after extraction: its text is over the article limit), a text file past
-its limit (refused unread), a JSON list of records near the JSON file limit, a 210 MB
-one-line record, and two gzip bombs of about 1 MB (one record then a gigabyte of
-newlines; one gigabyte-long line).
+writer and any reading workers), sampled every 50 ms. Files: a 15 MB JSON Lines
+record, a 16 MB HTML page and a 31 MB one (near the HTML file limit), a 49 MB text
+file, a JSON list of records near the JSON file limit, a 210 MB one-line record
+(the article limits were 16 MB when these sizes were chosen), and two gzip bombs of
+about 1 MB (one record then a gigabyte of newlines; one gigabyte-long line).
 Temporary data goes to a folder under /tmp (removed at the end unless --workdir).
 
 With --huge: a folder holding one 200 MB plain-text article (real Reuters paragraphs, the

@@ -344,7 +344,7 @@ class TypesenseEngine(Engine):
         for article in upserts:
             if len(article.title) + len(article.body) > MAX_ARTICLE_CHARS:
                 raise NewsearchError(f"article {quoted(article.id)} has more than {MAX_ARTICLE_CHARS // 2**20} MB "
-                                     f"of text, the most the {NAME} engine takes; nothing was written")
+                                     f"of text, the most the {NAME} engine takes; the write stopped there")
             replaced.add(article.id)
             batch.append(document(article))
             if len(batch) == BATCH:

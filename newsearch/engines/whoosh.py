@@ -46,6 +46,7 @@ WRITER_MEMORY_MB = 256
 PARALLEL_MIN_DOCUMENTS = 2000  # a fresh index given fewer is written by one process: spawning costs more
 OPEN_ATTEMPTS = 5
 SIMILAR_CHARS = 1 << 20  # "more like this" reads no more of a body than this
+LEXICON_TIES = 1000  # more equal scores than this are put in id order from the id lexicon (see _by_id)
 FORMS_MAX_WORDS = 100_000  # the written forms of a word are looked for in bodies no longer than this
 _EPOCH = dt.datetime(1970, 1, 1)
 FACET_FIELDS = (*FIELD_FACETS.values(), "published")  # the fields the facets column holds
@@ -714,9 +715,37 @@ def _ranked(searcher, tier: query.Query, wanted: int, condition: query.Query | N
     deadline = words.deadline if words is not None else None
     results = _collect(searcher, tier, limit, condition, deadline)
     while len(results.top_n) == limit and _rounded(results.score(wanted - 1)) == _rounded(results.score(limit - 1)):
-        limit *= 4
+        limit = max(limit * 4, len(results) + 1)  # every tied match at once: `[* TO *]` ties them all
         results = _collect(searcher, tier, limit, condition, deadline)
-    return results, sorted(results, key=lambda hit: (-_rounded(hit.score), hit["id"]))
+    return results, _by_id(searcher, sorted(results, key=lambda hit: -_rounded(hit.score)), wanted)
+
+
+def _by_id(searcher, hits: list, wanted: int) -> list:
+    """``hits`` (by score) with equal scores in id order, as far as the first ``wanted`` hits; the ties past
+    them in index order.
+
+    Ids are read from the stored fields, except for a run of more than LEXICON_TIES ties
+    reaching past the ``wanted``-th hit (``[* TO *]`` ties every match): the id lexicon,
+    which is in id order, is walked until enough of them are placed, instead of reading
+    every one's stored fields (1.1 s for Reuters' 19,043).
+    """
+    ordered: list = []
+    for _, equal in itertools.groupby(hits, key=lambda hit: _rounded(hit.score)):
+        tied = list(equal)
+        need = wanted - len(ordered)
+        if need <= 0 or len(tied) == 1:
+            ordered += tied
+        elif len(tied) <= LEXICON_TIES:
+            ordered += sorted(tied, key=lambda hit: hit["id"])
+        else:
+            reader, members, first = searcher.reader(), {hit.docnum: hit for hit in tied}, []
+            for term in reader.lexicon("id"):
+                first += [members.pop(docnum) for docnum in reader.postings("id", term).all_ids()
+                          if docnum in members]
+                if len(first) >= need:
+                    break
+            ordered += first + sorted(members.values(), key=lambda hit: hit.docnum)
+    return ordered
 
 
 class _Matches:
