@@ -203,7 +203,7 @@ class WhooshEngine(Engine):
                  recency: np.ndarray | None):
         """A page of stories (newsearch.query.collapse): (hits, matching documents, matching groups,
         docnum -> other matching copies)."""
-        numbers = self._group_numbers(searcher)
+        numbers, shared = self._group_numbers(searcher)
         matches: dict[int, Docs] = {}  # id(tier) -> the documents it matches, found once
 
         def key(docnum: int) -> int:
@@ -220,8 +220,8 @@ class WhooshEngine(Engine):
             if id(tier) not in matches:
                 matches[id(tier)] = _matching(searcher, tier, condition, words)
             docs = matches[id(tier)]
-            groups = numbers[docs]
-            groups = groups[groups != 0]  # documents in no group are stories of their own
+            groups = shared[docs]
+            groups = groups[groups != 0]  # the others are stories of one document
             found, copies = np.unique(groups, return_counts=True)
             return Counter(dict(zip(found.tolist(), copies.tolist(), strict=True))), len(docs) - len(groups)
 
@@ -244,10 +244,15 @@ class WhooshEngine(Engine):
                            self._postings, deadline)
         return words if words.usable() else None
 
-    def _group_numbers(self, searcher) -> np.ndarray:
-        """Each document's group as a number (0: in no group), read once per searcher."""
-        return self._per_searcher("group_numbers", searcher,
-                                  lambda searcher: np.array(_whole_column(searcher, "group_number", 0), dtype=np.int64))
+    def _group_numbers(self, searcher) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's group as a number (0: in no group), and the same with 0 for the groups of one
+        document (no other copy to count: most groups), read once per searcher."""
+        def build(searcher):
+            numbers = np.frombuffer(_whole_column(searcher, "group_number", 0), dtype=np.int64)
+            found, sizes = np.unique(numbers, return_counts=True)
+            return numbers, np.where(np.isin(numbers, found[sizes == 1]), 0, numbers)
+
+        return self._per_searcher("group_numbers", searcher, build)
 
     def _facets(self, searcher, tiers: list, condition: query.Query | None, request: SearchRequest,
                 words: WordScorer | None) -> dict:
@@ -273,9 +278,13 @@ class WhooshEngine(Engine):
         return self._per_searcher("facet_columns", searcher, build)
 
     def _languages(self, reader) -> tuple[str, ...]:
-        """The stemming languages of the articles held, English first."""
-        present = {_text(term) for term in reader.lexicon("analysis")} if "analysis" in self._schema else set()
-        return tuple(sorted(present, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
+        """The stemming languages of the articles held, English first (read once per reader)."""
+        cached = getattr(self._local, "languages", None)
+        if cached is None or cached[0] is not reader:
+            present = {_text(term) for term in reader.lexicon("analysis")} if "analysis" in self._schema else set()
+            cached = self._local.languages = (reader, tuple(sorted(present, key=lambda code: (code != DEFAULT_LANGUAGE,
+                                                                                                code))))
+        return cached[1]
 
     def _query_schema(self, reader) -> Schema:
         """The schema whose analyzers stem query words in every language the index holds (English first)."""
@@ -314,12 +323,21 @@ class WhooshEngine(Engine):
         if not matched:
             return []
         phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= matched]
-        return match_spans(self._tokens(text, fieldname, language), matched - marks.phrase_only, phrases)
+        words = matched - marks.phrase_only
+        fused = self._fusion(fieldname)
+        spans = fused.spans(text, language, words) if fused is not None and not phrases else None
+        return spans if spans is not None else match_spans(self._tokens(text, fieldname, language), words, phrases)
+
+    def _fusion(self, fieldname: str) -> ProseTokens | None:
+        """The field's analyzer in one loop (None for an analyzer of another shape)."""
+        if fieldname not in self._fused:
+            self._fused[fieldname] = ProseTokens.of(self._schema[fieldname].analyzer)
+        return self._fused[fieldname]
 
     def _tokens(self, text: str, fieldname: str, language: str) -> list[tuple[int, int, str, int]]:
         """(start, end, term, position) of each word of ``text`` as ``fieldname`` indexes it in ``language``."""
         analyzer = self._schema[fieldname].analyzer
-        fused = self._fused.setdefault(fieldname, ProseTokens.of(analyzer))
+        fused = self._fusion(fieldname)
         if fused is not None:
             return fused(text, language)
         return [(token.startchar, token.endchar, token.text, token.pos)
@@ -649,7 +667,10 @@ def _terms_in(searcher, tier: query.Query, docnums: list[int], fieldname: str,
             for docnum in words.holding(field, term, wanted):
                 found[docnum].add(_text(term))
             continue
-        postings = reader.postings(field, term)
+        try:
+            postings = reader.postings(field, term)
+        except TermNotFound:
+            continue
         for docnum in wanted:
             postings.skip_to(docnum)
             if not postings.is_active():
@@ -660,10 +681,14 @@ def _terms_in(searcher, tier: query.Query, docnums: list[int], fieldname: str,
 
 
 def _leaf_terms(node: query.Query, reader) -> Iterator[tuple[str, bytes]]:
-    """The index terms a query's leaves reach (a prefix or fuzzy word: the words it expands to).
+    """The index terms a query's leaves reach (a prefix or fuzzy word: the words it expands to); a word's
+    term whether the index holds it or not (asking costs more than its postings, read already).
 
     Asked leaf by leaf: whoosh's existing_terms on a compound query of ours stops early.
     """
+    if type(node) is query.Term:
+        yield node.fieldname, reader.schema[node.fieldname].to_bytes(node.text)
+        return
     if node.is_leaf():
         yield from node.existing_terms(reader, expand=True)
         return

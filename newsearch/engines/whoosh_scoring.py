@@ -208,9 +208,10 @@ class WordScorer:
                 if len(deleted) and len(local):
                     live = ~within(deleted, local)
                     local, local_weights = local[live], local_weights[live]
-                docs.append(local.astype(np.int64) + offset)
-                weights.append(local_weights.astype(np.float64))
-            self._postings[key] = (np.concatenate(docs), np.concatenate(weights)) if docs else (EMPTY, np.zeros(0))
+                docs.append(local + offset if offset else local)
+                weights.append(local_weights)
+            self._postings[key] = (np.concatenate(docs), np.concatenate(weights)) if len(docs) > 1 else \
+                (docs[0], weights[0]) if docs else (EMPTY, np.zeros(0))
         return self._postings[key]
 
 
@@ -220,19 +221,20 @@ class PostingCache:
     Decoding whoosh's blocks (pickled, positions included) is most of a word query's time,
     and words recur across queries. Segments never change once written, so lists are kept
     by segment and read again only when evicted; deleted documents are left out after the
-    cache. Thread-safe; compact (8 bytes a posting, and ``OVERHEAD`` postings' worth a list).
+    cache. Thread-safe; 16 bytes a posting (as searches use them: no conversion per search), and
+    ``OVERHEAD`` postings' worth a list. The arrays are shared: never changed in place.
     """
 
     OVERHEAD = 64  # what a kept list costs besides its postings (its arrays and key), in postings
 
-    def __init__(self, capacity: int = 16_000_000):
+    def __init__(self, capacity: int = 8_000_000):
         self.capacity = capacity  # postings kept at most (128 MB)
         self._entries: OrderedDict[tuple[str, str, bytes], Postings] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
     def postings(self, leaf, fieldname: str, text: bytes) -> Postings:
-        """A term's postings in one segment reader, deleted documents included: (docnums int32, weights float32)."""
+        """A term's postings in one segment reader, deleted documents included: (docnums int64, weights float64)."""
         key = (leaf.segment().segment_id(), fieldname, text)
         with self._lock:
             cached = self._entries.get(key)
@@ -260,7 +262,7 @@ def _decoded(leaf, fieldname: str, text: bytes) -> Postings:
     try:
         matcher = leaf.postings(fieldname, text)
     except TermNotFound:
-        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+        return EMPTY, np.zeros(0)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
     docnums: list[int] = []
@@ -280,4 +282,4 @@ def _decoded(leaf, fieldname: str, text: bytes) -> Postings:
             docnums.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-    return np.array(docnums, dtype=np.int32), np.array(weights, dtype=np.float32)
+    return np.array(docnums, dtype=np.int64), np.array(weights, dtype=np.float64)
