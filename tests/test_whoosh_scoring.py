@@ -8,7 +8,15 @@ import pytest
 
 from newsearch import Index
 from newsearch.engines.whoosh import _collect
-from newsearch.engines.whoosh_scoring import PostingCache, SearcherArrays, WordScorer
+from newsearch.engines.whoosh_scoring import (
+    PostingCache,
+    SearcherArrays,
+    WordScorer,
+    as_docs,
+    intersection,
+    minus,
+    union,
+)
 from newsearch.query import build_request
 
 pytestmark = pytest.mark.only_engine("whoosh")
@@ -115,3 +123,16 @@ def test_a_common_word_can_win(tmp_path):
         index.add(records)
     with Index.open(tmp_path / "ix") as index:
         assert [hit.id for hit in index.query("alpha beta", limit=1)] == ["star"]
+
+
+@pytest.mark.parametrize("sizes", [(0, 0), (5, 0), (40, 3), (300, 280), (2000, 30)])
+def test_set_operations_on_document_arrays_equal_pythons(sizes):
+    rng = random.Random(sum(sizes))
+    size = 3 * max(sizes) + 1
+    a, b = (set(rng.sample(range(size), count)) for count in sizes)
+    first, second = as_docs(a), as_docs(b)
+    for small in (size, 10**6):  # unions made in a mask over every document, and by sorting
+        assert union([first, second], small).tolist() == sorted(a | b)
+    assert intersection([first, second]).tolist() == sorted(a & b)
+    assert minus(first, second).tolist() == sorted(a - b)
+    assert minus(second, first).tolist() == sorted(b - a)

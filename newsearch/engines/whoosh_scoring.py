@@ -31,6 +31,8 @@ from .whoosh_ranking import TEXT_FIELDS, FieldsTerm, LiveBM25F, length_bytes
 Docs = np.ndarray  # sorted, distinct document numbers of a searcher (int64)
 Postings = tuple[np.ndarray, np.ndarray]  # a term's document numbers (sorted) and weights (float64)
 EMPTY: Docs = np.zeros(0, dtype=np.int64)
+# whoosh's doc_field_length: the length each byte stands for, 1 where the byte is 0
+BYTE_LENGTHS = np.array([byte_to_length(value) if value else 1 for value in range(256)], dtype=np.float64)
 DENSE_SHARE = 16  # unions of more than 1/16 of the documents are made in a mask over all of them, not by sorting
 
 
@@ -65,7 +67,11 @@ def intersection(parts: list[Docs]) -> Docs:
 
 def minus(docs: Docs, excluded: Docs) -> Docs:
     """``docs`` less ``excluded``."""
-    return docs[~within(excluded, docs)] if len(excluded) and len(docs) else docs
+    if not len(excluded) or not len(docs):
+        return docs
+    if len(excluded) * 4 < len(docs):  # a few to take out of many: find them, rather than look up every one
+        return np.delete(docs, np.searchsorted(docs, excluded[within(docs, excluded)]))
+    return docs[~within(excluded, docs)]
 
 
 def within(sorted_docs: np.ndarray, docnums: np.ndarray) -> np.ndarray:
@@ -167,19 +173,24 @@ class WordScorer:
         """BM25F of one word over its fields, as _FieldsMatcher.score computes it (0 where it is absent)."""
         fields, weight = self._word_statistics(node)
         K1 = self._weighting.K1
-        frequency = np.zeros(len(among))
+        dense = len(among) * DENSE_SHARE >= self.size  # many documents: add up over all, then pick them
+        frequency = np.zeros(self.size if dense else len(among))
         for term in node.subqueries:
             docnums, weights = self._term(term)
             if not len(docnums):
                 continue
             boost, B, average = fields[term.fieldname]
-            # whoosh's doc_field_length: the length a byte stands for, 1 where the byte is 0
-            norms = np.array([(1 - B) + B * (byte_to_length(value) if value else 1) / average for value in range(256)])
-            at = np.minimum(np.searchsorted(docnums, among), len(docnums) - 1)
-            held = docnums[at] == among
-            rows = at[held]
+            norms = (1 - B) + B * BYTE_LENGTHS / average
+            if dense:
+                held, rows = docnums, slice(None)
+            else:
+                at = np.minimum(np.searchsorted(docnums, among), len(docnums) - 1)
+                held = docnums[at] == among
+                rows = at[held]
             lengths = self._arrays.lengths(self._leaves, term.fieldname)[docnums[rows]]
             frequency[held] += boost * weights[rows] / norms[lengths]
+        if dense:
+            frequency = frequency[among]
         return weight * frequency * (K1 + 1) / (frequency + K1)
 
     def _word_statistics(self, node: FieldsTerm) -> tuple[dict, float]:
