@@ -256,7 +256,7 @@ def query(text, limit, page, sort, recent, since, until, source, facet, snippet_
     --all: every matching article (story, unless --no-collapse), streamed as
     --format jsonl (one hit per line, as --jsonl) or csv, page and limit
     ignored. --timeout stops a query that is still searching after that many
-    seconds, with a one-line error.
+    seconds, with a one-line error (with --all: each page of 1,000 hits).
 
     Example:
 
@@ -276,7 +276,8 @@ def query(text, limit, page, sort, recent, since, until, source, facet, snippet_
     if every:
         with Index.open(index_dir) as ix:
             for line in ix.export(text, format=export_format or "jsonl", sort=sort, since=since, until=until,
-                                  source=source, snippet_chars=snippet_chars, collapse=collapse):
+                                  source=source, snippet_chars=snippet_chars, collapse=collapse,
+                                  timeout=timeout):
                 click.echo(line, nl=False)
         return
     with Index.open(index_dir) as ix:
