@@ -605,7 +605,9 @@ def serve(host, port, timeout, workers, index_dir):
 
     The page is at /, the API under /api (search, articles/ID, similar/ID,
     stats, health) and its interactive documentation at /api/docs. Read-only;
-    a rebuilt or updated index is answered from without a restart. Needs the
+    a rebuilt or updated index is answered from without a restart. --workers
+    processes (one a core by default) share the port, so that the default
+    engine, which searches on one core a process, uses every core. Needs the
     serve extra: pip install 'newsearch[serve]'.
 
     Example:
