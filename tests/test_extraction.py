@@ -286,6 +286,34 @@ def test_a_lead_in_its_own_element_beside_the_story_is_kept(tmp_path):
     assert _read(tmp_path, _page("<title>Corridor opens</title>", body)).body.startswith(STORY[0])
 
 
+def test_headings_with_nothing_under_them_are_left_out(tmp_path):
+    # what they introduced (teaser links, a newsletter form) was dropped; a standfirst set as a heading stays
+    standfirst = ("Buses left the besieged city on Monday morning, the first convoy allowed to leave since the siege"
+                  " began three weeks ago.")
+    body = (f"<article><h1>Corridor opens</h1><h3>{standfirst}</h3><h2>The convoy</h2>{STORY_HTML}"
+            '<h2>Latest articles</h2><ul><li><a href="/a">A teaser headline that links to another story</a></li>'
+            '</ul><h3>Stay up to date</h3><h2>More from the region</h2></article>')
+    assert _read(tmp_path, _page("<title>Corridor opens</title>", body)).body == "\n\n".join(
+        [standfirst, "The convoy", STORY_TEXT])
+
+
+def test_a_sentence_mostly_in_its_link_stays_but_a_list_of_links_goes(tmp_path):
+    linked = ('<p>The mayor replaced her deputy, <a href="/deputy">who had run the evacuation office for eight '
+              "months alongside his other duties.</a></p>")
+    links = '<p><a href="/a">Buses leave the city</a> <a href="/b">The convoy reaches the checkpoint</a></p>'
+    body = f"<article><h1>Corridor opens</h1>{STORY_HTML}{linked}{links}</article>"
+    assert _read(tmp_path, _page("<title>Corridor opens</title>", body)).body == "\n\n".join([
+        STORY_TEXT, "The mayor replaced her deputy, who had run the evacuation office for eight months alongside "
+        "his other duties."])
+
+
+@pytest.mark.parametrize("name", ["rte-image--imageCaption", "img-copyright", "bildunterschrift", "photo-legend"])
+def test_captions_and_picture_credits_in_compound_class_names_are_left_out(tmp_path, name):
+    body = (f'<article><h1>Corridor opens</h1>{STORY_HTML}<div class="{name}">Buses leave the city at dawn, '
+            "seen from the checkpoint. Photo: Harbour Gazette</div></article>")
+    assert _read(tmp_path, _page("<title>Corridor opens</title>", body)).body == STORY_TEXT
+
+
 @pytest.mark.parametrize("line", ["Das könnte Sie auch interessieren", "Ähnliche Beiträge", "Voir aussi",
                                   "Veja também:", "Foto: dpa", "© Harbour Gazette 2022", "Was this article helpful?"])
 def test_furniture_lines_are_dropped_in_several_languages(tmp_path, line):
