@@ -1,9 +1,9 @@
 """The tantivy engine (``pip install newsearch[tantivy]``): the same index model, query language and results,
 on tantivy's compiled inverted index.
 
-Ranking is BM25 per field (title counted twice), summed over title and body,
-rather than Whoosh's BM25F; statistics include documents deleted since the last
-merge, as in Lucene.
+Ranking is BM25 over a field holding title and body together, the title twice (BM25F with one length
+per article, where the Whoosh engine normalises each field by its own length); statistics include
+documents deleted since the last merge, as in Lucene.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
 Title and body are indexed once per language, in fields such as ``body_en`` and
 ``body_de`` analysed by that language's stemmer (tantivy chooses an analyzer per
 field, not per document); a query word is searched in the fields of every
-language the index holds. Names (authors, source, language, categories) are
+language the index holds. ``words_de`` holds title and body together, the title
+as many times as its weight, for ranking words by BM25F (no positions: phrases
+are searched in title and body). Names (authors, source, language, categories) are
 indexed twice: whole (``source_name``) and word by word (``source_words``).
 """
 
@@ -19,7 +21,7 @@ from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
 from ..analysis import SNOWBALL, STOP_WORDS, stemming_language
 from ..article import Article, to_utc_naive
 from ..languages import analysis_language
-from ..schema import EXACT_FIELDS, NAME_FIELDS, TEXT_FIELDS
+from ..schema import EXACT_FIELDS, NAME_FIELDS, TEXT_FIELDS, WEIGHTS
 
 # Language code -> tantivy's Snowball stemmer (the same algorithms as newsearch.analysis.SNOWBALL).
 _PLAIN_EXACT = tuple(name for name in EXACT_FIELDS if name != "id")  # the id has a field of its own, stored
@@ -35,6 +37,11 @@ _EPOCH = dt.datetime(1970, 1, 1)
 def text_field(name: str, language: str) -> str:
     """The field holding ``name`` (title or body) of articles in ``language``: ``body_de``."""
     return f"{name}_{language}"
+
+
+def words_field(language: str) -> str:
+    """The field scoring a word of title and body together (see ``document``): ``words_de``."""
+    return f"words_{language}"
 
 
 @cache
@@ -79,6 +86,7 @@ def build_schema() -> tantivy.Schema:
     for language in STEMMERS:
         for name in TEXT_FIELDS:
             builder.add_text_field(text_field(name, language), tokenizer_name=f"ns_{language}")
+        builder.add_text_field(words_field(language), tokenizer_name=f"ns_{language}", index_option="freq")
     for name in NAME_FIELDS:
         builder.add_text_field(f"{name}_words", tokenizer_name="ns_folded")
         builder.add_text_field(f"{name}_name", tokenizer_name="ns_whole", index_option="basic")
@@ -101,6 +109,9 @@ def document(article: Article) -> tantivy.Document:
     doc.add_text("analysis", language)
     doc.add_text(text_field("title", language), article.title)
     doc.add_text(text_field("body", language), article.body)
+    for name in TEXT_FIELDS:  # each text field as many times as its weight: BM25F over one field
+        for _ in range(int(WEIGHTS[name])):
+            doc.add_text(words_field(language), getattr(article, name))
     for name, values in (("authors", article.authors), ("source", (article.source,)),
                          ("language", (article.language,)), ("categories", article.categories)):
         for value in values:
