@@ -472,6 +472,7 @@ SECOND_OPINION_PAGES = {
     "ea8a7fedc068bde4": "results table",
     "61201bc9e4d718c2": "blog post that is a list of links",
     "93391d7fa5339a69": "drug database entry",
+    "957ee0a99cc9a895": "shop page",
     "8cb2ebcc9583b6ea": "short story beside a longer sign-up form",
 }
 
