@@ -74,7 +74,7 @@ bench: install
 serve: $(VENV)/.installed-serve
 	$(BIN)/newsearch serve
 
-bench-serve: $(VENV)/.installed-serve
+bench-serve: install
 	$(BIN)/python benchmarks/serve_load.py
 
 bench-update: install

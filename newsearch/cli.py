@@ -256,7 +256,7 @@ def query(text, limit, page, sort, recent, since, until, source, facet, snippet_
     --all: every matching article (story, unless --no-collapse), streamed as
     --format jsonl (one hit per line, as --jsonl) or csv, page and limit
     ignored. --timeout stops a query that is still searching after that many
-    seconds, with a one-line error.
+    seconds, with a one-line error (with --all: each page of 1,000 hits).
 
     Example:
 
@@ -276,7 +276,8 @@ def query(text, limit, page, sort, recent, since, until, source, facet, snippet_
     if every:
         with Index.open(index_dir) as ix:
             for line in ix.export(text, format=export_format or "jsonl", sort=sort, since=since, until=until,
-                                  source=source, snippet_chars=snippet_chars, collapse=collapse):
+                                  source=source, snippet_chars=snippet_chars, collapse=collapse,
+                                  timeout=timeout):
                 click.echo(line, nl=False)
         return
     with Index.open(index_dir) as ix:
@@ -594,14 +595,19 @@ def stats(output, index_dir):
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), envvar="NEWSEARCH_PORT",
               help="Port to listen on (env NEWSEARCH_PORT).")
 @click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              metavar="SECONDS", help="Searches still running after this long answer 503 (their work stops).")
+              metavar="SECONDS", envvar="NEWSEARCH_TIMEOUT",
+              help="Searches still running after this long answer 503 (their work stops; env NEWSEARCH_TIMEOUT).")
+@click.option("--workers", type=click.IntRange(min=1), envvar="NEWSEARCH_WORKERS", show_default="the number of cores",
+              help="Server processes answering on the port, each with its own open index (env NEWSEARCH_WORKERS).")
 @index_option
-def serve(host, port, timeout, index_dir):
+def serve(host, port, timeout, workers, index_dir):
     """Serve the search page and the JSON API over HTTP until interrupted.
 
     The page is at /, the API under /api (search, articles/ID, similar/ID,
     stats, health) and its interactive documentation at /api/docs. Read-only;
-    a rebuilt or updated index is answered from without a restart. Needs the
+    a rebuilt or updated index is answered from without a restart. --workers
+    processes (one a core by default) share the port, so that the default
+    engine, which searches on one core a process, uses every core. Needs the
     serve extra: pip install 'newsearch[serve]'.
 
     Example:
@@ -609,6 +615,7 @@ def serve(host, port, timeout, index_dir):
     \b
         newsearch serve
         newsearch serve --index /var/lib/newsearch --port 9000 --host 0.0.0.0
+        newsearch serve --workers 4
     """
     try:
         # Imported here, not at the top: the web stack is an optional extra, and other commands start faster without it.
@@ -619,7 +626,7 @@ def serve(host, port, timeout, index_dir):
     if not is_loopback(host):
         click.echo(f"newsearch: warning: serving on {host}, beyond this machine: the server has no "
                    "authentication, so anyone who can reach the port can search and read the whole index", err=True)
-    run_server(index_dir, host=host, port=port, timeout=timeout)
+    run_server(index_dir, host=host, port=port, timeout=timeout, workers=workers or os.cpu_count() or 1)
 
 
 def _report(report: UpdateReport, output: str | None = None, quiet: bool = False) -> None:

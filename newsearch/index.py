@@ -578,17 +578,23 @@ class Index:
 
     def export(self, text: str, format: str = "jsonl", sort: str = "relevance", since: str | dt.date | None = None,
                until: str | dt.date | None = None, source: str | Iterable[str] | None = None,
-               snippets: bool = True, snippet_chars: int = SNIPPET_CHARS, collapse: bool = True) -> Iterator[str]:
+               snippets: bool = True, snippet_chars: int = SNIPPET_CHARS, collapse: bool = True,
+               timeout: float | query_language.Deadline | None = None) -> Iterator[str]:
         """Every hit of a query, no page cap, as lines of ``jsonl`` (one ``query --json`` object each) or
         ``csv`` (a header first); read a page at a time, so memory does not grow with the number of hits.
 
-        Options as for ``query``; QuerySyntaxError for bad input (checked before the first line).
+        Options as for ``query``; QuerySyntaxError for bad input and QueryTimeout for a first page
+        not found in time, both before the first line. ``timeout`` bounds each page of
+        export.BATCH hits (a Deadline given bounds the first; later pages get as many seconds):
+        a later page past it raises QueryTimeout from the iterator, after the lines before it.
         """
         if format not in export.FORMATS:
             raise QuerySyntaxError(f"format must be one of {', '.join(export.FORMATS)}, not {format!r}")
+        per_page = timeout.seconds if isinstance(timeout, query_language.Deadline) else timeout
         search = functools.partial(self.query, text, sort=sort, since=since, until=until, source=source,
-                                   snippets=snippets, snippet_chars=snippet_chars, collapse=collapse)
-        first = search(limit=export.BATCH, page=1)  # bad input fails here, before any line is written
+                                   snippets=snippets, snippet_chars=snippet_chars, collapse=collapse,
+                                   timeout=per_page)
+        first = search(limit=export.BATCH, page=1, timeout=timeout)  # bad input fails here, before any line
         return export.rows(export.every_hit(search, first=first), format)
 
     def suggest(self, text: str, limit: int = 10) -> list[Completion]:

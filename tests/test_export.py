@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import csv
 import gzip
+import http.client
 import io
 import itertools
 import json
+import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from newsearch import Index, QuerySyntaxError
+from newsearch import Index, QuerySyntaxError, QueryTimeout
 from newsearch.cli import cli
 
 from conftest import shared_path
@@ -99,3 +103,88 @@ def test_http_export_and_cursor_go_past_the_page_cap(reuters_index):
         assert seen == ranked
         bad = client.get("/api/search", params={"q": QUERY, "cursor": "bm9wZQ"})
         assert bad.status_code == 400 and "cursor" in bad.json()["message"]
+
+
+PASSED = 1e-9  # seconds: a deadline gone before the engine starts
+
+
+@pytest.fixture
+def late_pages(monkeypatch):
+    """Every page of an export after the first is given a deadline already past (the first page's is kept),
+    as when a later page of a long export is slow: the engine stops it at its first check."""
+    query = Index.query
+
+    def paged(self, text, *args, page=1, timeout=None, **options):
+        return query(self, text, *args, page=page, timeout=timeout if page == 1 else PASSED, **options)
+
+    monkeypatch.setattr(Index, "query", paged)
+
+
+def test_an_export_has_a_deadline_per_page(reuters_index, runner):
+    with Index.open(reuters_index) as ix:
+        with pytest.raises(QueryTimeout, match="ran past its timeout"):  # the first page: before any line
+            ix.export(QUERY, timeout=PASSED)
+        assert list(ix.export(QUERY, timeout=60, snippets=False)) == list(ix.export(QUERY, snippets=False))
+    result = runner.invoke(cli, ["query", QUERY, "--all", "--timeout", "1e-9", "--index", str(reuters_index)])
+    assert result.exit_code == 1 and result.stdout == "" and result.stderr.count("\n") == 1
+    assert "ran past its timeout" in result.stderr
+
+
+def test_a_later_page_past_its_deadline_ends_the_export_with_an_error(reuters_index, runner, late_pages):
+    with Index.open(reuters_index) as ix:
+        lines = ix.export(QUERY, collapse=False, timeout=60)
+        assert len(list(itertools.islice(lines, 1000))) == 1000  # the first page
+        with pytest.raises(QueryTimeout):
+            next(lines)
+    result = runner.invoke(cli, ["query", QUERY, "--all", "--no-collapse", "--timeout", "60", "--index",
+                                 str(reuters_index)])
+    assert result.exit_code == 1 and "ran past its timeout" in result.stderr and result.stderr.count("\n") == 1
+    assert len(result.stdout.splitlines()) == 1000
+
+
+def test_http_export_past_its_deadline(reuters_index):
+    pytest.importorskip("fastapi", reason="the serve extra is not installed (make install adds it)")
+    from fastapi.testclient import TestClient
+
+    from newsearch.web import create_app
+
+    with TestClient(create_app(reuters_index, timeout=PASSED)) as client:
+        response = client.get("/api/export", params={"q": QUERY})
+        assert response.status_code == 503 and "ran past its timeout" in response.json()["message"]
+        feed = client.get("/feed.atom", params={"q": QUERY})
+        assert feed.status_code == 503 and "ran past its timeout" in feed.text
+
+
+def test_http_export_cut_by_a_later_page_is_an_incomplete_transfer(reuters_index, late_pages):
+    """A real server: the lines of the first page arrive, then the connection closes before the body's end,
+    so a client cannot take the cut export for a whole one."""
+    pytest.importorskip("fastapi", reason="the serve extra is not installed (make install adds it)")
+    import uvicorn
+
+    from newsearch.web import create_app
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(reuters_index, timeout=60), host="127.0.0.1", port=port,
+                                           log_level="critical"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        waited = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < waited and thread.is_alive(), "the server did not start"
+            time.sleep(0.05)
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        connection.request("GET", f"/api/export?q={QUERY}&collapse=false&snippet_chars=40")
+        response = connection.getresponse()
+        assert response.status == 200 and response.getheader("X-Content-Type-Options") == "nosniff"
+        with pytest.raises(http.client.IncompleteRead) as cut:
+            response.read()
+        assert len(cut.value.partial.decode().splitlines()) == 1000
+        whole = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        whole.request("GET", "/api/export?q=Cocoa&collapse=false")  # one page: ends normally
+        assert whole.getresponse().read().count(b"\n") > 0
+    finally:
+        server.should_exit = True
+        thread.join(10)

@@ -3,6 +3,7 @@ matching command prints with --json (export: the lines of `query --all`)."""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -13,6 +14,7 @@ from .. import Index
 from . import cursors
 from .params import MAX_LIMIT, MAX_QUERY_CHARS, SearchParams, search_params
 from .served import served_index, served_timeout
+from .shedding import DeadlineStream
 from .shown import public, public_rows
 
 router = APIRouter(prefix="/api", tags=["api"])
@@ -124,6 +126,7 @@ class StatsOut(BaseModel):
 class HealthOut(BaseModel):
     status: str
     documents: int
+    pid: int  # the server process that answered: with `serve --workers N`, one of the N
 
 
 class ErrorOut(BaseModel):
@@ -158,14 +161,20 @@ async def search(request: Request, params: Annotated[SearchParams, Depends(searc
 
 @router.get("/export", responses={**ERRORS, 200: {"content": {"application/x-ndjson": {}, "text/csv": {}},
                                                   "description": "Every hit, one line each"}})
-def export(params: Annotated[SearchParams, Depends(search_params)], index: Annotated[Index, Depends(served_index)],
-           format: Annotated[Literal["jsonl", "csv"], Query(description="JSON Lines (one hit object a line, as "
-                                                            "`newsearch query --jsonl`) or CSV with a header.")]
-           = "jsonl") -> StreamingResponse:
-    """Every matching article, streamed with no page cap, as `newsearch query --all` (page and limit ignored)."""
+async def export(request: Request, params: Annotated[SearchParams, Depends(search_params)],
+                 index: Annotated[Index, Depends(served_index)],
+                 timeout: Annotated[float, Depends(served_timeout)],
+                 format: Annotated[Literal["jsonl", "csv"], Query(description="JSON Lines (one hit object a line, "
+                                                                  "as `newsearch query --jsonl`) or CSV with a "
+                                                                  "header.")] = "jsonl") -> StreamingResponse:
+    """Every matching article, streamed with no page cap, as `newsearch query --all` (page and limit ignored).
+    Each page of 1,000 hits has the server's timeout: a first page past it answers 503 (and runs in the search
+    slots, as a search does); a later one ends the stream early, the connection closed before its end."""
     options = {name: value for name, value in params.options().items() if name not in ("limit", "page", "recent")}
-    lines = public_rows(index.export(params.q, format=format, **options), format)
-    return StreamingResponse(lines, media_type="application/x-ndjson" if format == "jsonl" else "text/csv",
+    lines = public_rows(await request.app.state.slots.run(
+        request, params.q, timeout, lambda deadline: index.export(params.q, format=format, timeout=deadline,
+                                                                  **options)), format)
+    return DeadlineStream(lines, media_type="application/x-ndjson" if format == "jsonl" else "text/csv",
                              headers={"Content-Disposition": f'inline; filename="newsearch.{format}"'})
 
 
@@ -237,5 +246,6 @@ def stats(index: Annotated[Index, Depends(served_index)]) -> dict:
 
 @router.get("/health", response_model=HealthOut, responses=ERRORS)
 def health(index: Annotated[Index, Depends(served_index)]) -> dict:
-    """`ok` and the number of documents when the index opens and answers; 503 otherwise."""
-    return {"status": "ok", "documents": index.stats().documents}
+    """`ok`, the number of documents and the answering process's id when the index opens and answers;
+    503 otherwise."""
+    return {"status": "ok", "documents": index.stats().documents, "pid": os.getpid()}

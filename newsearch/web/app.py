@@ -15,6 +15,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .. import (
     ArticleNotFound,
@@ -75,14 +76,7 @@ def create_app(index_dir: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) -
                                    swagger_css_url="/swagger-ui/swagger-ui.css",
                                    swagger_favicon_url="/swagger-ui/favicon-32x32.png")
 
-    @app.middleware("http")
-    async def protect(request: Request, call_next):
-        response = await call_next(request)
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["Referrer-Policy"] = "same-origin"
-        if request.url.path != "/api/docs":  # Swagger UI starts itself with an inline script
-            response.headers["Content-Security-Policy"] = CONTENT_POLICY
-        return response
+    app.add_middleware(SecurityHeaders)
 
     def openapi() -> dict:
         """FastAPI's document, less the 422 answers it lists by default: invalid parameters get 400 here."""
@@ -103,6 +97,35 @@ def create_app(index_dir: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) -
                                (IndexNotFound, 503), (QueryTimeout, 503), (NewsearchError, 500)):
         app.add_exception_handler(error_type, _error_handler(status, str(served.folder)))
     return app
+
+
+class SecurityHeaders:
+    """ASGI middleware adding the security headers to every response.
+
+    A plain ASGI wrapper, not FastAPI's ``@app.middleware``: that one re-streams a body and
+    ends it cleanly even when the app stopped half-way, so a client could not tell an export
+    cut short (see shedding.DeadlineStream) from a whole one.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        added = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin")]
+        if scope["path"] != "/api/docs":  # Swagger UI starts itself with an inline script
+            added.append((b"content-security-policy", CONTENT_POLICY.encode()))
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                names = {name.lower() for name, _ in added}
+                kept = [(name, value) for name, value in message.get("headers", ()) if name.lower() not in names]
+                message = {**message, "headers": [*kept, *added]}
+            await send(message)
+
+        await self.app(scope, receive, sending)
 
 
 def _error_handler(status: int, folder: str):
@@ -135,9 +158,22 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def app_from_environment() -> FastAPI:
+    """The application of one ``serve --workers N`` process: :func:`create_app` over the folder in
+    NEWSEARCH_INDEX with the deadline in NEWSEARCH_TIMEOUT, which :func:`serve` sets before it starts them."""
+    return create_app(os.environ["NEWSEARCH_INDEX"], float(os.environ.get("NEWSEARCH_TIMEOUT", DEFAULT_TIMEOUT)))
+
+
 def serve(index_dir: str | os.PathLike, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          timeout: float = DEFAULT_TIMEOUT) -> None:
-    """Run the server until interrupted."""
+          timeout: float = DEFAULT_TIMEOUT, workers: int = 1) -> None:
+    """Run the server until interrupted: in this process, or in ``workers`` processes sharing one listening
+    socket, each with its own open index and search slots, under uvicorn's supervisor (which replaces a worker
+    that dies or stops answering, and passes SIGTERM on to every worker)."""
     # On SIGTERM, requests still running after SHUTDOWN_SECONDS are cancelled, which stops their searches.
-    uvicorn.run(create_app(index_dir, timeout), host=host, port=port, log_level="info",
-                timeout_graceful_shutdown=SHUTDOWN_SECONDS)
+    settings: dict = {"host": host, "port": port, "log_level": "info", "timeout_graceful_shutdown": SHUTDOWN_SECONDS}
+    if workers == 1:
+        uvicorn.run(create_app(index_dir, timeout), **settings)
+        return
+    # A worker is a new interpreter (spawned) that imports its app by name: its settings travel in the environment.
+    os.environ.update(NEWSEARCH_INDEX=str(index_dir), NEWSEARCH_TIMEOUT=repr(timeout))
+    uvicorn.run(f"{__name__}:app_from_environment", factory=True, workers=workers, **settings)

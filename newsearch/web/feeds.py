@@ -12,7 +12,7 @@ from fastapi.responses import Response
 
 from .. import Hit, Index, QuerySyntaxError, WatchNotFound
 from .params import MAX_LIMIT, MAX_QUERY_CHARS
-from .served import served_index
+from .served import served_index, served_timeout
 
 router = APIRouter(include_in_schema=False)
 ATOM = "http://www.w3.org/2005/Atom"
@@ -21,11 +21,13 @@ MEDIA_TYPE = "application/atom+xml; charset=utf-8"
 
 
 @router.get("/feed.atom")
-def feed(request: Request, index: Annotated[Index, Depends(served_index)],
-         q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
-         watch: Annotated[str, Query(max_length=64)] = "",
-         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = ENTRIES) -> Response:
-    """The newest articles matching ``q``, or the saved search ``watch``, as an Atom feed (each story once)."""
+async def feed(request: Request, index: Annotated[Index, Depends(served_index)],
+               timeout: Annotated[float, Depends(served_timeout)],
+               q: Annotated[str, Query(max_length=MAX_QUERY_CHARS)] = "",
+               watch: Annotated[str, Query(max_length=64)] = "",
+               limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = ENTRIES) -> Response:
+    """The newest articles matching ``q``, or the saved search ``watch``, as an Atom feed (each story once);
+    searched as ``/api/search`` is (its slots, and the server's timeout: 503 past it)."""
     if bool(q.strip()) == bool(watch):
         raise QuerySyntaxError("a feed needs either q (a query) or watch (a saved search's name), not both")
     sources: tuple[str, ...] = ()
@@ -35,7 +37,9 @@ def feed(request: Request, index: Annotated[Index, Depends(served_index)],
         if watch not in saved:
             raise WatchNotFound(f"no saved search named '{watch}'")
         q, sources, title = saved[watch].query, saved[watch].sources, f"newsearch: {watch} ({saved[watch].query})"
-    results = index.query(q, limit=limit, sort="date", source=list(sources))
+    results = await request.app.state.slots.run(
+        request, q, timeout, lambda deadline: index.query(q, limit=limit, sort="date", source=list(sources),
+                                                          timeout=deadline))
     base = str(request.base_url).rstrip("/")
     hits = [] if results.ran_suggestion else list(results)
     return Response(atom(title, str(request.url), f"{base}/?q={quote(q)}", hits, base), media_type=MEDIA_TYPE)

@@ -3,6 +3,7 @@ client has gone is not started (or is stopped at its next deadline check), and n
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from typing import TypeVar
@@ -10,6 +11,8 @@ from typing import TypeVar
 import anyio
 import anyio.to_thread
 from fastapi import Request
+from fastapi.responses import StreamingResponse
+from starlette.types import Send
 
 from .. import QueryTimeout
 from ..query import Deadline
@@ -66,3 +69,20 @@ async def _watch(request: Request, deadline: Deadline) -> None:
     while (await request.receive())["type"] != "http.disconnect":
         pass
     deadline.stop("its client has gone")
+
+
+class DeadlineStream(StreamingResponse):
+    """A streamed answer whose lines may stop at a deadline (a later page of an export): the lines sent are
+    kept, one line is logged, and the response is left unfinished, so the connection closes before the
+    end of the body and the client sees an incomplete transfer, never a short answer that looks whole."""
+
+    async def stream_response(self, send: Send) -> None:
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        try:
+            async for chunk in self.body_iterator:
+                data = chunk if isinstance(chunk, bytes | memoryview) else chunk.encode(self.charset)
+                await send({"type": "http.response.body", "body": data, "more_body": True})
+        except QueryTimeout as error:
+            logging.getLogger("uvicorn.error").warning("a streamed answer was cut short: %s", error)
+            return
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
