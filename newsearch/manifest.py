@@ -85,7 +85,6 @@ class Manifest:
 
     def remove(self, path: str) -> None:
         """Forget a file and its records."""
-        self.records(path)  # what it gave, for ``ids`` until saved
         del self.files[path]
         self._records.pop(path, None)
         self._changed.discard(path)
