@@ -300,15 +300,28 @@ class Groups:
         found = self._keys.holders(key, day)
         held = self._keys.count(key)
         if self._stored:
+            connection, base = self.state.connection, key << DAY_BITS
+            # counted through the index alone, up to the limit (a change's own documents may be among them)
             most = COMMON_KEY + 1 + len(self._docs)
-            rows = self.state.connection.execute(
-                "SELECT k.entry, d.id FROM keys k JOIN documents d ON d.doc = k.doc WHERE k.entry BETWEEN ? AND ? "
-                "LIMIT ?", (key << DAY_BITS, (key << DAY_BITS) | DAY_MASK, most)).fetchall()
-            if len(rows) == most:
+            (stored,) = connection.execute("SELECT count(*) FROM (SELECT 1 FROM keys WHERE entry BETWEEN ? AND ? "
+                                           "LIMIT ?)", (base, base | DAY_MASK, most)).fetchone()
+            if stored == most:
                 return []
-            rows = [(entry & DAY_MASK, id) for entry, id in rows if id not in self._docs]
-            held += len(rows)
-            found += [id for other, id in rows if self._close_in_time(day, other)]
+            if day == UNDATED:
+                window = [(base, base | DAY_MASK)]
+            else:
+                window = [(base, base | UNDATED),
+                          (base | max(day - WINDOW_DAYS, UNDATED + 1), base | (day + WINDOW_DAYS))]
+            rows = [id for low, high in window for (id,) in connection.execute(
+                "SELECT d.id FROM keys k JOIN documents d ON d.doc = k.doc WHERE k.entry BETWEEN ? AND ?", (low, high))]
+            if self._docs:
+                rows = [id for id in rows if id not in self._docs]
+                if stored + held > COMMON_KEY:  # near the limit: leave out this write's own documents exactly
+                    stored = sum(id not in self._docs for (id,) in connection.execute(
+                        "SELECT d.id FROM keys k JOIN documents d ON d.doc = k.doc WHERE k.entry BETWEEN ? AND ?",
+                        (base, base | DAY_MASK)))
+            held += stored
+            found += rows
         return [] if held > COMMON_KEY else found
 
     def _best_match(self, kept: array, day: int) -> str | None:
