@@ -1,10 +1,12 @@
-"""The Whoosh engine's fused prose tokens (for snippets) are exactly what its analyzer indexes."""
+"""The Whoosh engine's fused prose tokens (for snippets) are exactly what its analyzer indexes, and the
+spans of a few terms found without analysing every word are those found by analysing every word."""
 
 from __future__ import annotations
 
 import pytest
 
 from newsearch.engines.whoosh_analysis import ProseTokens, build_schema
+from newsearch.snippets import match_spans
 
 from conftest import CORPUS
 
@@ -33,3 +35,19 @@ def test_fused_tokens_equal_the_analyzers(language):
 def test_other_analyzers_are_not_fused():
     assert ProseTokens.of(build_schema()["authors"].analyzer) is None
     assert ProseTokens.of(build_schema(("en", "de"))["body"].analyzer) is None  # query-time stems in two languages
+
+
+@pytest.mark.parametrize("language", ["en", "de", "fr"])
+def test_spans_of_some_terms_equal_those_of_every_token(language):
+    fused = ProseTokens.of(build_schema()["body"].analyzer)
+    texts = TEXTS + ["oil_price Oil oils OIL's oil-prices 3oil oil3 (oil) «oil» ÖL öl"]
+    texts += [path.read_text(encoding="utf-8", errors="replace") for path in sorted(CORPUS.rglob("*.txt"))]
+    for round in range(2):  # the second time from the words remembered
+        for text in texts:
+            tokens = fused(text, language)
+            terms = {term for _, _, term, _ in tokens[round::7]} | {"oil", "ol"}
+            found = fused.spans(text, language, terms)
+            if len(text.lower()) != len(text):
+                assert found is None
+            else:
+                assert found == match_spans(tokens, terms)

@@ -10,6 +10,7 @@ from whoosh.support.charset import accent_map
 from ..analysis import DEFAULT_LANGUAGE, STOP_WORDS, WORD_PATTERN, stemmer, stemming_language
 
 STEMS = "\x1e"  # joins one query word's stems in several languages, until the query tree splits them
+MAX_KNOWN_WORDS = 200_000  # words whose term ProseTokens.spans remembers, per language, before starting again
 
 
 class InLanguage(str):
@@ -98,6 +99,8 @@ class ProseTokens:
     def __init__(self, pattern, charmap, stops: frozenset[str], min_length: int, stemming: _LanguageStemFilter):
         self._pattern, self._charmap, self._stops, self._min = pattern, charmap, stops, min_length
         self._stemming = stemming
+        # language -> (lowercase word -> its term, term -> the words indexed as it), for ``spans``
+        self._known: dict[str, tuple[dict[str, str | None], dict[str | None, set[str]]]] = {}
 
     @classmethod
     def of(cls, analyzer) -> ProseTokens | None:
@@ -126,6 +129,50 @@ class ProseTokens:
             position = number if position is None else position + 1  # StopFilter's renumbering
             tokens.append((match.start(), match.end(), stem(word), position))
         return tokens
+
+    def spans(self, text: str, language: str, terms: set[str]) -> list[tuple[int, int, str]] | None:
+        """(start, end, term) of each word of ``text`` indexed as one of ``terms``, as ``__call__`` finds them;
+        None when this cannot tell (a text whose lowercase is of another length: ask ``__call__``).
+
+        A snippet wants only a hit's few matched words. The text's distinct words are
+        analysed once for all texts (remembered, with the words each term comes from),
+        so a text costs a few set operations in C, and only the wanted words are looked for again.
+        """
+        lowered = text.lower()
+        if len(lowered) != len(text) or self._pattern.pattern != r"\w+":  # words are found again as runs of \w
+            return None
+        known = self._known.get(language)
+        if known is None or len(known[0]) > MAX_KNOWN_WORDS:
+            known = self._known[language] = ({}, {})
+        term_of, words_of = known
+        present = set(self._pattern.findall(lowered))
+        for word in present.difference(term_of):
+            term = term_of[word] = self._term(word, language)
+            words_of.setdefault(term, set()).add(word)
+        spans = []
+        for term in terms:
+            for word in present.intersection(words_of.get(term, ())):
+                at = lowered.find(word)
+                while at >= 0:
+                    end = at + len(word)
+                    if not ((at and _in_word(lowered[at - 1])) or (end < len(lowered) and _in_word(lowered[end]))):
+                        spans.append((at, end, term))
+                    at = lowered.find(word, end)
+        spans.sort()
+        return spans
+
+    def _term(self, word: str, language: str) -> str | None:
+        """The indexed term of one lowercase word, None for a word not indexed (a stop word, too short)."""
+        if not word.isascii():
+            word = word.translate(self._charmap)
+        if len(word) < self._min or word in self._stops:
+            return None
+        return self._stemming._stemmer(stemming_language(language))(word)
+
+
+def _in_word(character: str) -> bool:
+    """Whether ``character`` is one that ``\\w`` matches (a letter, a digit or an underscore)."""
+    return character.isalnum() or character == "_"
 
 
 UNDATED = 2**62  # the recency of an article with no date: after every dated one
