@@ -428,9 +428,19 @@ def _snippet(body: str, language: str, marks: TermMarks, chars: int) -> Snippet:
 
 
 def _spans(text: str, language: str, marks: TermMarks) -> list:
-    """Where the query's words and phrases stand in ``text``, analysed in ``language``."""
-    return marks.spans([(token.char_offset_from, token.char_offset_to, token.text, token.position)
-                        for token in analysis.prose(language).pre_tokenize(text).tokens])
+    """Where the query's words and phrases stand in ``text``, analysed in ``language``.
+
+    Marks of whole words only need the tokens that are one of their terms (a phrase's words are
+    matched by position, so the words between them are not needed either); prefixes and fuzzy
+    words are matched against every token.
+    """
+    tokens = analysis.prose(language).pre_tokenize(text).tokens
+    if marks.prefixes or marks.fuzzy:
+        return marks.spans([(token.char_offset_from, token.char_offset_to, token.text, token.position)
+                            for token in tokens])
+    wanted = marks.words | {term for terms, _ in marks.phrases for term in terms}
+    return marks.spans([(token.char_offset_from, token.char_offset_to, term, token.position)
+                        for token in tokens if (term := token.text) in wanted])
 
 
 def _group_counts(searcher: tantivy.Searcher, tier) -> tuple[Counter, int]:
