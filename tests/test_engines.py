@@ -127,3 +127,30 @@ def test_a_tantivy_index_made_before_the_words_field_finds_the_same_articles(tmp
                            for text in queries}
     assert found["before"] == found["now"]
     assert all(found["now"].values())
+
+
+def test_a_tantivy_index_made_before_group_numbers_collapses_the_same_stories(tmp_path, monkeypatch):
+    import gzip
+    import itertools
+
+    from newsearch.engines import tantivy_analysis
+
+    from conftest import shared_path
+
+    with gzip.open(shared_path("reuters", "reuters.jsonl.gz"), "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line in itertools.islice(lines, 1500)]
+    queries = ["oil prices", "bank rate cut", "dividend", "opec*", "tonnes"]
+    found = {}
+    for made in ("now", "before"):
+        with monkeypatch.context() as patch:
+            if made == "before":  # without group_number, as tantivy indexes were made before it
+                patch.setattr(tantivy_analysis, "GROUP_NUMBER", "earlier_group_number")
+            with Index.create(tmp_path / made, engine="tantivy") as ix:
+                for start in range(0, len(records), 500):  # copies joining groups written before them
+                    ix.add(records[start:start + 500])
+                ix.delete([record["id"] for record in records[::7]])
+        with Index.open(tmp_path / made) as ix:
+            found[made] = {text: [(results.total, results.stories), [(hit.id, hit.duplicates) for hit in results]]
+                           for text in queries for results in [ix.query(text, limit=50, snippets=False)]}
+    assert found["before"] == found["now"]
+    assert any(hit[1] for _, hits in found["now"].values() for hit in hits)  # some stories have copies

@@ -14,7 +14,7 @@ import pytest
 
 from newsearch.article import Article
 from newsearch.errors import ReadError
-from newsearch.readers import read_article, read_file
+from newsearch.readers import fallback, read_article, read_file
 
 from conftest import shared_path
 
@@ -310,8 +310,9 @@ def test_a_sentence_mostly_in_its_link_stays_but_a_list_of_links_goes(tmp_path):
         "his other duties."])
 
 
-@pytest.mark.parametrize("name", ["rte-image--imageCaption", "img-copyright", "bildunterschrift", "photo-legend"])
-def test_captions_and_picture_credits_in_compound_class_names_are_left_out(tmp_path, name):
+@pytest.mark.parametrize("name", ["rte-image--imageCaption", "img-copyright", "bildunterschrift", "photo-legend",
+                                  "postmetadata", "authorbox", "newsletterSignup", "relatedlinks__content"])
+def test_captions_credits_and_boxes_in_compound_class_names_are_left_out(tmp_path, name):
     body = (f'<article><h1>Corridor opens</h1>{STORY_HTML}<div class="{name}">Buses leave the city at dawn, '
             "seen from the checkpoint. Photo: Harbour Gazette</div></article>")
     assert _read(tmp_path, _page("<title>Corridor opens</title>", body)).body == STORY_TEXT
@@ -403,6 +404,18 @@ def test_twenty_megabyte_page_is_read_in_bounded_time(tmp_path):
     assert article.body.count("\n\n") == 100_000 - 1
 
 
+def test_a_page_of_megabytes_gets_no_second_opinion(tmp_path, monkeypatch):
+    # trafilatura takes half a minute on a 12 MB table; a short story beside a 3 MB one is read as it is
+    def never(html: str) -> str:
+        raise AssertionError("trafilatura was asked")
+
+    monkeypatch.setattr(fallback, "second_opinion", never)
+    cells = "".join(f"<tr><td>{n}</td><td>{n * 7}</td></tr>" for n in range(80_000))
+    page = _page("<title>Huge</title>", f"<article>{STORY_HTML}</article><table>{cells}</table>")
+    assert len(page) > fallback.MAX_ASKED_CHARS
+    assert _read(tmp_path, page, "table.html").body.startswith(STORY_TEXT)
+
+
 def test_external_entities_and_dtds_are_never_fetched(tmp_path):
     page = ('<?xml version="1.0"?><!DOCTYPE html SYSTEM "http://127.0.0.1:9/never.dtd" '
             '[<!ENTITY leak SYSTEM "file:///etc/passwd">]>'
@@ -471,6 +484,7 @@ SECOND_OPINION_PAGES = {
     "ea8a7fedc068bde4": "results table",
     "61201bc9e4d718c2": "blog post that is a list of links",
     "93391d7fa5339a69": "drug database entry",
+    "957ee0a99cc9a895": "shop page",
     "8cb2ebcc9583b6ea": "short story beside a longer sign-up form",
 }
 

@@ -35,7 +35,7 @@ class Translator:
         self._prose = {language: analysis.prose(language) for language in languages}
         self._folded = analysis.folded()
         self._whole = analysis.whole()
-        self._scores_words = _has_field(schema, analysis.words_field(DEFAULT_LANGUAGE))
+        self._scores_words = has_field(schema, analysis.words_field(DEFAULT_LANGUAGE))
 
     def translate(self, node: tree.Node) -> tantivy.Query | None:
         """The tantivy query of a tree; None when nothing of it can match (stop words only)."""
@@ -190,10 +190,11 @@ class Translator:
         return terms[0][1] if len(terms) == 1 else tantivy.Query.boolean_query(terms)
 
 
-def _has_field(schema: tantivy.Schema, name: str) -> bool:
-    """True when the index's schema declares ``name`` (tantivy's schema lists no fields: asked by a query)."""
+def has_field(schema: tantivy.Schema, name: str, value: str | int = "") -> bool:
+    """True when the index's schema declares ``name`` (tantivy's schema lists no fields: asked by a query
+    for ``value``, of the field's type)."""
     try:
-        tantivy.Query.term_query(schema, name, "")
+        tantivy.Query.term_query(schema, name, value)
     except ValueError:
         return False
     return True

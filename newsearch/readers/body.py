@@ -60,10 +60,11 @@ NOISE_ROLES = frozenset({"navigation", "complementary", "banner", "contentinfo",
 # Soft hyphens, zero-width spaces, word joiners and byte-order marks: unseen, and they split words for search.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad"))
 _NAME_PARTS = re.compile(r"[-_\s]+")
-# Captions and picture credits hide in compound names too ("imageCaption", "bildunterschrift", "img-copyright");
-# names longer than this are slugs of the text itself.
+# Captions, picture credits, post metadata, author boxes, newsletter boxes and related links hide in
+# compound names too ("imageCaption", "bildunterschrift", "postmetadata", "relatedlinks"); names longer
+# than this are slugs of the text itself.
 MAX_COMPOUND_CHARS = 40
-_CAPTION_PART = re.compile(r"caption|copyright|legend|bildunter")
+_COMPOUND_NOISE = re.compile(r"caption|copyright|legend|bildunter|metadata|authorbox|newsletter|related")
 # Parts that make a marked name describe the story, not boilerplate: an embedded post, an article
 # "with-sidebar", "no-share" or "enable-pin-share" (that has, or has not, share buttons).
 _NOT_NOISE_PARTS = frozenset({"embed", "embedded", "no", "has", "with", "w", "enable", "enabled", "disable",
@@ -375,8 +376,8 @@ def _is_marked_noise(element: etree._Element, strong: bool) -> bool:
     words = STRONG_NOISE_WORDS if strong else _NOISE_WORDS
     for name in f"{names[0] or ''} {names[1] or ''}".lower().split():
         parts = set(_NAME_PARTS.split(name))
-        caption = not strong and len(name) < MAX_COMPOUND_CHARS and bool(_CAPTION_PART.search(name))
-        if (parts & words or caption) and not parts & _NOT_NOISE_PARTS:
+        compound = not strong and len(name) < MAX_COMPOUND_CHARS and bool(_COMPOUND_NOISE.search(name))
+        if (parts & words or compound) and not parts & _NOT_NOISE_PARTS:
             return True
     return False
 
