@@ -33,6 +33,8 @@ def test_fused_tokens_equal_the_analyzers(language):
             expected = [(token.startchar, token.endchar, token.text, token.pos)
                         for token in analyzer(text, chars=True, positions=True, mode="index", language=language)]
             assert fused(text, language) == expected
+            for _ in range(2):  # the second time from the words remembered
+                assert fused.terms(text, language) == [(term, position) for _, _, term, position in expected]
 
 
 def test_other_analyzers_are_not_fused():

@@ -39,7 +39,7 @@ class _LanguageText(TEXT):
         fused = self._fusion()
         if fused is None or kwargs or type(self.format) is not Positions:
             return super().index(str(value), language=language, **kwargs)
-        return _indexed(fused(str(value), language), self.format)
+        return _indexed(fused.terms(str(value), language), self.format)
 
     def _fusion(self) -> ProseTokens | None:
         """The analyzer in one loop, worked out once (never pickled with the schema)."""
@@ -54,11 +54,11 @@ class _LanguageText(TEXT):
         return type(other) is type(self) and self.__getstate__() == other.__getstate__()
 
 
-def _indexed(tokens: list[tuple[int, int, str, int]], format: Positions) -> Iterator[tuple[bytes, int, float, bytes]]:
-    """What whoosh's TEXT.index gives for these tokens with a Positions format: (term as UTF-8, frequency,
-    weight, encoded positions) for each distinct term, in the order of its first token."""
+def _indexed(terms: list[tuple[str, int]], format: Positions) -> Iterator[tuple[bytes, int, float, bytes]]:
+    """What whoosh's TEXT.index gives for these (term, position) pairs with a Positions format: (term as
+    UTF-8, frequency, weight, encoded positions) for each distinct term, in the order of its first use."""
     positions: dict[str, list[int]] = {}
-    for _, _, term, position in tokens:
+    for term, position in terms:
         if term in positions:
             positions[term].append(position)
         else:
@@ -178,14 +178,11 @@ class ProseTokens:
         lowered = text.lower()
         if len(lowered) != len(text) or self._pattern.pattern != r"\w+":  # words are found again as runs of \w
             return None
-        known = self._known.get(language)
-        if known is None or len(known[0]) > MAX_KNOWN_WORDS:
-            known = self._known[language] = ({}, {})
-        term_of, words_of = known
+        known = self._vocabulary(language)
         present = set(self._pattern.findall(lowered))
-        for word in present.difference(term_of):
-            term = term_of[word] = self._term(word, language)
-            words_of.setdefault(term, set()).add(word)
+        for word in present.difference(known[0]):
+            self._learn(word, language, known)
+        words_of = known[1]
         spans = []
         for term in terms:
             for word in present.intersection(words_of.get(term, ())):
@@ -197,6 +194,32 @@ class ProseTokens:
                     at = lowered.find(word, end)
         spans.sort()
         return spans
+
+    def terms(self, text: str, language: str) -> list[tuple[str, int]]:
+        """(term, position) of each indexed word of ``text``, as ``__call__`` gives them: what indexing
+        needs (no offsets), each distinct word analysed once for all texts."""
+        lowered = text.lower()
+        if len(lowered) != len(text) or self._pattern.pattern != r"\w+":
+            return [(term, position) for _, _, term, position in self(text, language)]
+        known = self._vocabulary(language)
+        term_of = known[0]
+        terms = [term_of[word] if word in term_of else self._learn(word, language, known)
+                 for word in self._pattern.findall(lowered)]
+        first = next((number for number, term in enumerate(terms) if term is not None), 0)
+        kept = [term for term in terms if term is not None]  # StopFilter renumbers the words after the first kept
+        return list(zip(kept, range(first, first + len(kept)), strict=True))
+
+    def _vocabulary(self, language: str) -> tuple[dict[str, str | None], dict[str | None, set[str]]]:
+        """(lowercase word -> its term, term -> the words indexed as it) of the words met so far."""
+        known = self._known.get(language)
+        if known is None or len(known[0]) > MAX_KNOWN_WORDS:
+            known = self._known[language] = ({}, {})
+        return known
+
+    def _learn(self, word: str, language: str, known: tuple[dict, dict]) -> str | None:
+        term = known[0][word] = self._term(word, language)
+        known[1].setdefault(term, set()).add(word)
+        return term
 
     def _term(self, word: str, language: str) -> str | None:
         """The indexed term of one lowercase word, None for a word not indexed (a stop word, too short)."""
