@@ -386,8 +386,8 @@ def test_groups_found_through_the_store_equal_groups_found_in_memory(tmp_path):
 
     from newsearch.dates import parse_date
 
-    lines = gzip.open(shared_path("reuters", "reuters.jsonl.gz"), "rt", encoding="utf-8")
-    records = [json.loads(line) for line, _ in zip(lines, range(3000), strict=False)]
+    with gzip.open(shared_path("reuters", "reuters.jsonl.gz"), "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line, _ in zip(lines, range(3000), strict=False)]
     stories = [(str(r["id"]), r.get("body") or "", parse_date(r.get("published") or "")) for r in records]
     first, second, removed = stories[:2000], stories[2000:], [id for id, _, _ in stories[:2000:20]]
     in_memory = Groups()
