@@ -14,7 +14,7 @@ import pytest
 
 from newsearch.article import Article
 from newsearch.errors import ReadError
-from newsearch.readers import read_article, read_file
+from newsearch.readers import fallback, read_article, read_file
 
 from conftest import shared_path
 
@@ -402,6 +402,18 @@ def test_twenty_megabyte_page_is_read_in_bounded_time(tmp_path):
     article = _read(tmp_path, page, "huge.html")
     assert time.perf_counter() - start < 60
     assert article.body.count("\n\n") == 100_000 - 1
+
+
+def test_a_page_of_megabytes_gets_no_second_opinion(tmp_path, monkeypatch):
+    # trafilatura takes half a minute on a 12 MB table; a short story beside a 3 MB one is read as it is
+    def never(html: str) -> str:
+        raise AssertionError("trafilatura was asked")
+
+    monkeypatch.setattr(fallback, "second_opinion", never)
+    cells = "".join(f"<tr><td>{n}</td><td>{n * 7}</td></tr>" for n in range(80_000))
+    page = _page("<title>Huge</title>", f"<article>{STORY_HTML}</article><table>{cells}</table>")
+    assert len(page) > fallback.MAX_ASKED_CHARS
+    assert _read(tmp_path, page, "table.html").body.startswith(STORY_TEXT)
 
 
 def test_external_entities_and_dtds_are_never_fetched(tmp_path):

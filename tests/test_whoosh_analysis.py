@@ -3,9 +3,12 @@ spans of a few terms found without analysing every word are those found by analy
 
 from __future__ import annotations
 
-import pytest
+import pickle
 
-from newsearch.engines.whoosh_analysis import ProseTokens, build_schema
+import pytest
+from whoosh.fields import TEXT
+
+from newsearch.engines.whoosh_analysis import InLanguage, ProseTokens, build_schema
 from newsearch.snippets import match_spans
 
 from conftest import CORPUS
@@ -51,3 +54,20 @@ def test_spans_of_some_terms_equal_those_of_every_token(language):
                 assert found is None
             else:
                 assert found == match_spans(tokens, terms)
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_indexing_through_the_fused_analyzer_gives_whooshs_postings(language):
+    texts = TEXTS + [path.read_text(encoding="utf-8", errors="replace") for path in sorted(CORPUS.rglob("*.txt"))]
+    field = build_schema()["body"]
+    for text in texts:
+        expected = list(TEXT.index(field, text, language=language))
+        assert list(field.index(InLanguage(text, language))) == expected
+
+
+def test_a_text_field_pickles_and_compares_without_its_fused_analyzer():
+    field = build_schema()["title"]
+    list(field.index(InLanguage("Floods in Kyiv", "en")))
+    copy = pickle.loads(pickle.dumps(field))
+    assert "_fused" not in copy.__dict__
+    assert copy == field == build_schema()["title"]

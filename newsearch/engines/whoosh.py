@@ -38,7 +38,7 @@ from .whoosh_analysis import STEMS, UNDATED, InLanguage, ProseTokens, build_sche
 from .whoosh_query import AndNot, Translator, similar_query
 from .whoosh_ranking import FieldsTerm, LiveBM25F
 from .whoosh_scoring import Docs, PostingCache, SearcherArrays, WordScorer, as_docs, intersection, minus, union
-from .whoosh_segments import commit_segments, discard_segments, write_segments
+from .whoosh_segments import LengthsWriter, commit_segments, discard_segments, write_segments
 
 NAME = "whoosh"
 WRITER_MEMORY_MB = 256
@@ -97,7 +97,7 @@ class WhooshEngine(Engine):
 
     def _writer(self):
         try:
-            return self._index.writer(limitmb=WRITER_MEMORY_MB, compound=False)
+            return LengthsWriter(self._index, limitmb=WRITER_MEMORY_MB, compound=False)
         except LockError:
             raise IndexLocked(f"the index in '{self._folder}' is being written by another process") from None
 
