@@ -119,7 +119,9 @@ class Groups:
         self.state = state if state is not None else State.memory()
         self._stored = self._any_stored()  # False: every lookup is answered from memory (a build)
         self._docs: dict[str, tuple[str, bytes] | None] = {}  # changed in this write: (group, packed) or removed
-        self._members: dict[str, set[str]] = defaultdict(set)  # group -> its documents among those changed
+        # group -> its documents among those changed: the id alone while it is one (a set each would take more
+        # memory than a sketch: a build holds every document here)
+        self._members: dict[str, str | set[str]] = {}
         self._keys = _KeyIndex()  # the keys of the changed documents that have a sketch
 
     def _any_stored(self) -> bool:
@@ -139,7 +141,8 @@ class Groups:
 
     def group_members(self, group: str) -> set[str]:
         """The ids in a group (empty for an unknown group)."""
-        ids = set(self._members.get(group, ()))
+        held = self._members.get(group)
+        ids = {held} if isinstance(held, str) else set(held or ())
         if self._stored:
             ids.update(id for (id,) in self.state.connection.execute(
                 "SELECT id FROM documents WHERE grp = ?", (group,)) if id not in self._docs)
@@ -266,7 +269,13 @@ class Groups:
         """Hold a document's new state in memory (its keys in the write's key index)."""
         self._unset(id)
         self._docs[id] = (group, packed)
-        self._members[group].add(id)
+        held = self._members.get(group)
+        if held is None:
+            self._members[group] = id
+        elif isinstance(held, str):
+            self._members[group] = {held, id}
+        else:
+            held.add(id)
         if packed:
             self._keys.add(array("I", packed)[:1 + KEYS], id)
 
@@ -274,9 +283,13 @@ class Groups:
         held = self._docs.get(id)
         if held is not None:
             group, packed = held
-            self._members[group].discard(id)
-            if not self._members[group]:
+            members = self._members.get(group)
+            if members == id:
                 del self._members[group]
+            elif isinstance(members, set):
+                members.discard(id)
+                if len(members) == 1:
+                    self._members[group] = members.pop()
             if packed:
                 self._keys.remove(array("I", packed)[:1 + KEYS], id)
 
@@ -350,7 +363,6 @@ class Groups:
         connection = self.state.connection
         (next_doc,) = connection.execute("SELECT coalesce(max(doc), 0) + 1 FROM documents").fetchone()
         new_documents: list[tuple[int, str, str, bytes]] = []
-        new_keys: list[tuple[int, int]] = []
         for id, held in self._docs.items():
             row = connection.execute("SELECT doc, packed FROM documents WHERE id = ?", (id,)).fetchone() \
                 if self._stored else None
@@ -364,15 +376,14 @@ class Groups:
                 connection.execute("DELETE FROM documents WHERE doc = ?", (doc,))
             if held is not None:
                 new_documents.append((next_doc, id, held[0], held[1]))
-                new_keys.extend((entry, next_doc) for entry in key_rows(held[1]))
                 next_doc += 1
         connection.executemany("INSERT INTO documents VALUES (?, ?, ?, ?)", new_documents)
-        new_keys.sort()
-        connection.executemany("INSERT INTO keys VALUES (?, ?)", new_keys)
+        connection.executemany("INSERT INTO keys VALUES (?, ?)", ((entry, doc) for doc, _, _, packed in new_documents
+                                                                  for entry in key_rows(packed)))
 
     def saved(self) -> None:
         self._stored = self._any_stored()
-        self._docs, self._members, self._keys = {}, defaultdict(set), _KeyIndex()
+        self._docs, self._members, self._keys = {}, {}, _KeyIndex()
 
 
 def _unpacked(packed: bytes) -> tuple[int, array]:

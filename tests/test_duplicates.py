@@ -13,7 +13,7 @@ from newsearch import Index, generations, state, stored
 from newsearch.cli import cli
 from newsearch.duplicates import MIN_WORDS, SKETCH, Groups, shingles
 
-from conftest import CORPUS, SEED_ID, index_holding, needs
+from conftest import CORPUS, SEED_ID, index_holding, needs, shared_path
 
 
 def _body(name: str) -> str:
@@ -370,3 +370,42 @@ def test_tantivy_counts_stories_when_groups_outnumber_its_first_aggregation(tmp_
     assert (expected.total, expected.stories) == (narrow.total, narrow.stories) == (6, 3)
     assert [(hit.id, hit.duplicates) for hit in narrow] == [(hit.id, hit.duplicates) for hit in expected]
     assert sorted(hit.duplicates for hit in narrow) == [0, 1, 2]
+
+
+def _partition_of(groups: Groups) -> set[frozenset[str]]:
+    members: dict[str, set[str]] = {}
+    for id, group in groups.mapping().items():
+        members.setdefault(group, set()).add(id)
+    return {frozenset(ids) for ids in members.values()}
+
+
+def test_groups_found_through_the_store_equal_groups_found_in_memory(tmp_path):
+    """Reuters stories placed in two writes, the first saved in a state store and the second found by the
+    store's indexed key lookups, fall in the same groups as all placed in memory (and some removed)."""
+    import gzip
+
+    from newsearch.dates import parse_date
+
+    with gzip.open(shared_path("reuters", "reuters.jsonl.gz"), "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line, _ in zip(lines, range(3000), strict=False)]
+    stories = [(str(r["id"]), r.get("body") or "", parse_date(r.get("published") or "")) for r in records]
+    first, second, removed = stories[:2000], stories[2000:], [id for id, _, _ in stories[:2000:20]]
+    in_memory = Groups()
+    tmp_path.mkdir(exist_ok=True)
+    with state.State.open(tmp_path) as store:
+        saved = Groups(state=store)
+        for groups in (in_memory, saved):
+            for id, body, published in first:
+                groups.place(id, body, published)
+        store.save(saved)
+    with state.State.open(tmp_path) as store:
+        reopened = Groups(state=store)
+        for groups in (in_memory, reopened):
+            for id in removed:
+                groups.remove(id)
+            for id, body, published in second:
+                groups.place(id, body, published)
+        assert _partition_of(reopened) == _partition_of(in_memory)
+        store.save(reopened)
+        assert _partition_of(Groups(state=store)) == _partition_of(in_memory)
+    assert sum(len(part) > 1 for part in _partition_of(in_memory)) > 50

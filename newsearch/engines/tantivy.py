@@ -241,7 +241,7 @@ class TantivyEngine(Engine):
                 total += searcher.search(tier, limit=1, count=True).count
                 continue
             wanted = max(stop - total, 1)
-            ranked, count = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
+            ranked, count, _ = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
             hits.extend(ranked[max(first - total, 0):max(stop - total, 0)])
             total += count
         return hits, total
@@ -251,12 +251,18 @@ class TantivyEngine(Engine):
         group -> matching documents); copies per group come from ``_group_counts``."""
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
         matching: dict[int, int] = {}  # id(tier) -> how many documents it matches, once ranked
+        every: dict[int, Counter] = {}  # id(tier) -> documents per group, when ranking read all its matches
 
         def rank(tier, wanted: int) -> tuple[list, int]:
-            ranked, matching[id(tier)] = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
+            ranked, matching[id(tier)], groups = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
+            if groups is not None:
+                every[id(tier)] = groups
             return ranked, matching[id(tier)]
 
         def counts(tier) -> tuple[Counter, int]:
+            if id(tier) in every:  # no aggregation needed
+                copies = Counter({group: count for group, count in every[id(tier)].items() if count > 1})
+                return copies, matching[id(tier)] - sum(copies.values())
             if not self._numbered:
                 return _group_counts(searcher, tier)
             if id(tier) not in matching:
@@ -266,12 +272,15 @@ class TantivyEngine(Engine):
         page = page_of_stories(tiers, first, stop, rank, lambda hit: hit.group, counts)
         return page.hits, page.total, page.stories, page.copies
 
-    def _ranked(self, searcher: tantivy.Searcher, tier, wanted: int, *, by_date: bool) -> tuple[list[_Found], int]:
-        """The first ``wanted`` hits of one tier and how many it matches; equal scores ranked by id."""
+    def _ranked(self, searcher: tantivy.Searcher, tier, wanted: int, *,
+                by_date: bool) -> tuple[list[_Found], int, Counter | None]:
+        """The first ``wanted`` hits of one tier, how many it matches, and, when the search read every
+        match, how many fall in each group; equal scores ranked by id."""
         if by_date:
             result = searcher.search(tier, limit=wanted, count=True, order_by_field="recency",
                                      order=tantivy.Order.Asc)
-            return self._found(searcher, [(0.0, address) for _, address in result.hits]), result.count
+            found = self._found(searcher, [(0.0, address) for _, address in result.hits])
+            return found, result.count, _per_group(found, result.count)
         limit = wanted * 2
         while True:
             result = searcher.search(tier, limit=limit, count=True)
@@ -283,7 +292,7 @@ class TantivyEngine(Engine):
         tied = {score for score, times in Counter(scores).items() if times > 1}
         ids = {number: hit.id(searcher) for number, hit in enumerate(found) if scores[number] in tied}
         order = sorted(range(len(found)), key=lambda number: (-scores[number], ids.get(number, "")))
-        return [found[number] for number in order[:wanted]], result.count
+        return [found[number] for number in order[:wanted]], result.count, _per_group(found, result.count)
 
     def _found(self, searcher: tantivy.Searcher, hits: list) -> list[_Found]:
         """(score, address) hits with their groups: from fast fields, or from the stored articles of an index
@@ -481,6 +490,11 @@ class _Found:
         if self._stored is not None:
             return self._stored["id"]
         return searcher.doc(self.address).get_first("id")
+
+
+def _per_group(found: list[_Found], matching: int) -> Counter | None:
+    """Documents per group of a tier's hits when they are all of its ``matching`` documents, else None."""
+    return Counter(hit.group for hit in found) if len(found) == matching else None
 
 
 def _document(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict:
