@@ -11,7 +11,7 @@ SETUP = pyproject.toml setup.cfg
 
 # Each stamp records what its venv holds, so a venv made by `make demo` is topped up by `make test`, and both
 # are redone when the metadata changes.
-# The package and its runtime dependencies only: what `make demo` needs (a venv of about 50 MB).
+# The package and its runtime dependencies only: what `make demo` needs (a venv of about 105 MB).
 $(VENV)/.installed-demo: $(SETUP)
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) -e .
@@ -74,7 +74,7 @@ bench: install
 serve: $(VENV)/.installed-serve
 	$(BIN)/newsearch serve
 
-bench-serve: $(VENV)/.installed-serve
+bench-serve: install
 	$(BIN)/python benchmarks/serve_load.py
 
 bench-update: install

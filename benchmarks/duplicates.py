@@ -40,7 +40,7 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
-from newsearch import Index, duplicates, generations
+from newsearch import Index, duplicates, generations, stored
 from newsearch.duplicates import Groups, shingles, similarity
 from newsearch.engines.whoosh import WhooshEngine
 from newsearch.readers import article_from_record
@@ -217,7 +217,7 @@ def _quality(labelled: list[dict], families: list[list[str]], reuters: list[dict
             groups = Groups(containment, jaccard)
             for record in labelled:
                 groups.place(record["id"], record["body"], _published(record))
-            found = dict(groups.group_of)
+            found = groups.mapping()
         predicted = _pairs(found)
         hits = len(predicted & truth)
         real = Groups(containment, jaccard)
@@ -365,12 +365,12 @@ def _met(ok: bool) -> str:
 
 
 def _show_groups(folder: Path, rng: random.Random) -> None:
-    groups = Groups.load(generations.live(folder))
-    with Index.open(folder) as ix:
+    with stored.open_state(generations.live(folder)) as state, Index.open(folder) as ix:
+        groups = Groups(state=state)
         stats = ix.stats()
         print(f"Reuters-21578: {stats.groups} near-duplicate groups holding {stats.grouped_documents} of "
               f"{stats.documents} articles; largest: {', '.join(str(size) for _, size, _ in stats.largest_groups)}")
-        several = sorted(group for group, size in groups.largest(len(groups.members)))
+        several = sorted(group for group, size in groups.largest())
         for group in rng.sample(several, min(5, len(several))):
             members = sorted(groups.group_members(group))
             articles = [ix.get(id) for id in members]

@@ -595,14 +595,19 @@ def stats(output, index_dir):
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535), envvar="NEWSEARCH_PORT",
               help="Port to listen on (env NEWSEARCH_PORT).")
 @click.option("--timeout", default=5.0, show_default=True, type=click.FloatRange(min=0, min_open=True),
-              metavar="SECONDS", help="Searches still running after this long answer 503 (their work stops).")
+              metavar="SECONDS", envvar="NEWSEARCH_TIMEOUT",
+              help="Searches still running after this long answer 503 (their work stops; env NEWSEARCH_TIMEOUT).")
+@click.option("--workers", type=click.IntRange(min=1), envvar="NEWSEARCH_WORKERS", show_default="the number of cores",
+              help="Server processes answering on the port, each with its own open index (env NEWSEARCH_WORKERS).")
 @index_option
-def serve(host, port, timeout, index_dir):
+def serve(host, port, timeout, workers, index_dir):
     """Serve the search page and the JSON API over HTTP until interrupted.
 
     The page is at /, the API under /api (search, articles/ID, similar/ID,
     stats, health) and its interactive documentation at /api/docs. Read-only;
-    a rebuilt or updated index is answered from without a restart. Needs the
+    a rebuilt or updated index is answered from without a restart. --workers
+    processes (one a core by default) share the port, so that the default
+    engine, which searches on one core a process, uses every core. Needs the
     serve extra: pip install 'newsearch[serve]'.
 
     Example:
@@ -610,6 +615,7 @@ def serve(host, port, timeout, index_dir):
     \b
         newsearch serve
         newsearch serve --index /var/lib/newsearch --port 9000 --host 0.0.0.0
+        newsearch serve --workers 4
     """
     try:
         # Imported here, not at the top: the web stack is an optional extra, and other commands start faster without it.
@@ -620,7 +626,7 @@ def serve(host, port, timeout, index_dir):
     if not is_loopback(host):
         click.echo(f"newsearch: warning: serving on {host}, beyond this machine: the server has no "
                    "authentication, so anyone who can reach the port can search and read the whole index", err=True)
-    run_server(index_dir, host=host, port=port, timeout=timeout)
+    run_server(index_dir, host=host, port=port, timeout=timeout, workers=workers or os.cpu_count() or 1)
 
 
 def _report(report: UpdateReport, output: str | None = None, quiet: bool = False) -> None:

@@ -12,9 +12,9 @@ the documents dated within WINDOW_DAYS of it (or undated) whose sketches share
 one of its KEYS smallest hashes, sketch to sketch, both cut to the hash range
 both hold whole (``estimate``): an estimate from at least SKETCH shingles of
 the longer body, exact for bodies of fewer. Bodies under MIN_WORDS words are never grouped. The state (every
-document's group, day and sketch, about 300 bytes for a long body) is saved
-in the index's live generation beside the manifest; ``write`` keeps it and the
-engine's ``group`` values in step in one engine write.
+document's group, day and sketch, about 300 bytes for a long body, and its KEYS
+keys) is kept in the generation's state store beside the manifest (state.py);
+``write`` keeps it and the engine's ``group`` values in step in one engine write.
 """
 
 from __future__ import annotations
@@ -23,21 +23,17 @@ import dataclasses
 import datetime as dt
 import heapq
 import os
-import pickle
 import re
 import zlib
 from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence, Set
-from pathlib import Path
 
 from .article import Article, to_utc_naive
 from .engines.base import Engine
-from .errors import NewsearchError
+from .state import State
 
-FILE_NAME = "duplicates.pickle"
-FORMAT = 2  # documents: id -> (group, packed [day published or UNDATED, sketch...], empty for a short body)
 SHINGLE_WORDS = 5
 MIN_WORDS = 50  # shorter bodies (in words between spaces) are never grouped by body alone
 # Dated articles further apart than this are never one story: syndication and updates come within days,
@@ -61,6 +57,8 @@ COMMON_KEY = 1000  # a key in more documents than this is boilerplate, not evide
 CONFIRMED = 16  # at most this many candidates per document are compared, most keys shared first
 EVERY_HASH = 1 << 32  # the limit of a set kept whole
 KEY_BUCKETS = 1024  # the key index's sorted arrays, chosen by a key's low bits
+DAY_BITS = 22  # a stored key row is the key above the day: days up to the year 9999 fit below it
+DAY_MASK = (1 << DAY_BITS) - 1
 
 _WORD = re.compile(r"\w+")
 _SPACE = re.compile(r"\s")
@@ -128,86 +126,90 @@ def estimate(a: Sequence[int], a_limit: int, b: Sequence[int], b_limit: int) -> 
 
 
 class Groups:
-    """Every document's group and sketch, with an index of sketch keys to find candidates fast.
+    """Every document's group and sketch, kept in a state store (state.py), with what a write changed in memory.
 
     A document's state is its group and one bytes value (its day and sketch, an array of
-    32-bit values) as saved; a body's whole shingle set lives only while its sketch is
-    worked out (``body_sketch``, in a reading worker or in ``place``).
-    The key index is built on the first ``place``, so a read (stats, the versions of a
-    story) or a write that finds nothing new to place costs little on a large index.
-    ``members`` holds a group's id alone while it has one member (a set per document
-    would take more memory than its sketch). The thresholds are parameters only so that
-    benchmarks/duplicates.py can compare them.
+    32-bit values); a body's whole shingle set lives only while its sketch is worked out
+    (``body_sketch``, in a reading worker or in ``place``). The store finds candidates by
+    key with indexed queries; the documents a write places, moves or removes are held in
+    memory (their keys in a ``_KeyIndex``) until ``State.save`` writes those rows, so a
+    write reads and holds what it changes, not the archive. The thresholds are parameters
+    only so that benchmarks/duplicates.py can compare them.
     """
 
-    def __init__(self, containment: float = CONTAINMENT, min_jaccard: float = MIN_JACCARD):
+    def __init__(self, containment: float = CONTAINMENT, min_jaccard: float = MIN_JACCARD,
+                 state: State | None = None):
         self.containment, self.min_jaccard = containment, min_jaccard
-        self.group_of: dict[str, str] = {}
-        self.members: dict[str, str | set[str]] = {}  # group -> its one id, or the set of its ids
-        self.changed = False
-        self._packed: dict[str, bytes] = {}  # id -> array "I" of [day, sketch...], for bodies with shingles
-        self._keys: _KeyIndex | None = None
+        self.state = state if state is not None else State.memory()
+        self._stored = self._any_stored()  # False: every lookup is answered from memory (a build)
+        self._docs: dict[str, tuple[str, bytes] | None] = {}  # changed in this write: (group, packed) or removed
+        # group -> its documents among those changed: the id alone while it is one (a set each would take more
+        # memory than a sketch: a build holds every document here)
+        self._members: dict[str, str | set[str]] = {}
+        self._keys = _KeyIndex()  # the keys of the changed documents that have a sketch
 
-    # -- saving
-
-    @classmethod
-    def load(cls, folder: Path) -> Groups:
-        """The groups saved in a generation folder; empty when none were saved (a new index)."""
-        groups = cls()
-        try:
-            data = pickle.loads((folder / FILE_NAME).read_bytes())
-            if data.get("format") != FORMAT:
-                raise ValueError(f"format {data.get('format')!r}")
-            for id, (group, packed) in data["documents"].items():
-                groups.group_of[id] = group
-                groups._join(group, id)
-                if packed:
-                    groups._packed[id] = packed
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, pickle.UnpicklingError) as error:
-            raise NewsearchError(f"the index's near-duplicate groups ({folder / FILE_NAME}) are damaged ({error}); "
-                                 "rebuild it with 'newsearch index --rebuild'") from None
-        return groups
-
-    def save(self, folder: Path) -> None:
-        """Write the groups atomically, as the manifest is written: the old file or the new one, never half.
-
-        Nothing is written when nothing changed since ``load`` (a file is always written for a new index).
-        """
-        if not self.changed and (folder / FILE_NAME).exists():
-            return
-        documents = {id: (group, self._packed.get(id, b"")) for id, group in self.group_of.items()}
-        temporary = folder / f".{FILE_NAME}.{os.getpid()}.tmp"
-        temporary.write_bytes(pickle.dumps({"format": FORMAT, "documents": documents},
-                                           protocol=pickle.HIGHEST_PROTOCOL))
-        os.replace(temporary, folder / FILE_NAME)
-        self.changed = False
+    def _any_stored(self) -> bool:
+        return self.state.connection.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is not None
 
     # -- reading
 
+    def group(self, id: str) -> str | None:
+        """A placed document's group; None for an unknown id."""
+        if id in self._docs:
+            held = self._docs[id]
+            return None if held is None else held[0]
+        if not self._stored:
+            return None
+        row = self.state.connection.execute("SELECT grp FROM documents WHERE id = ?", (id,)).fetchone()
+        return None if row is None else str(row[0])
+
     def group_members(self, group: str) -> set[str]:
         """The ids in a group (empty for an unknown group)."""
-        held = self.members.get(group)
-        return {held} if isinstance(held, str) else set(held or ())
+        held = self._members.get(group)
+        ids = {held} if isinstance(held, str) else set(held or ())
+        if self._stored:
+            ids.update(id for (id,) in self.state.connection.execute(
+                "SELECT id FROM documents WHERE grp = ?", (group,)) if id not in self._docs)
+        return ids
 
-    def largest(self, count: int) -> list[tuple[str, int]]:
-        """The ``count`` largest groups of two or more documents, as (group, size), largest first."""
-        sizes = [(group, len(ids)) for group, ids in self.members.items() if not isinstance(ids, str)]
-        return sorted(sizes, key=lambda item: (-item[1], item[0]))[:count]
+    def empty(self) -> bool:
+        """True when no document is placed."""
+        return not self._stored and not any(self._docs.values())
+
+    def mapping(self) -> dict[str, str]:
+        """Every placed document's group, by id (reads the whole store: for checks and repairs)."""
+        groups = {}
+        if self._stored:
+            groups = {id: group for id, group in self.state.connection.execute("SELECT id, grp FROM documents")
+                      if id not in self._docs}
+        groups.update((id, held[0]) for id, held in self._docs.items() if held is not None)
+        return groups
+
+    def _sizes(self) -> list[tuple[str, int]]:
+        """(group, documents) of every group of two or more."""
+        if not self._docs:
+            return [(str(group), size) for group, size in self.state.connection.execute(
+                "SELECT grp, count(*) FROM documents GROUP BY grp HAVING count(*) > 1")]
+        return [(group, size) for group, size in Counter(self.mapping().values()).items() if size > 1]
+
+    def largest(self, count: int | None = None) -> list[tuple[str, int]]:
+        """The ``count`` largest groups (None: all) of two or more documents, as (group, size), largest first."""
+        return sorted(self._sizes(), key=lambda item: (-item[1], item[0]))[:count]
 
     def grouped_documents(self) -> int:
         """How many documents have at least one near-duplicate."""
-        return sum(len(ids) for ids in self.members.values() if not isinstance(ids, str))
+        return sum(size for _, size in self._sizes())
 
     def group_count(self) -> int:
         """How many groups hold two or more documents."""
-        return sum(1 for ids in self.members.values() if not isinstance(ids, str))
+        return len(self._sizes())
 
     def near_duplicates(self, a: str, b: str) -> bool:
         """True when two placed documents are similar enough, and close enough in time, for one group."""
-        day_a, sketch_a = self._state(a)
-        day_b, sketch_b = self._state(b)
+        return self._near(self._state(a), self._state(b))
+
+    def _near(self, a: tuple[int, array], b: tuple[int, array]) -> bool:
+        (day_a, sketch_a), (day_b, sketch_b) = a, b
         if not sketch_a or not sketch_b or not self._close_in_time(day_a, day_b):
             return False
         return self._similar(estimate(sketch_a, limit(sketch_a), sketch_b, limit(sketch_b)))
@@ -233,27 +235,18 @@ class Groups:
         day = to_utc_naive(published).toordinal() if published is not None else UNDATED
         kept = array("I", body_sketch(body) if sketch is None else sketch)
         match = self._best_match(kept, day)
-        group = (self.group_of[match] if match is not None
-                 else old if old is not None and old not in self.members else new_group())
-        self.changed = True
-        self.group_of[id] = group
-        self._join(group, id)
-        if kept:
-            packed = array("I", [day]) + kept
-            self._packed[id] = packed.tobytes()
-            self._key_index().add(packed[:1 + KEYS], id)
+        group = (self.group(match) if match is not None
+                 else old if old is not None and not self.group_members(old) else new_group())
+        assert group is not None  # a match is a placed document
+        self._set(id, group, (array("I", [day]) + kept).tobytes() if kept else b"")
         return group, match is not None
 
     def remove(self, id: str) -> str | None:
         """Forget a document; its former group, or None when it was unknown."""
-        group = self.group_of.pop(id, None)
-        if group is None:
-            return None
-        self.changed = True
-        packed = self._packed.pop(id, None)
-        if self._keys is not None and packed:
-            self._keys.remove(array("I", packed)[:1 + KEYS], id)
-        self._leave(group, id)
+        group = self.group(id)
+        if group is not None:
+            self._unset(id)
+            self._docs[id] = None
         return group
 
     def regroup(self, group: str, keep: Set[str] = frozenset()) -> dict[str, str]:
@@ -266,6 +259,8 @@ class Groups:
         ids = sorted(self.group_members(group))
         if len(ids) < 2:
             return {}
+        packed = {id: self._packed(id) for id in ids}
+        states = {id: _unpacked(value) for id, value in packed.items()}
         parent = {id: id for id in ids}
 
         def root(id: str) -> str:
@@ -276,7 +271,7 @@ class Groups:
 
         for position, a in enumerate(ids):
             for b in ids[position + 1:]:
-                if root(a) != root(b) and self.near_duplicates(a, b):
+                if root(a) != root(b) and self._near(states[a], states[b]):
                     parent[root(a)] = root(b)
         parts: dict[str, list[str]] = defaultdict(list)
         for id in ids:
@@ -290,40 +285,81 @@ class Groups:
                 continue
             fresh = new_group()
             for id in part:
-                self._leave(group, id)
-                self._join(fresh, id)
-                self.group_of[id] = moved[id] = fresh
-        self.changed = True
+                self._set(id, fresh, packed[id])
+                moved[id] = fresh
         return moved
 
-    def _join(self, group: str, id: str) -> None:
-        held = self.members.get(group)
+    def _set(self, id: str, group: str, packed: bytes) -> None:
+        """Hold a document's new state in memory (its keys in the write's key index)."""
+        self._unset(id)
+        self._docs[id] = (group, packed)
+        held = self._members.get(group)
         if held is None:
-            self.members[group] = id
+            self._members[group] = id
         elif isinstance(held, str):
-            self.members[group] = {held, id}
+            self._members[group] = {held, id}
         else:
             held.add(id)
+        if packed:
+            self._keys.add(array("I", packed)[:1 + KEYS], id)
 
-    def _leave(self, group: str, id: str) -> None:
-        held = self.members.get(group)
-        if held == id:
-            del self.members[group]
-        elif isinstance(held, set):
-            held.discard(id)
-            if len(held) == 1:
-                self.members[group] = held.pop()
+    def _unset(self, id: str) -> None:
+        held = self._docs.get(id)
+        if held is not None:
+            group, packed = held
+            members = self._members.get(group)
+            if members == id:
+                del self._members[group]
+            elif isinstance(members, set):
+                members.discard(id)
+                if len(members) == 1:
+                    self._members[group] = members.pop()
+            if packed:
+                self._keys.remove(array("I", packed)[:1 + KEYS], id)
+
+    def _packed(self, id: str) -> bytes:
+        """A placed document's packed day and sketch (empty for a short body or an unknown id)."""
+        if id in self._docs:
+            held = self._docs[id]
+            return b"" if held is None else held[1]
+        if not self._stored:
+            return b""
+        row = self.state.connection.execute("SELECT packed FROM documents WHERE id = ?", (id,)).fetchone()
+        return b"" if row is None else bytes(row[0])
 
     def _state(self, id: str) -> tuple[int, array]:
         """A placed document's (day, sketch); the sketch is empty for a short body."""
-        packed = array("I", self._packed.get(id, b""))
-        return (packed[0], packed[1:]) if packed else (UNDATED, packed)
+        return _unpacked(self._packed(id))
 
-    def _key_index(self) -> _KeyIndex:
-        """The key index, built from the saved sketches on first use."""
-        if self._keys is None:
-            self._keys = _KeyIndex((array("I", packed)[:1 + KEYS], id) for id, packed in self._packed.items())
-        return self._keys
+    def _holders(self, key: int, day: int) -> list[str]:
+        """The documents holding a key, undated or within WINDOW_DAYS of ``day`` (all of them for UNDATED);
+        none when more than COMMON_KEY documents hold it, whatever their day."""
+        found = self._keys.holders(key, day)
+        held = self._keys.count(key)
+        if self._stored:
+            connection, base = self.state.connection, key << DAY_BITS
+            # counted through the index alone, up to the limit (a change's own documents may be among them)
+            most = COMMON_KEY + 1 + len(self._docs)
+            (stored,) = connection.execute("SELECT count(*) FROM (SELECT 1 FROM keys WHERE entry BETWEEN ? AND ? "
+                                           "LIMIT ?)", (base, base | DAY_MASK, most)).fetchone()
+            if stored == most:
+                return []
+            if day == UNDATED:
+                window = [(base, base | DAY_MASK)]
+            else:
+                window = [(base, base | UNDATED),
+                          (base | max(day - WINDOW_DAYS, UNDATED + 1), base | (day + WINDOW_DAYS))]
+            rows = [id for low, high in window for (id,) in connection.execute(
+                "SELECT d.id FROM keys k JOIN documents d ON d.doc = k.doc WHERE k.entry BETWEEN ? AND ?", (low, high))]
+            if self._docs:
+                rows = [id for id in rows if id not in self._docs]
+                if stored + held > COMMON_KEY:  # near the limit: leave out this write's own documents exactly
+                    stored = sum(id not in self._docs for (id,) in connection.execute(
+                        "SELECT d.id FROM keys k JOIN documents d ON d.doc = k.doc WHERE k.entry BETWEEN ? AND ?",
+                        (base, base | DAY_MASK)))
+            held += stored
+            found += rows
+        return [] if held > COMMON_KEY else found
 
     def _best_match(self, kept: array, day: int) -> str | None:
         """The most similar near-duplicate already placed of a body with this sketch, or None.
@@ -333,10 +369,9 @@ class Groups:
         """
         if not kept:
             return None
-        keys = self._key_index()
         shared: Counter[str] = Counter()
         for key in kept[:KEYS]:
-            shared.update(keys.holders(key, day, COMMON_KEY))
+            shared.update(self._holders(key, day))
         best, best_score = None, (0.0, 0.0)
         for candidate in sorted(shared, key=lambda candidate: (-shared[candidate], candidate))[:CONFIRMED]:
             other = self._state(candidate)[1]
@@ -345,42 +380,74 @@ class Groups:
                 best, best_score = candidate, score
         return best
 
+    # -- saving (State.save)
+
+    def flush(self) -> None:
+        """Write the documents changed in this write, and their keys (State.save calls it in its transaction)."""
+        connection = self.state.connection
+        (next_doc,) = connection.execute("SELECT coalesce(max(doc), 0) + 1 FROM documents").fetchone()
+        new_documents: list[tuple[int, str, str, bytes]] = []
+        for id, held in self._docs.items():
+            row = connection.execute("SELECT doc, packed FROM documents WHERE id = ?", (id,)).fetchone() \
+                if self._stored else None
+            if row is not None:
+                doc, before = row
+                if held is not None and held[1] == before:  # moved to another group: its keys stay
+                    connection.execute("UPDATE documents SET grp = ? WHERE doc = ?", (held[0], doc))
+                    continue
+                connection.executemany("DELETE FROM keys WHERE entry = ? AND doc = ?",
+                                       ((entry, doc) for entry in key_rows(before)))
+                connection.execute("DELETE FROM documents WHERE doc = ?", (doc,))
+            if held is not None:
+                new_documents.append((next_doc, id, held[0], held[1]))
+                next_doc += 1
+        connection.executemany("INSERT INTO documents VALUES (?, ?, ?, ?)", new_documents)
+        connection.executemany("INSERT INTO keys VALUES (?, ?)", ((entry, doc) for doc, _, _, packed in new_documents
+                                                                  for entry in key_rows(packed)))
+
+    def saved(self) -> None:
+        self._stored = self._any_stored()
+        self._docs, self._members, self._keys = {}, {}, _KeyIndex()
+
+
+def _unpacked(packed: bytes) -> tuple[int, array]:
+    """(day, sketch) of a packed state; the sketch is empty for a short body."""
+    values = array("I", packed)
+    return (values[0], values[1:]) if values else (UNDATED, values)
+
+
+def key_rows(packed: bytes) -> list[int]:
+    """The stored key rows of a packed day and sketch: each of its first KEYS hashes above its day."""
+    values = array("I", packed)
+    return [key << DAY_BITS | values[0] for key in values[1:1 + KEYS]] if values else []
+
 
 class _KeyIndex:
-    """Sketch key -> the documents whose sketch starts with it, found by key and day.
+    """Sketch key -> the documents whose sketch starts with it, found by key and day (one write's documents).
 
     Each entry is one 64-bit value, the key above the document's day, in sorted arrays
     beside lists of ids: about sixteen bytes an entry (a dict would take a hundred). A key's
     holders sort by day, so a dated document's candidates are read from the few days
-    around its own (and the undated), and placing an article costs no more as the archive
-    grows years long. The arrays are chosen by a key's low bits: the keys, each sketch's
-    smallest hashes, crowd at the low end of the range, but their low bits are uniform.
+    around its own (and the undated). The arrays are chosen by a key's low bits: the keys,
+    each sketch's smallest hashes, crowd at the low end of the range, but their low bits are uniform.
     """
 
-    def __init__(self, entries: Iterable[tuple[Sequence[int], str]] = ()):
-        """``entries``: (day and keys, as a packed sketch starts, id) each."""
-        values = [array("Q") for _ in range(KEY_BUCKETS)]
-        ids: list[list[str]] = [[] for _ in range(KEY_BUCKETS)]
-        for day_and_keys, id in entries:
-            day = day_and_keys[0]
-            for key in day_and_keys[1:]:
-                values[key % KEY_BUCKETS].append(key << 32 | day)
-                ids[key % KEY_BUCKETS].append(id)
-        for bucket, (bucket_values, bucket_ids) in enumerate(zip(values, ids, strict=True)):
-            order = sorted(range(len(bucket_values)), key=bucket_values.__getitem__)
-            values[bucket] = array("Q", [bucket_values[at] for at in order])
-            ids[bucket] = [bucket_ids[at] for at in order]
-        self._values, self._ids = values, ids
+    def __init__(self) -> None:
+        self._values = [array("Q") for _ in range(KEY_BUCKETS)]
+        self._ids: list[list[str]] = [[] for _ in range(KEY_BUCKETS)]
 
-    def holders(self, key: int, day: int, most: int) -> list[str]:
-        """The ids holding a key that are undated or within WINDOW_DAYS of ``day`` (all of them for UNDATED);
-        none when more than ``most`` documents hold it, whatever their day."""
+    def count(self, key: int) -> int:
+        """How many documents hold a key, whatever their day."""
+        values = self._values[key % KEY_BUCKETS]
+        start = bisect_left(values, key << 32)
+        return bisect_right(values, key << 32 | 0xFFFFFFFF, start) - start
+
+    def holders(self, key: int, day: int) -> list[str]:
+        """The ids holding a key that are undated or within WINDOW_DAYS of ``day`` (all of them for UNDATED)."""
         values, ids = self._values[key % KEY_BUCKETS], self._ids[key % KEY_BUCKETS]
         base = key << 32
         start = bisect_left(values, base)
         end = bisect_right(values, base | 0xFFFFFFFF, start)
-        if end - start > most:
-            return []
         if day == UNDATED or start == end:
             return ids[start:end]
         undated_end = bisect_right(values, base | UNDATED, start, end)
@@ -420,7 +487,7 @@ def write(engine: Engine, groups: Groups, upserts: Iterable[Article], deletes: I
     group. Documents already in the index whose group changed (their group split) are
     rewritten in the same write. Into empty groups (a build) nothing can leave a group,
     so nothing is held back, provided ``upserts`` gives each id once (as ``update`` and
-    ``Index.add`` do). The caller saves ``groups`` after the engine commits. ``workers`` as in
+    ``Index.add`` do). The caller saves ``groups`` (State.save) after the engine commits. ``workers`` as in
     Engine.write.
     """
     plan = _Plan(engine, groups)
@@ -436,14 +503,14 @@ class _Plan:
         self.deleted: list[str] = []
 
     def upserts(self, upserts: Iterable[Article], deletes: Iterable[str]) -> Iterator[Article]:
-        hold = bool(self.groups.group_of)
+        hold = not self.groups.empty()
         held: dict[str, Article] = {}
         written: set[str] = set()  # each the first of its group in this write, or a build's
         touched: set[str] = set()  # groups that lost a member in this write
         for article in upserts:
-            before = self.groups.group_of.get(article.id)
+            before = self.groups.group(article.id)
             group, joined = self.groups.place(article.id, article.body, article.published, article.sketch)
-            if before is not None and before in self.groups.members:
+            if before is not None and self.groups.group_members(before):
                 touched.add(before)
             if (joined and hold) or article.id in held:
                 held[article.id] = article
@@ -453,13 +520,13 @@ class _Plan:
         self.deleted = list(deletes)
         for id in self.deleted:
             former = self.groups.remove(id)
-            if former is not None and former in self.groups.members:
+            if former is not None and self.groups.group_members(former):
                 touched.add(former)
         moved: dict[str, str] = {}
         for group in sorted(touched):
             moved.update(self.groups.regroup(group, keep=written))
         for id, article in held.items():
-            yield dataclasses.replace(article, group=self.groups.group_of[id], sketch=None)
+            yield dataclasses.replace(article, group=self.groups.group(id) or "", sketch=None)
         for id in sorted(moved.keys() - held.keys() - written):
             stored = self.engine.get(id)
             if stored is not None:

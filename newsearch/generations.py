@@ -14,7 +14,7 @@ from .errors import IndexNotFound
 METADATA_FILE = "newsearch.json"
 FORMAT_VERSION = 1
 _GENERATION = re.compile(r"^gen-(\d+)$")
-_TEMPORARY = re.compile(r"^\.[\w.-]+\.\d+\.tmp$")  # .NAME.PID.tmp, written and then renamed into place
+_TEMPORARY = re.compile(r"^\.[\w.-]+\.\d+\.tmp(-wal|-shm|-journal)?$")  # .NAME.PID.tmp, then renamed into place
 
 
 def is_index(folder: Path) -> bool:
@@ -93,7 +93,7 @@ def remove_stale(folder: Path, discard: Callable[[Path], None] | None = None) ->
             shutil.rmtree(path, ignore_errors=True)
         elif entry.startswith(f".{METADATA_FILE}.") and entry.endswith(".tmp"):
             path.unlink(missing_ok=True)
-    if keep is not None:  # the manifest's and the groups' temporary files, left by a run killed while saving them
+    if keep is not None:  # temporary files (a state store being migrated) left by a run killed while writing them
         for entry in os.listdir(folder / keep):
             if _TEMPORARY.match(entry):
                 (folder / keep / entry).unlink(missing_ok=True)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import duplicates, engines, export, generations, query as query_language, recovery
+from . import duplicates, engines, export, generations, query as query_language, recovery, stored
 from .analysis import ANALYSIS_VERSION
 from .article import Article, to_utc_naive
 from .dates import parse_bound
@@ -27,6 +27,7 @@ from .query import SearchRequest, recency, spelling, synonyms
 from .query.deadline import check as check_deadline
 from .results import Results, Snippet
 from .snippets import SNIPPET_CHARS
+from .state import State
 from .suggestions import Completion, Completions
 from .timeline import Timeline, make_timeline
 from .watches import Alert, Watch, Watches
@@ -193,8 +194,8 @@ class Index:
         stored = engines.stored_options(engine, engine_options)
         with WriteLock(folder, wait):
             _remove_stale(folder, engine_options)
-            live = _live_manifest(folder) if generations.is_index(folder) else Manifest()
-            names = _corpus_names(corpus) or live.sources
+            live_sources, live_exclude, live_documents = _live_sources(folder)
+            names = _corpus_names(corpus) or live_sources
             if not names:
                 raise NewsearchError("name the corpus folders to index: newsearch index CORPUS")
             from .indexer import check_rebuild, resolve_roots, update
@@ -202,13 +203,13 @@ class Index:
             roots = resolve_roots(names)
 
             def fill(writer: Engine, generation: Path) -> UpdateReport:
-                manifest = Manifest(exclude=live.exclude if exclude is None else list(exclude))
-                groups = Groups()
-                report = _writing(folder, lambda: update(writer, manifest, groups, roots, progress, workers=workers,
-                                                         skip=folder))
-                check_rebuild(report, len(live.ids()), names, allow_shrink)
-                groups.save(generation)
-                manifest.save(generation)
+                with _writing(folder, lambda: State.open(generation)) as store:
+                    manifest = Manifest(store, exclude=live_exclude if exclude is None else list(exclude))
+                    groups = Groups(state=store)
+                    report = _writing(folder, lambda: update(writer, manifest, groups, roots, progress,
+                                                             workers=workers, skip=folder))
+                    check_rebuild(report, live_documents, names, allow_shrink)
+                    _writing(folder, lambda: store.save(groups, manifest))
                 _settled(writer)
                 return report
 
@@ -307,12 +308,13 @@ class Index:
         with WriteLock(self.folder, wait):
             engine = self._engine_for_live()
             generation = generations.live(self.folder)
-            groups, manifest = Groups.load(generation), Manifest.load(generation)
-            manifest.added = sorted(set(manifest.added) - set(ids) | {article.id for article in articles})
-            cut = _writing(self.folder, lambda: recovery.begin(generation))
-            _writing(self.folder, lambda: duplicates.write(engine, groups, articles, ids))
-            _writing(self.folder, lambda: groups.save(generation))
-            _writing(self.folder, lambda: manifest.save_added(generation))
+            with _writing(self.folder, lambda: stored.open_state(generation, writing=True)) as store:
+                groups, manifest = Groups(state=store), Manifest(store)
+                manifest.mark_added(ids, present=False)
+                manifest.mark_added(article.id for article in articles)
+                cut = _writing(self.folder, lambda: recovery.begin(generation))
+                _writing(self.folder, lambda: duplicates.write(engine, groups, articles, ids))
+                _writing(self.folder, lambda: store.save(groups, manifest))
             _settled(engine)
             if not cut:  # an earlier cut write stays marked until an update repairs it
                 recovery.end(generation)
@@ -339,28 +341,28 @@ class Index:
                 _remove_stale(self.folder, self._runtime_options)
             engine = self._engine_for_live()
             generation = generations.live(self.folder)
-            manifest = Manifest.load(generation)
-            names = _corpus_names(corpus) or manifest.sources
-            if not names:
-                raise NewsearchError("this index has no corpus folders yet; name one: newsearch update CORPUS")
-            from .indexer import resolve_roots, update
+            with _writing(self.folder, lambda: stored.open_state(generation, writing=not dry_run)) as store:
+                manifest = Manifest(store)
+                names = _corpus_names(corpus) or manifest.sources
+                if not names:
+                    raise NewsearchError("this index has no corpus folders yet; name one: newsearch update CORPUS")
+                from .indexer import resolve_roots, update
 
-            roots = resolve_roots(names)
-            if exclude is not None:
-                manifest.exclude = list(exclude)
-            if dry_run:
-                return update(engine, manifest, Groups(), roots, progress, dry_run, workers, skip=self.folder)
-            _redo_unfinished(engine, manifest, roots)
-            groups = Groups.load(generation)
-            cut = _writing(self.folder, lambda: recovery.begin(generation))
-            if cut:
-                recovery.prepare(engine, manifest, groups, roots)
-            report = _writing(self.folder, lambda: update(engine, manifest, groups, roots, progress, dry_run, workers,
-                                                          allow_shrink, self.folder))
-            if cut:
-                _writing(self.folder, lambda: recovery.regroup_stored(engine, groups))
-            _writing(self.folder, lambda: groups.save(generation))
-            _writing(self.folder, lambda: manifest.save(generation))
+                roots = resolve_roots(names)
+                if exclude is not None:
+                    manifest.exclude = list(exclude)
+                if dry_run:
+                    return update(engine, manifest, Groups(), roots, progress, dry_run, workers, skip=self.folder)
+                _redo_unfinished(engine, manifest, roots)
+                groups = Groups(state=store)
+                cut = _writing(self.folder, lambda: recovery.begin(generation))
+                if cut:
+                    recovery.prepare(engine, manifest, groups, roots)
+                report = _writing(self.folder, lambda: update(engine, manifest, groups, roots, progress, dry_run,
+                                                              workers, allow_shrink, self.folder))
+                if cut:
+                    _writing(self.folder, lambda: recovery.regroup_stored(engine, groups))
+                _writing(self.folder, lambda: store.save(groups, manifest))
             _settled(engine)
             recovery.end(generation)
         return report
@@ -376,13 +378,15 @@ class Index:
         engine = self._engine_for_live()
         engine.search(query_language.build_request("newsearch", limit=1))
         generation = generations.live(self.folder)
-        manifest = Manifest.load(generation)
-        stored = engine.ids()
-        difference = recovery.compare(stored, manifest)
+        with stored.open_state(generation) as store:
+            manifest = Manifest(store)
+            held = engine.ids()
+            difference = recovery.compare(held, manifest)
+            unknown = len(held & manifest.added())
         from .indexer import UpdateReport
 
         pending = self.update(dry_run=True) if manifest.sources else UpdateReport(dry_run=True)
-        return CheckReport(documents=len(stored), pending=pending, unknown=len(stored & set(manifest.added)),
+        return CheckReport(documents=len(held), pending=pending, unknown=unknown,
                            missing=len(difference.missing), ghosts=len(difference.ghosts),
                            cut=recovery.is_cut(generation))
 
@@ -451,7 +455,8 @@ class Index:
         ArticleNotFound when no article has this id; an empty list when it has no near-duplicates.
         """
         article = self.get(id)
-        members = Groups.load(generations.live(self.folder)).group_members(article.group) - {id}
+        with stored.open_state(generations.live(self.folder)) as store:
+            members = Groups(state=store).group_members(article.group) - {id}
         found = [other for other in (self._reading(lambda engine, m=m: engine.get(m)) for m in members)
                  if other is not None and other.group == article.group]
         return sorted(found, key=lambda other: (other.published is None, _sort_moment(other), other.id))
@@ -557,18 +562,20 @@ class Index:
         counts = self._reading(lambda engine: engine.stats())
         generation = generations.live(self.folder)
         size = sum(p.stat().st_size for p in generation.rglob("*") if p.is_file())
-        groups = Groups.load(generation)
-        largest = []
-        for group, members in groups.largest(LARGEST_GROUPS):
-            titles = sorted(article.title for article in (self._reading(lambda engine, m=m: engine.get(m))
-                                                          for m in groups.group_members(group)) if article)
-            largest.append((group, members, titles[0] if titles else ""))
+        with stored.open_state(generation) as store:
+            groups = Groups(state=store)
+            sizes = groups.largest()
+            largest = []
+            for group, members in sizes[:LARGEST_GROUPS]:
+                titles = sorted(article.title for article in (self._reading(lambda engine, m=m: engine.get(m))
+                                                              for m in groups.group_members(group)) if article)
+                largest.append((group, members, titles[0] if titles else ""))
+            sources = tuple(Manifest(store).sources)
         return IndexStats(path=str(self.folder), engine=self._engine_name, documents=counts.documents,
                           sources=counts.sources,
                           first_published=counts.first_published, last_published=counts.last_published,
-                          size_bytes=size, corpus=tuple(Manifest.load(generation).sources),
-                          grouped_documents=groups.grouped_documents(), groups=groups.group_count(),
-                          largest_groups=tuple(largest))
+                          size_bytes=size, corpus=sources, grouped_documents=sum(size for _, size in sizes),
+                          groups=len(sizes), largest_groups=tuple(largest))
 
     # -- following: saved searches, alerts, exports
 
@@ -636,15 +643,17 @@ class Index:
         reported are not reported again, and of new copies of one story only the newest is.
         """
         names = [names] if isinstance(names, str) else list(names)
-        groups: list[Groups] = []
+        with contextlib.ExitStack() as opened:
+            groups: list[Groups] = []
 
-        def story(id: str) -> tuple[str, set[str]]:
-            if not groups:  # read once, and only when a search has something new to check
-                groups.append(Groups.load(generations.live(self.folder)))
-            group = groups[0].group_of.get(id) or f"alone:{id}"
-            return group, groups[0].group_members(group)
+            def story(id: str) -> tuple[str, set[str]]:
+                if not groups:  # opened once, and only when a search has something new to check
+                    groups.append(Groups(state=opened.enter_context(stored.open_state(
+                        generations.live(self.folder)))))
+                group = groups[0].group(id) or f"alone:{id}"
+                return group, groups[0].group_members(group)
 
-        return Watches(self.folder).alerts(self.query, story, names, peek)
+            return Watches(self.folder).alerts(self.query, story, names, peek)
 
 
 def _check_can_create(folder: Path, overwrite: bool) -> None:
@@ -663,11 +672,15 @@ def _check_analysis(folder: Path, metadata: dict) -> None:
                              "words differently; rebuild it: newsearch index --rebuild")
 
 
-def _live_manifest(folder: Path) -> Manifest:
+def _live_sources(folder: Path) -> tuple[list[str], list[str], int]:
+    """The live generation's corpus folders, excluded patterns, and how many documents its files gave."""
     try:
-        return Manifest.load(generations.live(folder))
+        generation = generations.live(folder)
     except IndexNotFound:
-        return Manifest()
+        return [], [], 0
+    with stored.open_state(generation) as store:
+        manifest = Manifest(store)
+        return manifest.sources, manifest.exclude, manifest.document_count()
 
 
 def _publish(folder: Path, engine: str, engine_class, engine_options: Mapping | None, stored: Mapping, fill):
@@ -730,14 +743,15 @@ def _redo_unfinished(engine: Engine, manifest: Manifest, roots: list[Path]) -> N
     unfinished = engine.unfinished()
     if not unfinished or not roots:
         return
-    for entry in manifest.files.values():
-        if unfinished & set(entry.records):
-            entry.size, entry.mtime_ns, entry.content_hash = -1, -1, ""
-            entry.records = dict.fromkeys(entry.records, "")
-    orphans = unfinished - {id for entry in manifest.files.values() for id in entry.records}
+    holders = {id: manifest.holders(id) for id in unfinished}
+    for path in sorted({path for paths in holders.values() for path in paths}):
+        entry = manifest.files[path]
+        entry.size, entry.mtime_ns, entry.content_hash = -1, -1, ""
+        manifest.put(path, entry, dict.fromkeys(manifest.records(path), ""))
+    orphans = {id for id, paths in holders.items() if not paths}
     if orphans:
-        manifest.files[str(roots[0] / ".newsearch-unfinished-write")] = FileEntry(
-            size=-1, mtime_ns=-1, content_hash="", records=dict.fromkeys(sorted(orphans), ""))
+        manifest.put(str(roots[0] / ".newsearch-unfinished-write"),
+                     FileEntry(size=-1, mtime_ns=-1, content_hash=""), dict.fromkeys(sorted(orphans), ""))
 
 
 def _settled(engine: Engine) -> None:

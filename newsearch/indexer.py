@@ -183,7 +183,7 @@ def update(engine: Engine, manifest: Manifest, groups: Groups, roots: list[Path]
     """Read what changed under ``roots`` since ``manifest`` and apply it to ``engine`` in one write.
 
     The manifest and the near-duplicate ``groups`` are updated in place (the caller
-    saves them after the write); with
+    saves them after the write, State.save); with
     ``dry_run`` nothing is written and the returned report says what would change.
     ``workers`` above 1 (at most one per core) reads files in that many spawned processes
     (see _streams), and lets the engine write in as many (see Engine.write). An update that
@@ -243,8 +243,9 @@ class _Run:
         self.progress = progress
         self.workers = workers
         self.shrink_share = shrink_share  # None: any share of the documents may be deleted
-        self.documents = len(manifest.ids())  # what the files gave before this run
-        self.owners: dict[str, str] = {}  # document id -> the file (manifest key) that gives it in this run
+        self.documents = manifest.document_count()  # what the files gave before this run
+        self.owners: dict[str, str] = {}  # document id -> the file (manifest key) that gives it, of ids read
+        self.holding: set[str] = set()  # files not read again whose saved documents stay theirs (see _owner)
         self.added = self.changed = self.unchanged = 0
         self.failed: list[tuple[str, str]] = []
         self.known: list[tuple[str, str]] = []
@@ -273,25 +274,25 @@ class _Run:
                 self._cannot_read(key, entry, [[_shown(path), problem]])
                 continue
             stat = path.stat()
-            if entry is not None and entry.is_unchanged(stat) and entry.records:
+            if entry is not None and entry.is_unchanged(stat) and entry.documents:
                 self._keep(entry)
                 self.kept[key] = entry
-                self.owners.update(dict.fromkeys(entry.records, key))
+                self.holding.add(key)
             else:
                 self.to_read.append(_Pending(path, root, key, entry, stat))
         for root in self.roots:
             vanished = {key: entry for key, entry in self.manifest.files_under(root).items() if key not in seen}
             if vanished and not any(r == root for _, r in found):
                 # An emptied folder is far more often an unmounted disk than a retracted archive.
-                kept = sum(len(entry.records) for entry in vanished.values())
+                kept = sum(entry.documents for entry in vanished.values())
                 self.failed.append((str(root), f"no article files found; keeping its {kept} documents "
                                                "(rebuild to drop them)"))
                 continue
             if vanished and any(where.startswith(str(root)) for where, _ in walk_errors):
                 continue  # part of the folder could not be listed: deleting what it held would be a guess
-            for key, entry in vanished.items():
-                self.stale.update(entry.records)
-                del self.manifest.files[key]
+            for key in vanished:
+                self.stale.update(self.manifest.records(key))
+                self.manifest.remove(key)
         self._check_shrink(self.stale.difference(*(entry.shared for entry in self.manifest.files.values())))
 
     def upserts(self) -> Iterator[Article]:
@@ -305,13 +306,14 @@ class _Run:
         orphans = self.stale - self.upserted
         for key, entry in list(self.kept.items()):
             if orphans & set(entry.shared) and Path(key).is_file():
-                self.unchanged -= len(entry.records)  # counted again as it is read
+                self.unchanged -= entry.documents  # counted again as it is read
                 for where, reason in entry.errors:
                     self.known.remove((where, reason))
                 path = Path(key)
                 root = next(root for root in self.roots if path == root or root in path.parents)
                 pending = _Pending(path, root, key, entry, path.stat())
                 entry.content_hash = ""  # read it as changed: the ids it shares are new to it
+                self.manifest.touch(key)
                 yield from self._apply(pending, stream_file(path, root))
 
     def deletes(self) -> Iterator[str]:
@@ -334,9 +336,10 @@ class _Run:
         entry, stat = pending.entry, pending.stat
         if entry is not None and entry.content_hash == stream.content_hash and not entry.shared:
             entry.size, entry.mtime_ns = stat.st_size, stat.st_mtime_ns  # same bytes, new time: nothing to do
+            self.manifest.touch(pending.key)
             self._keep(entry)
             return
-        old = entry.records if entry else {}
+        old = self.manifest.records(pending.key) if entry else {}
         records, shared = {}, []
         repeated: list[list[str]] = []  # this file's errors met here: duplicate ids, articles too long
         engine, most = self.most_text
@@ -345,7 +348,7 @@ class _Run:
                 repeated.append([stream.path, f"article '{article.id}' has more than {most // 2**20} MB of text, "
                                               f"the most the {engine} engine takes; not indexed"])
                 continue
-            owner = self.owners.setdefault(article.id, pending.key)
+            owner = self._owner(article.id, pending.key)
             if owner != pending.key or article.id in records:
                 other = owner if owner != pending.key else "the same file"
                 repeated.append([stream.path, f"duplicate id '{article.id}' (also given by {other}); not indexed"])
@@ -369,25 +372,36 @@ class _Run:
         if entry is not None and not records and not shared:
             # Unreadable now: keep the documents it gave last time, and read it again next time.
             entry.size, entry.mtime_ns, entry.content_hash, entry.errors = -1, -1, "", errors
-            self.unchanged += len(entry.records)
+            self.manifest.touch(pending.key)
+            self.unchanged += entry.documents
             return
         self.stale.update(set(old) - set(records))
-        self.manifest.files[pending.key] = FileEntry(stat.st_size, stat.st_mtime_ns, stream.content_hash, records,
-                                                     errors, shared)
+        self.manifest.put(pending.key, FileEntry(stat.st_size, stat.st_mtime_ns, stream.content_hash,
+                                                 errors=errors, shared=shared), records)
+
+    def _owner(self, id: str, key: str) -> str:
+        """The file that gives ``id`` in this run: a file not read again that gave it before (looked up in
+        the manifest's saved records), else the first file read that gives it, here ``key``."""
+        owner = self.owners.get(id)
+        if owner is None:
+            holders = self.manifest.holders(id) if self.holding else []
+            owner = self.owners[id] = next((path for path in holders if path in self.holding), key)
+        return owner
 
     def _cannot_read(self, key: str, entry: FileEntry | None, errors: list[list[str]]) -> None:
         """A listed file that cannot be read: keep what it gave before (it may be readable again tomorrow)."""
         self._sort_errors(entry.errors if entry else [], errors)
         if entry is None:
-            self.manifest.files[key] = FileEntry(-1, -1, "", {}, errors)
+            self.manifest.put(key, FileEntry(-1, -1, "", errors=errors), {})
             return
-        self.unchanged += len(entry.records)
-        self.owners.update(dict.fromkeys(entry.records, key))
+        self.unchanged += entry.documents
+        self.holding.add(key)
         entry.size, entry.mtime_ns, entry.content_hash, entry.errors = -1, -1, "", errors
+        self.manifest.touch(key)
 
     def _keep(self, entry: FileEntry) -> None:
         """Count an unchanged file's documents, and report its failures again, as known ones."""
-        self.unchanged += len(entry.records)
+        self.unchanged += entry.documents
         self.known.extend((where, reason) for where, reason in entry.errors)
 
     def _sort_errors(self, before: list[list[str]], errors: list[list[str]]) -> None:

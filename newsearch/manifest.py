@@ -1,27 +1,28 @@
-"""What an index was built from (source folders, files with size, mtime, hash and ids) and what changed since."""
+"""What an index was built from (source folders, files with size, mtime, hash and ids) and what changed since.
+
+Kept in the generation's state store (state.py): a file's entry is one row, each document
+it gives one row of ``records``, loaded only for the files an update reads again or drops.
+Changes stay in memory until ``State.save`` writes them, so a dry run writes nothing.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
 
-from .errors import NewsearchError
-
-FILE_NAME = "manifest.json"
-ADDED_FILE_NAME = "added.json"  # the ids written through the API (Index.add), kept apart: an add rewrites only it
+from .state import State
 
 
 @dataclass
 class FileEntry:
-    """One indexed file as last seen: enough to tell whether it changed, and which documents it gave."""
+    """One indexed file as last seen: enough to tell whether it changed, and how many documents it gave."""
 
     size: int
     mtime_ns: int
     content_hash: str
-    records: dict[str, str] = field(default_factory=dict)  # document id -> hash of what it was made from
+    documents: int = 0  # how many documents it gives (their ids and hashes: Manifest.records)
     # (where, reason) for each part that failed, reported again on every run until the file changes
     errors: list[list[str]] = field(default_factory=list)
     shared: list[str] = field(default_factory=list)  # ids it gives that another file gave first (see indexer)
@@ -31,69 +32,131 @@ class FileEntry:
         return self.size == stat.st_size and self.mtime_ns == stat.st_mtime_ns
 
 
-@dataclass
 class Manifest:
-    """The source folders of an index and every file read from them, by absolute path."""
+    """The source folders of an index and every file read from them, by absolute path.
 
-    sources: list[str] = field(default_factory=list)
-    files: dict[str, FileEntry] = field(default_factory=dict)
-    added: list[str] = field(default_factory=list)  # ids written through the API, from no file
-    exclude: list[str] = field(default_factory=list)  # patterns of paths never read (find_files)
+    Change an entry with ``put`` (or change it in place and ``touch`` it) and drop one with
+    ``remove``: only those rows are written on save.
+    """
 
-    @classmethod
-    def load(cls, folder: Path) -> Manifest:
-        """The manifest stored in an index folder, or an empty one."""
-        path = folder / FILE_NAME
-        data, added = _stored(path, {}), _stored(folder / ADDED_FILE_NAME, [])
-        try:
-            files = {path: FileEntry(**entry) for path, entry in data.get("files", {}).items()}
-            return cls(sources=list(data.get("sources", [])), files=files, added=[str(id) for id in added],
-                       exclude=[str(pattern) for pattern in data.get("exclude", [])])
-        except (ValueError, TypeError, AttributeError) as error:
-            raise _damaged(path, error) from None
+    def __init__(self, state: State | None = None, exclude: Iterable[str] | None = None):
+        self.state = state if state is not None else State.memory()
+        self.sources: list[str] = json.loads(self.state.meta("sources", "[]"))
+        stored_exclude = json.loads(self.state.meta("exclude", "[]"))
+        self.exclude: list[str] = list(stored_exclude if exclude is None else exclude)  # paths never read
+        self._files: dict[str, FileEntry] | None = None  # loaded on first use (an add through the API needs none)
+        self._records: dict[str, dict[str, str]] = {}  # path -> its records, for files loaded or changed
+        self._changed: set[str] = set()  # paths whose entry changed
+        self._rewritten: set[str] = set()  # paths whose records changed
+        self._removed: set[str] = set()
+        self._added: dict[str, bool] = {}  # id -> added through the API (True) or no longer (False)
 
-    def save(self, folder: Path) -> None:
-        """Write the manifest atomically: a reader sees the old file or the new one, never half of one."""
-        data = {"sources": self.sources, "exclude": self.exclude,
-                "files": {path: vars(entry) for path, entry in sorted(self.files.items())}}
-        _replace(folder / FILE_NAME, json.dumps(data, ensure_ascii=False))
-        self.save_added(folder)
+    @property
+    def files(self) -> dict[str, FileEntry]:
+        """Every file's entry, by path (read-only: change entries through put, touch and remove)."""
+        if self._files is None:
+            self._files = {}
+            for path, size, mtime_ns, content_hash, documents, errors, shared in self.state.connection.execute(
+                    "SELECT path, size, mtime_ns, content_hash, documents, errors, shared FROM files"):
+                self._files[path] = FileEntry(size, mtime_ns, content_hash, documents, json.loads(errors) if errors
+                                              else [], json.loads(shared) if shared else [])
+        return self._files
 
-    def save_added(self, folder: Path) -> None:
-        """Write only the ids added through the API (atomically, as ``save``); nothing when there are none."""
-        if self.added or (folder / ADDED_FILE_NAME).exists():
-            _replace(folder / ADDED_FILE_NAME, json.dumps(sorted(self.added), ensure_ascii=False))
+    def records(self, path: str) -> dict[str, str]:
+        """The documents a file gives: id -> hash of what each was made from (empty for an unknown file)."""
+        held = self._records.get(path)
+        if held is None:
+            held = self._records[path] = {} if path in self._removed else dict(self.state.connection.execute(
+                "SELECT id, digest FROM records WHERE path = ?", (path,)))
+        return held
+
+    def put(self, path: str, entry: FileEntry, records: dict[str, str] | None = None) -> None:
+        """Set a file's entry, and its records when given (its ``documents`` follows them)."""
+        self.files[path] = entry
+        self._changed.add(path)
+        if records is not None:
+            self._records[path] = records
+            self._rewritten.add(path)
+            entry.documents = len(records)
+
+    def touch(self, path: str) -> None:
+        """A file's entry was changed in place."""
+        self._changed.add(path)
+
+    def remove(self, path: str) -> None:
+        """Forget a file and its records."""
+        del self.files[path]
+        self._records.pop(path, None)
+        self._changed.discard(path)
+        self._rewritten.discard(path)
+        self._removed.add(path)
+
+    def holders(self, id: str) -> list[str]:
+        """The files whose saved records give this id (an indexed lookup)."""
+        return [path for (path,) in self.state.connection.execute("SELECT path FROM records WHERE id = ?", (id,))]
+
+    def document_count(self) -> int:
+        """How many documents the files give."""
+        return sum(entry.documents for entry in self.files.values())
 
     def ids(self) -> set[str]:
-        """Every document id the files gave."""
-        return {id for entry in self.files.values() for id in entry.records}
+        """Every document id the files give (reads every record: for checks and repairs)."""
+        ids = {id for path, id in self.state.connection.execute("SELECT path, id FROM records")
+               if path not in self._records and path not in self._removed}
+        for path, records in self._records.items():
+            if path in self.files:
+                ids.update(records)
+        return ids
 
-    def files_under(self, root: Path) -> dict[str, FileEntry]:
+    # -- documents added through the API, from no file
+
+    def added(self) -> set[str]:
+        """Every id written through the API (``Index.add``) and not deleted since."""
+        ids = {id for (id,) in self.state.connection.execute("SELECT id FROM added")}
+        return (ids | {id for id, present in self._added.items() if present}) - {
+            id for id, present in self._added.items() if not present}
+
+    def mark_added(self, ids: Iterable[str], present: bool = True) -> None:
+        """Record ids as added through the API (or, ``present=False``, as no longer there)."""
+        self._added.update(dict.fromkeys(ids, present))
+
+    def keep_added(self, ids: set[str]) -> None:
+        """Forget the added ids not in ``ids``."""
+        self.mark_added(self.added() - ids, present=False)
+
+    # -- saving (State.save)
+
+    def flush(self) -> None:
+        """Write the changed rows (State.save calls it inside its transaction)."""
+        db = self.state
+        db.set_meta("sources", json.dumps(self.sources, ensure_ascii=False))
+        db.set_meta("exclude", json.dumps(self.exclude, ensure_ascii=False))
+        connection = db.connection
+        for path in self._removed:
+            connection.execute("DELETE FROM files WHERE path = ?", (path,))
+            connection.execute("DELETE FROM records WHERE path = ?", (path,))
+        connection.executemany(
+            "INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?, ?, ?, ?)",
+            ((path, entry.size, entry.mtime_ns, entry.content_hash, entry.documents,
+              json.dumps(entry.errors, ensure_ascii=False) if entry.errors else "",
+              json.dumps(entry.shared, ensure_ascii=False) if entry.shared else "")
+             for path, entry in ((path, self.files[path]) for path in sorted(self._changed))))
+        for path in sorted(self._rewritten):
+            records = self._records[path]
+            before = dict(connection.execute("SELECT id, digest FROM records WHERE path = ?", (path,)))
+            connection.executemany("DELETE FROM records WHERE path = ? AND id = ?",
+                                   ((path, id) for id in before.keys() - records.keys()))
+            connection.executemany("INSERT OR REPLACE INTO records VALUES (?, ?, ?)",
+                                   ((path, id, digest) for id, digest in records.items() if before.get(id) != digest))
+        connection.executemany("INSERT OR IGNORE INTO added VALUES (?)",
+                               ((id,) for id, present in self._added.items() if present))
+        connection.executemany("DELETE FROM added WHERE id = ?",
+                               ((id,) for id, present in self._added.items() if not present))
+
+    def saved(self) -> None:
+        self._changed, self._rewritten, self._removed, self._added = set(), set(), set(), {}
+
+    def files_under(self, root: os.PathLike | str) -> dict[str, FileEntry]:
         """The entries of files inside ``root``."""
         prefix = str(root).rstrip(os.sep) + os.sep
         return {path: entry for path, entry in self.files.items() if path.startswith(prefix) or path == str(root)}
-
-
-def _replace(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then put it in its place in one step."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        temporary.write_text(text, encoding="utf-8")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)  # a full disk leaves no half-written temporary file behind
-
-
-def _stored(path: Path, empty: Any) -> Any:
-    """The JSON value in ``path``; ``empty`` when there is no such file."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return empty
-    except (OSError, ValueError) as error:
-        raise _damaged(path, error) from None
-
-
-def _damaged(path: Path, error: Exception) -> NewsearchError:
-    return NewsearchError(f"the index's record of its sources ({path}) is damaged ({error}); "
-                          "rebuild it with 'newsearch index --rebuild'")

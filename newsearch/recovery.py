@@ -1,8 +1,9 @@
-"""A write cut short between the engine's commit and the manifest and groups saves: its mark, and the repairs after it.
+"""A write cut short between the engine's commit and the state store's: its mark, and the repairs after it.
 
-The engine commits first, then the near-duplicate groups and the manifest are saved:
-a kill or a full disk in between leaves an engine newer than the files that describe
-it (documents the manifest does not know, groups that miss a change). A mark file in
+The engine commits first, then the state store (the manifest and the near-duplicate
+groups, state.py) in one transaction: a kill or a full disk in between leaves an engine
+newer than the store that describes it (documents the manifest does not know, groups
+that miss a change). A mark file in
 the generation is made before the engine writes and removed once everything is
 saved; the next update that finds it compares the engine's ids with the manifest,
 re-reads the files whose documents the engine lacks, deletes what no source holds,
@@ -54,7 +55,7 @@ class Difference:
 def compare(stored: set[str], manifest: Manifest) -> Difference:
     """How the engine's ids ``stored`` and the manifest disagree."""
     listed = manifest.ids()
-    return Difference(frozenset(stored - listed - set(manifest.added)), frozenset(listed - stored))
+    return Difference(frozenset(stored - listed - manifest.added()), frozenset(listed - stored))
 
 
 def prepare(engine: Engine, manifest: Manifest, groups: Groups, roots: list[Path]) -> None:
@@ -62,26 +63,28 @@ def prepare(engine: Engine, manifest: Manifest, groups: Groups, roots: list[Path
     and delete what no source holds (unless a file gives it again in this update)."""
     stored = engine.ids()
     difference = compare(stored, manifest)
-    for id in set(groups.group_of) - stored:
+    placed = set(groups.mapping())
+    for id in placed - stored:
         groups.remove(id)
-    redo = difference.missing | (stored - set(groups.group_of))
-    for entry in manifest.files.values():
-        if redo & entry.records.keys():
-            entry.size, entry.mtime_ns, entry.content_hash = -1, -1, ""
-            entry.records = {id: "" if id in redo else digest for id, digest in entry.records.items()}
-    manifest.added = sorted(set(manifest.added) & stored)
+    redo = difference.missing | (stored - placed)
+    for path in sorted({path for id in redo for path in manifest.holders(id)}):
+        entry = manifest.files[path]
+        entry.size, entry.mtime_ns, entry.content_hash = -1, -1, ""
+        manifest.put(path, entry, {id: "" if id in redo else digest for id, digest in manifest.records(path).items()})
+    manifest.keep_added(stored)
     if difference.ghosts and roots:
-        manifest.files[str(roots[0] / GHOSTS)] = FileEntry(size=-1, mtime_ns=-1, content_hash="",
-                                                           records=dict.fromkeys(sorted(difference.ghosts), ""))
+        manifest.put(str(roots[0] / GHOSTS), FileEntry(size=-1, mtime_ns=-1, content_hash=""),
+                     dict.fromkeys(sorted(difference.ghosts), ""))
 
 
 def regroup_stored(engine: Engine, groups: Groups) -> None:
     """After that update: store every document with the group the groups hold for it (placing any they lack)."""
     wrong = []
     for article in engine.articles():
-        if article.id not in groups.group_of:
-            groups.place(article.id, article.body, article.published)
-        if article.group != groups.group_of[article.id]:
-            wrong.append(dataclasses.replace(article, group=groups.group_of[article.id]))
+        group = groups.group(article.id)
+        if group is None:
+            group = groups.place(article.id, article.body, article.published)[0]
+        if article.group != group:
+            wrong.append(dataclasses.replace(article, group=group))
     if wrong:
         engine.write(wrong, [])

@@ -13,7 +13,8 @@ class Field:
 
     ``kind`` says how its values are searched: ``text`` is analysed prose (folded,
     stop words dropped, stemmed in the article's language, scored with BM25F at
-    ``weight``); ``name`` is a person, outlet or code matched as a whole or word by
+    ``weight``, a whole number: the tantivy engine indexes the field that many
+    times); ``name`` is a person, outlet or code matched as a whole or word by
     word, folded but never stemmed; ``exact`` matches the value as stored; ``date``
     is the publication moment, searched by ranges.
     """

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from newsearch import Index
+from newsearch import Index, generations, state, stored
 from newsearch.cli import cli
 from newsearch.duplicates import MIN_WORDS, SKETCH, Groups, shingles
 
-from conftest import CORPUS, SEED_ID, index_holding, needs
+from conftest import CORPUS, SEED_ID, index_holding, needs, shared_path
 
 
 def _body(name: str) -> str:
@@ -105,8 +105,8 @@ def _write_corpus(folder: Path, records: list[dict]) -> None:
 def _groups(ix: Index) -> dict[str, str]:
     """id -> the group the engine holds, checked against the index's saved groups."""
     held = {article.id: article.group for article in ix.articles()}
-    saved = Groups.load(next(ix.folder.glob("gen-*")))
-    assert saved.group_of == held
+    with stored.open_state(next(ix.folder.glob("gen-*"))) as saved:
+        assert Groups(state=saved).mapping() == held
     return held
 
 
@@ -248,6 +248,7 @@ def test_the_bundled_corpus_has_no_near_duplicates(built_index):
 def test_damaged_group_file_is_a_one_line_error(tmp_path, runner):
     with index_holding(tmp_path / "ix", _comet_family()):
         pass
+    _as_older_newsearch_saved_it(tmp_path / "ix")
     (next((tmp_path / "ix").glob("gen-*")) / "duplicates.pickle").write_bytes(b"not a pickle")
     result = runner.invoke(cli, ["stats", "--index", str(tmp_path / "ix")])
     assert result.exit_code == 1 and "near-duplicate groups" in result.output and "Traceback" not in result.output
@@ -276,21 +277,61 @@ def test_the_window_is_measured_in_days_either_way_and_removed_copies_are_not_fo
     groups = Groups()
     for name, offset in (("before", -3), ("after", 3), ("far", 7)):
         groups.place(name, seed, day + dt.timedelta(days=offset))
-    assert len({groups.group_of[name] for name in ("before", "after", "far")}) == 3  # each 4 or more days apart
-    assert groups.place("middle", seed, day)[0] in (groups.group_of["before"], groups.group_of["after"])
+    assert len({groups.group(name) for name in ("before", "after", "far")}) == 3  # each 4 or more days apart
+    assert groups.place("middle", seed, day)[0] in (groups.group("before"), groups.group("after"))
     for name in ("before", "after", "middle"):
         groups.remove(name)
     assert groups.place("again", seed, day)[1] is False  # the copies within three days are gone
     assert groups.place("undated", seed)[1] is True  # an undated copy matches any day
 
 
+def _as_older_newsearch_saved_it(folder: Path, groups_format: int = 2) -> dict[str, str]:
+    """Replace the live generation's state store with the files newsearch kept before it (manifest.json,
+    added.json, duplicates.pickle); the groups it held, by id."""
+    generation = generations.live(folder)
+    with stored.open_state(generation) as saved:
+        db = saved.connection
+        files = {path: {"size": size, "mtime_ns": mtime, "content_hash": digest, "errors": [], "shared": [],
+                        "records": dict(db.execute("SELECT id, digest FROM records WHERE path = ?", (path,)))}
+                 for path, size, mtime, digest in db.execute("SELECT path, size, mtime_ns, content_hash FROM files")}
+        manifest = {"sources": json.loads(saved.meta("sources", "[]")), "exclude": [], "files": files}
+        documents = {id: (group, packed) for id, group, packed in db.execute("SELECT id, grp, packed FROM documents")}
+        added = [id for (id,) in db.execute("SELECT id FROM added")]
+    (generation / state.FILE_NAME).unlink()
+    (generation / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (generation / "added.json").write_text(json.dumps(added), encoding="utf-8")
+    (generation / "duplicates.pickle").write_bytes(pickle.dumps({"format": groups_format, "documents": documents}))
+    return {id: group for id, (group, _) in documents.items()}
+
+
+def test_an_index_saved_by_an_older_newsearch_is_migrated_by_its_next_write(tmp_path, runner):
+    corpus = tmp_path / "corpus"
+    _write_corpus(corpus, _comet_family())
+    folder = tmp_path / "ix"
+    Index.build(folder, corpus)
+    with Index.open(folder) as ix:
+        ix.add([_story("api-copy", COMET, published="2023-10-03")])
+    groups = _as_older_newsearch_saved_it(folder)
+    generation = generations.live(folder)
+    stats = runner.invoke(cli, ["stats", "--index", str(folder)])  # read as it is, nothing written
+    assert stats.exit_code == 0 and "grouped:    4 documents" in stats.output, stats.output
+    assert not (generation / state.FILE_NAME).exists()
+    check = runner.invoke(cli, ["check", "--index", str(folder)])
+    assert check.exit_code == 0 and "1 added through the API" in check.output, check.output
+    with Index.open(folder) as ix:
+        assert ix.update().summary().startswith("0 added, 0 changed, 0 deleted, 0 failed, 3 unchanged")
+        assert _groups(ix) == groups
+    assert sorted(p.name for p in generation.iterdir() if p.suffix in (".json", ".pickle")) == []
+    _write_corpus(corpus, [_story("late-copy", COMET, published="2023-10-04")])
+    with Index.open(folder) as ix:
+        assert ix.update().added == 1
+        assert _groups(ix)["late-copy"] == groups["api-copy"]
+
+
 def test_groups_saved_in_an_older_format_ask_for_a_rebuild(tmp_path, runner):
     with index_holding(tmp_path / "ix", _comet_family()):
         pass
-    saved = next((tmp_path / "ix").glob("gen-*")) / "duplicates.pickle"
-    data = pickle.loads(saved.read_bytes())
-    data["format"] = 1
-    saved.write_bytes(pickle.dumps(data))
+    _as_older_newsearch_saved_it(tmp_path / "ix", groups_format=1)
     result = runner.invoke(cli, ["stats", "--index", str(tmp_path / "ix")])
     assert result.exit_code == 1 and "format 1" in result.output and "--rebuild" in result.output
 
@@ -304,7 +345,8 @@ def test_copies_that_joined_stay_linked_when_their_group_is_checked_again():
     groups.place("whole", seed)
     for cut in range(len(words) * 5 // 10, len(words), 8):
         groups.place(f"first-{cut}", " ".join(words[:cut]))
-    group = groups.group_of["whole"]
+    group = groups.group("whole")
+    assert group is not None
     joined = groups.group_members(group)
     assert len(joined) > 3
     assert groups.regroup(group) == {}
@@ -328,6 +370,45 @@ def test_tantivy_counts_stories_when_groups_outnumber_its_first_aggregation(tmp_
     assert (expected.total, expected.stories) == (narrow.total, narrow.stories) == (6, 3)
     assert [(hit.id, hit.duplicates) for hit in narrow] == [(hit.id, hit.duplicates) for hit in expected]
     assert sorted(hit.duplicates for hit in narrow) == [0, 1, 2]
+
+
+def _partition_of(groups: Groups) -> set[frozenset[str]]:
+    members: dict[str, set[str]] = {}
+    for id, group in groups.mapping().items():
+        members.setdefault(group, set()).add(id)
+    return {frozenset(ids) for ids in members.values()}
+
+
+def test_groups_found_through_the_store_equal_groups_found_in_memory(tmp_path):
+    """Reuters stories placed in two writes, the first saved in a state store and the second found by the
+    store's indexed key lookups, fall in the same groups as all placed in memory (and some removed)."""
+    import gzip
+
+    from newsearch.dates import parse_date
+
+    with gzip.open(shared_path("reuters", "reuters.jsonl.gz"), "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line, _ in zip(lines, range(3000), strict=False)]
+    stories = [(str(r["id"]), r.get("body") or "", parse_date(r.get("published") or "")) for r in records]
+    first, second, removed = stories[:2000], stories[2000:], [id for id, _, _ in stories[:2000:20]]
+    in_memory = Groups()
+    tmp_path.mkdir(exist_ok=True)
+    with state.State.open(tmp_path) as store:
+        saved = Groups(state=store)
+        for groups in (in_memory, saved):
+            for id, body, published in first:
+                groups.place(id, body, published)
+        store.save(saved)
+    with state.State.open(tmp_path) as store:
+        reopened = Groups(state=store)
+        for groups in (in_memory, reopened):
+            for id in removed:
+                groups.remove(id)
+            for id, body, published in second:
+                groups.place(id, body, published)
+        assert _partition_of(reopened) == _partition_of(in_memory)
+        store.save(reopened)
+        assert _partition_of(Groups(state=store)) == _partition_of(in_memory)
+    assert sum(len(part) > 1 for part in _partition_of(in_memory)) > 50
 
 
 def test_a_long_body_is_sketched_a_piece_at_a_time_as_it_would_be_whole(long_article, monkeypatch):

@@ -102,3 +102,58 @@ def test_engines_are_found_through_entry_points_and_share_the_base_class():
         engine = engine_class(name)
         assert issubclass(engine, Engine) and engine.name == name
         assert isinstance(engine.collapses, bool) and isinstance(engine.phrase_slop, bool)
+
+
+def test_a_tantivy_index_made_before_the_words_field_finds_the_same_articles(tmp_path, monkeypatch):
+    import gzip
+    import itertools
+
+    from newsearch.engines import tantivy_analysis
+
+    from conftest import shared_path
+
+    with gzip.open(shared_path("reuters", "reuters.jsonl.gz"), "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line in itertools.islice(lines, 500)]
+    queries = ["oil prices", "bank rate cut", "crude-oil output", "opec*", "Volker~", '"money market"']
+    found = {}
+    for made in ("now", "before"):
+        with monkeypatch.context() as patch:
+            if made == "before":  # an index without words_en, ..., as tantivy indexes were made before them
+                patch.setattr(tantivy_analysis, "words_field", lambda language: f"earlier_{language}")
+            with Index.create(tmp_path / made, engine="tantivy") as ix:
+                ix.add(records)
+        with Index.open(tmp_path / made) as ix:
+            found[made] = {text: sorted(hit.id for hit in ix.query(text, limit=1000, collapse=False, snippets=False))
+                           for text in queries}
+    assert found["before"] == found["now"]
+    assert all(found["now"].values())
+
+
+def test_a_tantivy_index_made_before_group_numbers_collapses_the_same_stories(tmp_path, monkeypatch):
+    import gzip
+    import itertools
+
+    from newsearch.engines import tantivy_analysis
+
+    from conftest import shared_path
+
+    with gzip.open(shared_path("reuters", "reuters.jsonl.gz"), "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line in itertools.islice(lines, 1500)]
+    queries = ["oil prices", "bank rate cut", "dividend", "opec*", "tonnes"]
+    found = {}
+    for made in ("now", "before"):
+        with monkeypatch.context() as patch:
+            if made == "before":  # without group_number, as tantivy indexes were made before it
+                patch.setattr(tantivy_analysis, "GROUP_NUMBER", "earlier_group_number")
+            with Index.create(tmp_path / made, engine="tantivy") as ix:
+                for start in range(0, len(records), 500):  # copies joining groups written before them
+                    ix.add(records[start:start + 500])
+                ix.delete([record["id"] for record in records[::7]])
+        with Index.open(tmp_path / made) as ix:
+            found[made] = {text: [(results.total, results.stories), [(hit.id, hit.duplicates) for hit in results]]
+                           for text in queries for results in [ix.query(text, limit=50, snippets=False)]}
+        with Index.open(tmp_path / made) as ix:  # a page too short to read every match: groups aggregated
+            assert all(ix.query(text, limit=1, snippets=False).stories == found[made][text][0][1]
+                       for text in queries)
+    assert found["before"] == found["now"]
+    assert any(hit[1] for _, hits in found["now"].values() for hit in hits)  # some stories have copies

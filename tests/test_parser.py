@@ -39,6 +39,15 @@ def test_words_side_by_side_are_two_tiers_and_an_unknown_capitalised_field_is_a_
     assert loose == And((Or(strict.children, some=True), Not(strict)))
 
 
+def test_the_second_tier_counts_each_word_of_joined_words_and_bracketed_groups_on_its_own():
+    # a Cranfield question: "shock-sound" is a phrase among every word, its two words among some of them
+    strict, loose = tiers(parse("papers on shock-sound (wave interaction) ."), TEXT)
+    assert Term("shock-sound") in strict.children and Term("wave") in strict.children
+    assert loose == And((Or(tuple(Term(word) for word in ("papers", "on", "shock", "sound", "wave", "interaction",
+                                                            ".")), some=True), Not(strict)))
+    assert [term.at for term in loose.children[0].children[2:4]] == [10, 16]  # where the query has them
+
+
 def test_headlines_in_capitals_read_and_or_not_as_words():
     assert words(parse("FED NOT EXPECTED TO CUT RATES")) == ["FED", "NOT", "EXPECTED", "TO", "CUT", "RATES"]
     assert parse("Fed NOT rates") == And((Term("Fed"), Not(Term("rates"))), implicit=True)

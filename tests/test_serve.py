@@ -6,6 +6,7 @@ import html
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -23,7 +24,7 @@ from newsearch.web import create_app, is_loopback
 from newsearch.web.params import MAX_DEPTH
 from newsearch.web.shown import public
 
-from conftest import SEED_ID, needs
+from conftest import CORPUS, SEED_ID, needs
 
 PAYLOAD = '<script>alert("x")</script><img src=x onerror="alert(1)">'
 EVIL = {"id": "evil-<1>", "title": f"Harbour corridor {PAYLOAD}", "source": f"Wire {PAYLOAD}",
@@ -92,7 +93,8 @@ def test_article_similar_stats_and_health(client, index_dir):
         assert similar == public(ix.similar(SEED_ID, limit=3).to_dict())
         assert SEED_ID not in {h["id"] for h in similar["hits"]}
         assert client.get("/api/stats").json() == public(ix.stats().to_dict())
-        assert client.get("/api/health").json() == {"status": "ok", "documents": ix.stats().documents}
+        assert client.get("/api/health").json() == {"status": "ok", "documents": ix.stats().documents,
+                                                    "pid": os.getpid()}
 
 
 @pytest.mark.parametrize("path, params, command", [
@@ -319,6 +321,105 @@ def test_serve_listens_where_the_environment_says(tmp_path):
     finally:
         server.terminate()
         server.wait(10)
+
+
+def start_server(index_dir: Path, log: Path, *options: str) -> tuple[subprocess.Popen, int]:
+    """`newsearch serve` on a free loopback port, its output in ``log`` (a pipe would fill and stall it)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with log.open("w") as output:
+        server = subprocess.Popen([sys.executable, "-m", "newsearch", "serve", "--index", str(index_dir),
+                                   "--port", str(port), *options], stdout=output, stderr=subprocess.STDOUT)
+    return server, port
+
+
+def health_from_every_worker(server: subprocess.Popen, port: int, log: Path, documents: int,
+                             workers: int) -> set[int]:
+    """The processes seen answering /api/health with ``documents``, once ``workers`` of them have (bursts of
+    concurrent requests on new connections, which the kernel hands to whichever worker accepts first)."""
+    import time
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    def health(_: int) -> dict | None:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=10) as answer:
+                return json.loads(answer.read())
+        except OSError:
+            return None
+
+    seen: set[int] = set()
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(300):  # about a minute for a busy machine to start both workers and spread the bursts
+            assert server.poll() is None, log.read_text()
+            for answer in pool.map(health, range(8)):
+                if answer is not None and answer["documents"] == documents:
+                    seen.add(answer["pid"])
+            if len(seen) >= workers:
+                return seen
+            time.sleep(0.2)
+    raise AssertionError(f"{len(seen)} of {workers} workers answered with {documents} documents: {log.read_text()}")
+
+
+def stop(server: subprocess.Popen, workers: set[int]) -> None:
+    """SIGTERM to the server: it exits 0, and no worker outlives it."""
+    server.terminate()
+    assert server.wait(10) == 0
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists(), f"worker {pid} outlived the server"
+
+
+@pytest.mark.only_engine("whoosh")  # the engine the processes are for (one interpreter lock each); any engine works
+def test_workers_answer_from_every_process_follow_an_update_and_stop_together(tmp_path, runner):
+    corpus, folder = tmp_path / "corpus", tmp_path / "index"
+    shutil.copytree(CORPUS / "txt", corpus)
+    arrival = corpus / "harbour-bridge-reopens.txt"
+    arrival.rename(tmp_path / arrival.name)  # indexed by the update, while the server runs
+    assert runner.invoke(cli, ["index", str(corpus), "--index", str(folder)]).exit_code == 0
+    server, port = start_server(folder, tmp_path / "serve.log", "--workers", "2")
+    try:
+        before = health_from_every_worker(server, port, tmp_path / "serve.log", 7, workers=2)
+        assert len(before) == 2 and server.pid not in before
+        (tmp_path / arrival.name).rename(arrival)
+        updated = runner.invoke(cli, ["update", "--index", str(folder)])
+        assert updated.exit_code == 0, updated.output
+        after = health_from_every_worker(server, port, tmp_path / "serve.log", 8, workers=2)
+        assert after == before  # the same workers, each now on the new generation
+        hits = json.loads(urllib_get(port, "/api/search?q=harbour+bridge+reopens"))["hits"]
+        assert hits[0]["id"] == "harbour-bridge-reopens.txt"
+    finally:
+        if server.poll() is None:
+            stop(server, before)
+
+
+@pytest.mark.only_engine("whoosh")
+def test_a_worker_that_dies_is_replaced_and_the_port_keeps_answering(tmp_path, runner):
+    import signal
+
+    folder, log = tmp_path / "index", tmp_path / "serve.log"
+    assert runner.invoke(cli, ["index", str(CORPUS / "txt"), "--index", str(folder)]).exit_code == 0
+    server, port = start_server(folder, log, "--workers", "2")
+    workers: set[int] = set()
+    try:
+        workers = health_from_every_worker(server, port, log, 8, workers=2)
+        dead = workers.pop()
+        os.kill(dead, signal.SIGKILL)
+        workers |= health_from_every_worker(server, port, log, 8, workers=2)
+        assert dead not in workers and len(workers) == 2
+        assert f"Child process [{dead}] died" in log.read_text()
+    finally:
+        if server.poll() is None:
+            stop(server, workers)
+
+
+def urllib_get(port: int, path: str) -> bytes:
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
+        return answer.read()
 
 
 @needs("collapses", "does not collapse near-duplicates yet: it lists every copy")

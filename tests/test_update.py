@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from newsearch import ArticleNotFound, Index, IndexLocked, generations
+from newsearch import ArticleNotFound, Index, IndexLocked, generations, stored
 from newsearch.cli import cli
 from newsearch.duplicates import Groups
 from newsearch.lock import WriteLock
@@ -320,24 +320,92 @@ def test_killed_runs_never_break_the_index(tmp_path):
     assert snapshot(folder) == snapshot(tmp_path / "fresh")
     with Index.open(folder) as ix:  # the near-duplicate groups saved agree with the engine's documents
         held = {article.id: article.group for article in ix.articles()}
-    assert Groups.load(generations.live(folder)).group_of == held
+    assert saved_groups(folder) == held
+
+
+_API_WRITES = """
+import random, sys
+from pathlib import Path
+from newsearch import Index
+
+folder, corpus, seed, rounds = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+rng = random.Random(seed)
+stories = sorted(corpus.rglob("story-*.txt"))
+with Index.open(folder) as ix:
+    for number in range(rounds):  # until killed
+        originals = rng.sample(stories, 4)
+        ix.add([{"id": f"api-{seed}-{number}-{n}", "title": "Copy", "body": path.read_text() + f"Copy {n}."}
+                for n, path in enumerate(originals + originals[:2])])  # near-duplicates: groups change
+        ids = [article.id for article in ix.articles() if article.id.startswith("api-")]
+        ix.delete(rng.sample(ids, min(len(ids), 3)))
+"""
+
+
+def test_killed_api_writes_leave_groups_and_engine_in_step(tmp_path):
+    """kill -9 at random moments of Index.add and Index.delete (near-duplicate copies joining and leaving
+    groups): the index always answers; after the next update the saved groups equal the engine's, nothing
+    is missing or ghostly; and once the copies are deleted the index equals a fresh build."""
+    corpus, folder = tmp_path / "corpus", tmp_path / "ix"
+    make_corpus(corpus, 400)
+    Index.build(folder, corpus)
+    started = time.monotonic()
+    writes = [sys.executable, "-c", _API_WRITES, str(folder), str(corpus)]
+    subprocess.run([*writes, "0", "1"], cwd=ROOT, check=True)
+    duration = time.monotonic() - started
+    rng = random.Random(21)
+    outcomes = []
+    for round_number in range(1, 13):
+        process = subprocess.Popen([*writes, str(round_number), "1000"], cwd=ROOT, stderr=subprocess.PIPE)
+        time.sleep(rng.uniform(0, duration * 1.5))
+        process.kill()
+        process.wait()
+        outcomes.append(process.returncode)
+        with Index.open(folder) as ix:
+            assert ix.query("harbour OR ferry").total > 0
+            assert ix.update().ok
+            held = {article.id: article.group for article in ix.articles()}
+            check = ix.check()
+        assert saved_groups(folder) == held
+        assert (check.missing, check.ghosts, check.cut) == (0, 0, False)
+        assert check.unknown == sum(id.startswith("api-") for id in held)
+    assert -9 in outcomes
+    with Index.open(folder) as ix:
+        ix.delete([article.id for article in ix.articles() if article.id.startswith("api-")])
+        assert ix.update().ok
+    Index.build(tmp_path / "fresh", corpus)
+    assert snapshot(folder) == snapshot(tmp_path / "fresh")
+    assert _partition(folder) == _partition(tmp_path / "fresh")
+    assert saved_groups(folder) == snapshot_groups(folder)
+
+
+def snapshot_groups(folder: Path) -> dict[str, str]:
+    """id -> group, as the engine stores them."""
+    with Index.open(folder) as ix:
+        return {article.id: article.group for article in ix.articles()}
+
+
+def saved_groups(folder: Path) -> dict[str, str]:
+    """id -> group, as the live generation's state store holds them."""
+    with stored.open_state(generations.live(folder)) as state:
+        return Groups(state=state).mapping()
+
+
+STATE_FILES = ("state.sqlite",)
 
 
 def _leftovers(generation: Path) -> list[str]:
     """Files in a generation folder that belong to no committed part of the index."""
     if (generation / "engine.json").exists():  # typesense: the data is in the cluster
-        return [p.name for p in generation.iterdir()
-                if p.name not in ("engine.json", "manifest.json", "duplicates.pickle", "added.json")]
+        return [p.name for p in generation.iterdir() if p.name not in ("engine.json", *STATE_FILES)]
     if (generation / "meta.json").exists():  # tantivy: the segments meta.json lists, and its own bookkeeping
         segments = {segment["segment_id"].replace("-", "") for segment in
                     json.loads((generation / "meta.json").read_text())["segments"]}
-        return [p.name for p in generation.iterdir() if p.name not in ("meta.json", ".managed.json", "manifest.json",
-                                                                      "duplicates.pickle", "added.json")
+        return [p.name for p in generation.iterdir() if p.name not in ("meta.json", ".managed.json", *STATE_FILES)
                 and not p.name.startswith(".tantivy") and p.name.split(".")[0] not in segments]
     # whoosh: the files of the segments its table of contents lists (one compound file, or one file per part)
     segments = whoosh_segments(generation)
     return [p.name for p in generation.iterdir()
-            if not re.fullmatch(r"_MAIN_\d+\.toc|MAIN_WRITELOCK|manifest\.json|duplicates\.pickle|added\.json", p.name)
+            if not re.fullmatch(r"_MAIN_\d+\.toc|MAIN_WRITELOCK|state\.sqlite", p.name)
             and p.name.split(".")[0] not in segments]
 
 
@@ -543,12 +611,12 @@ def test_check_reports_documents_missing_from_the_index(runner, tmp_path, tiny_c
     assert rebuilt.exit_code == 0 and runner.invoke(cli, ["check", "--index", str(folder)]).exit_code == 0
 
 
-@pytest.mark.parametrize("damage", ["manifest", "metadata"])
+@pytest.mark.parametrize("damage", ["state", "metadata"])
 def test_damaged_index_files_are_one_line_errors(runner, tmp_path, tiny_corpus, damage):
     folder = tmp_path / "ix"
     Index.build(folder, tiny_corpus)
-    if damage == "manifest":
-        next(folder.glob("gen-*/manifest.json")).write_text("{not json")
+    if damage == "state":
+        next(folder.glob("gen-*/state.sqlite")).write_bytes(b"{not a database" * 1000)
     else:
         (folder / "newsearch.json").write_text("[]")
     result = runner.invoke(cli, ["update", "--index", str(folder)])
@@ -604,37 +672,42 @@ def test_bad_files_of_every_kind_are_per_file_errors_and_the_rest_is_indexed(run
 
 
 _CUT_WRITE = """
-import os, signal, sys
+import os, signal, sqlite3, sys
 from newsearch import Index
 from newsearch.duplicates import Groups
 from newsearch.manifest import Manifest
 
-point, folder, action = sys.argv[1:4]
+point, folder, action, victim = sys.argv[1:5]
 
-def cut(*args, **kwargs):
-    if point == "full-disk":
-        raise OSError(28, "No space left on device")
-    os.kill(os.getpid(), signal.SIGKILL)
+def cut(flush):
+    def flushed_then_cut(self):
+        if point == "full-disk":
+            raise sqlite3.OperationalError("database or disk is full")
+        flush(self)  # the rows are written into the store's transaction, which is never committed
+        os.kill(os.getpid(), signal.SIGKILL)
+    return flushed_then_cut
 
 if point == "groups":
-    Groups.save = cut
-elif action == "add":
-    Manifest.save_added = cut
+    Groups.flush = cut(Groups.flush)
 else:
-    Manifest.save = cut
+    Manifest.flush = cut(Manifest.flush)
 with Index.open(folder) as ix:
     if action == "update":
         ix.update()
-    else:
+    elif action == "add":
         ix.add([{"id": "api-1", "title": "Harbour ferry added through the API", "body": "harbour ferry"}])
+    else:
+        ix.delete([victim])
 """
 
 
 @pytest.mark.parametrize("point, action", [("groups", "update"), ("manifest", "update"), ("full-disk", "update"),
-                                           ("groups", "add"), ("manifest", "add")])
+                                           ("groups", "add"), ("manifest", "add"), ("groups", "delete"),
+                                           ("full-disk", "delete")])
 def test_a_write_cut_after_the_engine_commit_is_repaired_by_the_next_update(runner, tmp_path, point, action):
-    """Killed (or out of disk) between the engine's commit and the groups or manifest save: the next update
-    leaves the index equal to a fresh build: ids, stored fields, groups."""
+    """Killed (or out of disk) between the engine's commit and the state store's commit, with the groups' or
+    the manifest's rows written into its transaction: the next update leaves the index equal to a fresh
+    build: ids, stored fields, groups."""
     corpus, folder = tmp_path / "corpus", tmp_path / "ix"
     make_corpus(corpus, 300)
     copies = sorted(corpus.rglob("story-*.txt"))[:6]
@@ -646,16 +719,21 @@ def test_a_write_cut_after_the_engine_commit_is_repaired_by_the_next_update(runn
     mutate(corpus, rng, share=0.1)
     (corpus / "copies" / "copy-0.txt").unlink()  # a group loses a member in the cut write
     arrivals = sorted((corpus / "new").glob("*.txt"))
-    cut = subprocess.run([sys.executable, "-c", _CUT_WRITE, point, str(folder), action], cwd=ROOT,
+    victim = copies[0].relative_to(corpus).as_posix()  # the original of a group: deleting it splits nothing here
+    cut = subprocess.run([sys.executable, "-c", _CUT_WRITE, point, str(folder), action, victim], cwd=ROOT,
                          capture_output=True, text=True, check=False)
     assert cut.returncode == (1 if point == "full-disk" else -9), cut.stderr
+    if point == "full-disk":
+        assert cut.stderr.splitlines()[-1].startswith("newsearch.errors.NewsearchError: cannot write the index in")
+        assert cut.stderr.splitlines()[-1].endswith("database or disk is full")
     for path in arrivals[:3]:  # articles the cut write indexed, gone before the next run: ghosts
         path.unlink()
     checked = runner.invoke(cli, ["check", "--json", "--index", str(folder)])
     assert checked.exit_code == 1
     verdict = json.loads(checked.output)
     # the articles the cut write added are unknown to the manifest, the three deleted since among them
-    assert verdict["cut"] and (verdict["ghosts"] >= 3 if action == "update" else verdict["ghosts"] == 1)
+    assert verdict["cut"] and {"update": verdict["ghosts"] >= 3, "add": verdict["ghosts"] == 1,
+                               "delete": verdict["missing"] == 1}[action]
     mutate(corpus, rng, share=0.05)
     with Index.open(folder) as ix:
         assert ix.update().ok
@@ -665,7 +743,7 @@ def test_a_write_cut_after_the_engine_commit_is_repaired_by_the_next_update(runn
     assert _partition(folder) == _partition(tmp_path / "fresh")
     with Index.open(folder) as ix:
         held = {article.id: article.group for article in ix.articles()}
-    assert Groups.load(generations.live(folder)).group_of == held
+    assert saved_groups(folder) == held
     assert _leftovers(generations.live(folder)) == []
 
 
@@ -697,7 +775,7 @@ def test_temporary_files_of_a_run_killed_while_saving_are_removed(tmp_path, tiny
     folder = tmp_path / "ix"
     Index.build(folder, tiny_corpus)
     live = generations.live(folder)
-    for name in (".manifest.json.4242.tmp", ".duplicates.pickle.4242.tmp"):
+    for name in (".manifest.json.4242.tmp", ".state.sqlite.4242.tmp", ".state.sqlite.4242.tmp-journal"):
         (live / name).write_text('{"sources": [')  # half written when the run was killed
     with Index.open(folder) as ix:
         assert ix.update().ok

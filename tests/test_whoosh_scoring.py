@@ -8,7 +8,15 @@ import pytest
 
 from newsearch import Index
 from newsearch.engines.whoosh import _collect
-from newsearch.engines.whoosh_scoring import PostingCache, SegmentLengths, WordScorer
+from newsearch.engines.whoosh_scoring import (
+    PostingCache,
+    SearcherArrays,
+    WordScorer,
+    as_docs,
+    intersection,
+    minus,
+    union,
+)
 from newsearch.query import build_request
 
 pytestmark = pytest.mark.only_engine("whoosh")
@@ -53,8 +61,13 @@ def _some_words(engine, text: str):
     return _tiers(engine, text)[-1].a
 
 
-def _scorer(searcher) -> WordScorer:
-    return WordScorer(searcher, SegmentLengths(), PostingCache())
+def _scorer(searcher, cache: PostingCache | None = None) -> WordScorer:
+    return WordScorer(searcher, SearcherArrays(), cache or PostingCache())
+
+
+def _scored(scorer: WordScorer, node) -> dict[int, float]:
+    docs = scorer.docs(node)
+    return dict(zip(docs.tolist(), scorer.scores(node, docs).tolist(), strict=True))
 
 
 @pytest.mark.parametrize("text", QUERIES)
@@ -67,9 +80,8 @@ def test_word_scores_equal_whooshs(updated_index, text):
     for tier in tiers:
         assert WordScorer.handles(tier)
         whooshs = {hit.docnum: hit.score for hit in _collect(searcher, tier, searcher.doc_count_all(), None)}
-        docs = scorer.docs(tier)
-        ours = scorer.scores(tier, docs)
-        assert docs == set(whooshs)
+        ours = _scored(scorer, tier)
+        assert set(ours) == set(whooshs)
         assert ours == pytest.approx(whooshs, rel=1e-12, abs=1e-12)
 
 
@@ -79,48 +91,28 @@ def test_other_queries_are_left_to_whoosh(updated_index):
         assert not any(WordScorer.handles(tier) for tier in _tiers(engine, text))
 
 
-@pytest.mark.parametrize("text", ["calprop kumagai said", "pito market year", "price year said company",
-                                  "pito ixto", "bahia selloff cistron"])
-def test_pruned_scores_keep_the_best(updated_index, text):
+def test_scores_of_some_documents_are_those_of_all(updated_index):
     engine = updated_index._engine
-    searcher = engine._searcher()
-    loose = _some_words(engine, text)
-    scorer = _scorer(searcher)
-    docs = scorer.docs(loose)
-    everything = scorer.scores(loose, docs)
-    for best in (1, 5, 10):
-        pruned = scorer.scores(loose, docs, best=best)
-        assert set(pruned) <= set(everything)
-        top = sorted(everything.values(), reverse=True)[:best]
-        assert sorted(pruned.values(), reverse=True)[:best] == top
-
-
-def test_pruning_skips_documents_with_only_common_words(updated_index):
-    engine = updated_index._engine
-    searcher = engine._searcher()
+    scorer = _scorer(engine._searcher())
     loose = _some_words(engine, "calprop kumagai said")
-    scorer = _scorer(searcher)
-    docs = scorer.docs(loose)
-    pruned = scorer.scores(loose, docs, best=3)
-    rare = scorer.docs(_tiers(engine, "calprop")[0]) | scorer.docs(_tiers(engine, "kumagai")[0])
-    assert set(pruned) <= rare < docs
+    everything = _scored(scorer, loose)
+    some = scorer.docs(loose)[::3]
+    assert dict(zip(some.tolist(), scorer.scores(loose, some).tolist(), strict=True)) == \
+        {docnum: everything[docnum] for docnum in some.tolist()}
 
 
 def test_cached_postings_give_the_same_hits(updated_index):
     engine = updated_index._engine
     searcher = engine._searcher()
     loose = _some_words(engine, "said market")
-    uncached = WordScorer(searcher, SegmentLengths(), PostingCache(capacity=0))
-    cache = PostingCache(min_postings=1)
-    first, second = WordScorer(searcher, SegmentLengths(), cache), WordScorer(searcher, SegmentLengths(), cache)
-    docs = uncached.docs(loose)
-    expected = uncached.scores(loose, docs)
-    assert first.scores(loose, first.docs(loose)) == expected
+    expected = _scored(_scorer(searcher, PostingCache(capacity=0)), loose)
+    cache = PostingCache()
+    assert _scored(_scorer(searcher, cache), loose) == expected
     assert cache._size > 0
-    assert second.scores(loose, second.docs(loose)) == expected
+    assert _scored(_scorer(searcher, cache), loose) == expected
 
 
-def test_pruning_is_refused_when_a_common_word_can_win(tmp_path):
+def test_a_common_word_can_win(tmp_path):
     # "alpha" is in more articles than "beta", but one article is all about alpha: it must stay first
     filler = " ".join(["report"] * 200)
     records = [{"id": "star", "title": "alpha alpha alpha", "body": "alpha " * 5 + filler}]
@@ -131,9 +123,16 @@ def test_pruning_is_refused_when_a_common_word_can_win(tmp_path):
         index.add(records)
     with Index.open(tmp_path / "ix") as index:
         assert [hit.id for hit in index.query("alpha beta", limit=1)] == ["star"]
-        engine = index._engine
-        searcher = engine._searcher()
-        loose = _some_words(engine, "alpha beta")
-        scorer = _scorer(searcher)
-        docs = scorer.docs(loose)
-        assert len(scorer.scores(loose, docs, best=10)) == len(docs)  # every document scored
+
+
+@pytest.mark.parametrize("sizes", [(0, 0), (5, 0), (40, 3), (300, 280), (2000, 30)])
+def test_set_operations_on_document_arrays_equal_pythons(sizes):
+    rng = random.Random(sum(sizes))
+    size = 3 * max(sizes) + 1
+    a, b = (set(rng.sample(range(size), count)) for count in sizes)
+    first, second = as_docs(a), as_docs(b)
+    for small in (size, 10**6):  # unions made in a mask over every document, and by sorting
+        assert union([first, second], small).tolist() == sorted(a | b)
+    assert intersection([first, second]).tolist() == sorted(a & b)
+    assert minus(first, second).tolist() == sorted(a - b)
+    assert minus(second, first).tolist() == sorted(b - a)

@@ -1,9 +1,9 @@
 """The tantivy engine (``pip install newsearch[tantivy]``): the same index model, query language and results,
 on tantivy's compiled inverted index.
 
-Ranking is BM25 per field (title counted twice), summed over title and body,
-rather than Whoosh's BM25F; statistics include documents deleted since the last
-merge, as in Lucene.
+Ranking is BM25 over a field holding title and body together, the title twice (BM25F with one length
+per article, where the Whoosh engine normalises each field by its own length); statistics include
+documents deleted since the last merge, as in Lucene.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from ..schema import WEIGHTS
 from ..snippets import MARK_CHARS, mark_all, scanned, snippet_in
 from . import tantivy_analysis as analysis
 from .base import Engine, EngineStats
-from .tantivy_query import Translator
+from .tantivy_query import Translator, has_field
 
 NAME = "tantivy"
 WRITER_HEAP = 256_000_000  # bytes tantivy buffers before writing a segment
@@ -58,6 +58,8 @@ class TantivyEngine(Engine):
         self._seen: tuple[int, int] | None = None
         self._searcher: tantivy.Searcher | None = None
         self._languages: tuple[str, ...] = ()
+        # indexes made before group numbers collapse from stored articles (see _found, _group_counts)
+        self._numbered = has_field(self._schema, analysis.GROUP_NUMBER, 0)
 
     @classmethod
     def create(cls, folder: Path, options: Mapping | None = None) -> TantivyEngine:
@@ -100,16 +102,20 @@ class TantivyEngine(Engine):
     def write(self, upserts: Iterable[Article], deletes: Iterable[str], workers: int = 1) -> None:
         writer = self._writer()
         try:
-            fresh = self._current().num_docs == 0
+            searcher = self._current()
+            fresh = searcher.num_docs == 0
             replaced: set[str] = set()
+            written = _Seen()
             for article in upserts:
                 if len(article.title) + len(article.body) > MAX_ARTICLE_CHARS:
                     raise NewsearchError(f"article {quoted(article.id)} has more than {MAX_ARTICLE_CHARS // 2**20} "
                                          f"MB of text, the most the {NAME} engine takes; nothing was written")
+                key = analysis.group_key(article.group, article.id)
+                joined = written.check_and_add(key) or (not fresh and searcher.doc_freq("group_key", key) > 0)
                 if not fresh:
                     writer.delete_documents_by_term("id", article.id)
                     replaced.add(article.id)
-                writer.add_document(analysis.document(article))
+                writer.add_document(analysis.document(article, joined))
             # A delete reaches only documents added before it: an id upserted in this write stays.
             for id in deletes:
                 if id not in replaced:
@@ -218,7 +224,8 @@ class TantivyEngine(Engine):
         facets = self._facets(searcher, tiers, request) if request.facets and tiers else {}
         marks: dict[str, TermMarks] = {}
         shown = []
-        for score, stored in hits:
+        for found in hits:
+            stored, score = found.stored(searcher), found.score
             snippet = Snippet()
             if request.snippets:
                 language = stored.get("analysis", DEFAULT_LANGUAGE)
@@ -226,13 +233,13 @@ class TantivyEngine(Engine):
                     marks[language] = marks_for(language)
                 snippet = _snippet(stored.get("body", ""), language, marks[language], request.snippet_chars)
             shown.append(_hit(stored, 0.0 if request.sort == "date" else score, snippet,
-                              copies.get(_group_key(stored), 1) - 1 if request.collapse else 0))
+                              copies.get(found.group, 1) - 1 if request.collapse else 0))
         return Results(tuple(shown), total, request.page, request.limit, facets, stories=stories)
 
     def _copies(self, searcher: tantivy.Searcher, tiers: list, request: SearchRequest) -> tuple[list, int]:
         """One page of every matching document, tier after tier, and how many match."""
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
-        hits: list[tuple[float, dict]] = []
+        hits: list[_Found] = []
         total = 0
         for tier in tiers:
             check_deadline(request.deadline)
@@ -240,7 +247,7 @@ class TantivyEngine(Engine):
                 total += searcher.search(tier, limit=1, count=True).count
                 continue
             wanted = max(stop - total, 1)
-            ranked, count = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
+            ranked, count, _ = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
             hits.extend(ranked[max(first - total, 0):max(stop - total, 0)])
             total += count
         return hits, total
@@ -249,18 +256,37 @@ class TantivyEngine(Engine):
         """A page of stories (newsearch.query.collapse): (hits, matching documents, matching groups,
         group -> matching documents); copies per group come from ``_group_counts``."""
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
-        page = page_of_stories(tiers, first, stop,
-                               lambda tier, wanted: self._ranked(searcher, tier, wanted,
-                                                                 by_date=request.sort == "date"),
-                               lambda hit: _group_key(hit[1]), lambda tier: _group_counts(searcher, tier))
+        matching: dict[int, int] = {}  # id(tier) -> how many documents it matches, once ranked
+        every: dict[int, Counter] = {}  # id(tier) -> documents per group, when ranking read all its matches
+
+        def rank(tier, wanted: int) -> tuple[list, int]:
+            ranked, matching[id(tier)], groups = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
+            if groups is not None:
+                every[id(tier)] = groups
+            return ranked, matching[id(tier)]
+
+        def counts(tier) -> tuple[Counter, int]:
+            if id(tier) in every:  # no aggregation needed
+                copies = Counter({group: count for group, count in every[id(tier)].items() if count > 1})
+                return copies, matching[id(tier)] - sum(copies.values())
+            if not self._numbered:
+                return _group_counts(searcher, tier)
+            if id(tier) not in matching:
+                matching[id(tier)] = searcher.search(tier, limit=1, count=True).count
+            return _joined_counts(searcher, self._schema, tier, matching[id(tier)])
+
+        page = page_of_stories(tiers, first, stop, rank, lambda hit: hit.group, counts)
         return page.hits, page.total, page.stories, page.copies
 
-    def _ranked(self, searcher: tantivy.Searcher, tier, wanted: int, *, by_date: bool) -> tuple[list, int]:
-        """The first ``wanted`` hits of one tier and how many it matches; equal scores ranked by id."""
+    def _ranked(self, searcher: tantivy.Searcher, tier, wanted: int, *,
+                by_date: bool) -> tuple[list[_Found], int, Counter | None]:
+        """The first ``wanted`` hits of one tier, how many it matches, and, when the search read every
+        match, how many fall in each group; equal scores ranked by id."""
         if by_date:
             result = searcher.search(tier, limit=wanted, count=True, order_by_field="recency",
                                      order=tantivy.Order.Asc)
-            return [(0.0, self._document(searcher, address)) for _, address in result.hits], result.count
+            found = self._found(searcher, [(0.0, address) for _, address in result.hits])
+            return found, result.count, _per_group(found, result.count)
         limit = wanted * 2
         while True:
             result = searcher.search(tier, limit=limit, count=True)
@@ -268,13 +294,23 @@ class TantivyEngine(Engine):
             if len(scores) < limit or scores[wanted - 1] != scores[-1]:
                 break
             limit *= 4  # every hit tied with the last one wanted is read before choosing
-        found = [(score, self._document(searcher, address)) for score, address in result.hits]
-        found.sort(key=lambda hit: (-round(hit[0], 5), hit[1]["id"]))
-        return found[:wanted], result.count
+        found = self._found(searcher, result.hits)
+        tied = {score for score, times in Counter(scores).items() if times > 1}
+        ids = {number: hit.id(searcher) for number, hit in enumerate(found) if scores[number] in tied}
+        order = sorted(range(len(found)), key=lambda number: (-scores[number], ids.get(number, "")))
+        return [found[number] for number in order[:wanted]], result.count, _per_group(found, result.count)
 
-    @staticmethod
-    def _document(searcher: tantivy.Searcher, address) -> dict:
-        return analysis.stored_values(searcher.doc(address).get_first("article"))
+    def _found(self, searcher: tantivy.Searcher, hits: list) -> list[_Found]:
+        """(score, address) hits with their groups: from fast fields, or from the stored articles of an index
+        made before group numbers (read once, and kept)."""
+        if self._numbered:
+            numbers = searcher.fast_field_values(analysis.GROUP_NUMBER, [address for _, address in hits])
+            return [_Found(score, address, number) for (score, address), number in zip(hits, numbers, strict=True)]
+        found = []
+        for score, address in hits:
+            stored = _document(searcher, address)
+            found.append(_Found(score, address, _group_key(stored), stored))
+        return found
 
     def _filter(self, request: SearchRequest) -> tantivy.Query | None:
         clauses = []
@@ -349,13 +385,13 @@ class TantivyEngine(Engine):
             body = analysis.text_field("body", language)
             result = searcher.search(tantivy.Query.term_query(self._schema, body, stem), limit=documents, count=False)
             for _, address in result.hits:
-                written.update(written_forms(scanned(self._document(searcher, address).get("body", "")), stem,
+                written.update(written_forms(scanned(_document(searcher, address).get("body", "")), stem,
                                              language))
         return written
 
     def _stored(self, searcher: tantivy.Searcher, id: str) -> dict | None:
         result = searcher.search(tantivy.Query.term_query(self._schema, "id", id), limit=1, count=False)
-        return self._document(searcher, result.hits[0][1]) if result.hits else None
+        return _document(searcher, result.hits[0][1]) if result.hits else None
 
     def get(self, id: str) -> Article | None:
         stored = self._stored(self._current(), id)
@@ -365,7 +401,7 @@ class TantivyEngine(Engine):
         searcher = self._current()
         if searcher.num_docs:
             for _, address in searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs, count=False).hits:
-                yield self._document(searcher, address)
+                yield _document(searcher, address)
 
     def articles(self) -> Iterator[Article]:
         return (analysis.article_of(stored) for stored in self._every())
@@ -407,9 +443,19 @@ def _snippet(body: str, language: str, marks: TermMarks, chars: int) -> Snippet:
 
 
 def _spans(text: str, language: str, marks: TermMarks) -> list:
-    """Where the query's words and phrases stand in ``text``, analysed in ``language``."""
-    return marks.spans([(token.char_offset_from, token.char_offset_to, token.text, token.position)
-                        for token in analysis.prose(language).pre_tokenize(text).tokens])
+    """Where the query's words and phrases stand in ``text``, analysed in ``language``.
+
+    Marks of whole words only need the tokens that are one of their terms (a phrase's words are
+    matched by position, so the words between them are not needed either); prefixes and fuzzy
+    words are matched against every token.
+    """
+    tokens = analysis.prose(language).pre_tokenize(text).tokens
+    if marks.prefixes or marks.fuzzy:
+        return marks.spans([(token.char_offset_from, token.char_offset_to, token.text, token.position)
+                            for token in tokens])
+    wanted = marks.words | {term for terms, _ in marks.phrases for term in terms}
+    return marks.spans([(token.char_offset_from, token.char_offset_to, term, token.position)
+                        for token in tokens if (term := token.text) in wanted])
 
 
 def _group_counts(searcher: tantivy.Searcher, tier) -> tuple[Counter, int]:
@@ -429,6 +475,77 @@ def _group_counts(searcher: tantivy.Searcher, tier) -> tuple[Counter, int]:
         if not others or buckets[-1]["doc_count"] == 1 or size * 4 > MAX_GROUP_BUCKETS:
             return Counter({bucket["key"]: bucket["doc_count"] for bucket in buckets}), others
         size *= 4
+
+
+class _Found:
+    """A ranked hit: its score, where it is, its group (key or number), and its stored article once read."""
+
+    __slots__ = ("_stored", "address", "group", "score")
+
+    def __init__(self, score: float, address: tantivy.DocAddress, group: int | str, stored: dict | None = None):
+        self.score, self.address, self.group, self._stored = score, address, group, stored
+
+    def stored(self, searcher: tantivy.Searcher) -> dict:
+        """The stored article (read on first use: only shown hits need it)."""
+        if self._stored is None:
+            self._stored = _document(searcher, self.address)
+        return self._stored
+
+    def id(self, searcher: tantivy.Searcher) -> str:
+        """The article's id (from the stored article when read, else without decoding it)."""
+        if self._stored is not None:
+            return self._stored["id"]
+        return searcher.doc(self.address).get_first("id")
+
+
+def _per_group(found: list[_Found], matching: int) -> Counter | None:
+    """Documents per group of a tier's hits when they are all of its ``matching`` documents, else None."""
+    return Counter(hit.group for hit in found) if len(found) == matching else None
+
+
+def _document(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict:
+    """The stored article at ``address``."""
+    return analysis.stored_values(searcher.doc(address).get_first("article"))
+
+
+def _joined_counts(searcher: tantivy.Searcher, schema: tantivy.Schema, tier, matching: int) -> tuple[Counter, int]:
+    """``_group_counts`` for an index whose documents mark joining a group (see analysis.document), exact:
+    only the groups of the tier's joined documents can have two or more matches (every such group holds
+    one), so only those are counted, and the tier's ``matching`` documents not in them are each alone.
+    Aggregating over those few documents costs little however many the tier matches.
+    """
+    joined = tantivy.Query.boolean_query([
+        (Occur.Must, tier), (Occur.Must, tantivy.Query.term_query(schema, analysis.JOINED, analysis.JOINED_VALUE))])
+    keys = [bucket["key"] for bucket in searcher.aggregate(joined, {"groups": {"terms": {
+        "field": analysis.GROUP_NUMBER, "size": MAX_GROUP_BUCKETS}}})["groups"]["buckets"]]
+    if not keys:
+        return Counter(), matching
+    members = tantivy.Query.boolean_query([
+        (Occur.Must, tier), (Occur.Must, tantivy.Query.term_set_query(schema, analysis.GROUP_NUMBER, keys))])
+    counted = searcher.aggregate(members, {"groups": {"terms": {"field": analysis.GROUP_NUMBER,
+                                                                "size": len(keys)}}})
+    copies = Counter({bucket["key"]: bucket["doc_count"] for bucket in counted["groups"]["buckets"]
+                      if bucket["doc_count"] > 1})
+    return copies, matching - sum(copies.values())
+
+
+class _Seen:
+    """Group keys written so far in one write, as bits of hashes: a key never written is sometimes taken
+    for one written (a document marked joined without need, which costs a query a little), never the
+    reverse; 8 MB however large the write."""
+
+    BITS = 1 << 26
+
+    def __init__(self) -> None:
+        self._bits = bytearray(self.BITS // 8)
+
+    def check_and_add(self, key: str) -> bool:
+        """True when ``key`` (or one sharing its bit) was added before; adds it."""
+        bit = hash(key) & (self.BITS - 1)
+        byte, mask = bit >> 3, 1 << (bit & 7)
+        seen = bool(self._bits[byte] & mask)
+        self._bits[byte] |= mask
+        return seen
 
 
 def _group_key(stored: dict) -> str:

@@ -3,9 +3,13 @@ language the index holds."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import tantivy
 
 from .. import query as tree
+from ..analysis import DEFAULT_LANGUAGE
 from ..errors import QuerySyntaxError
 from ..query import MAX_EXPANSIONS, Marks, TermMarks
 from ..query.marks import STEM_SLACK
@@ -14,8 +18,10 @@ from ..schema import EXACT_FIELDS, NAME_FIELDS, TEXT_FIELDS, WEIGHTS
 from . import tantivy_analysis as analysis
 
 Occur = tantivy.Occur
-# A word in title and body scores as its better field plus half the other (a disjunction max): tantivy has no
-# BM25F, and summing the fields ranked worse (CISI nDCG@10 0.347 summed, 0.357 so; Cranfield 0.354 both).
+# A word searched in title and body scores as BM25 over the words field (title and body together, the title
+# twice: BM25F, one length per article). A phrase needs positions, which that field does not keep: it scores
+# in its better field plus half the other (a disjunction max), as every word did in an index made before
+# the words field (summing the fields ranked worse: CISI nDCG@10 0.347 summed, 0.357 so).
 TIE_BREAKER = 0.5
 
 
@@ -29,6 +35,7 @@ class Translator:
         self._prose = {language: analysis.prose(language) for language in languages}
         self._folded = analysis.folded()
         self._whole = analysis.whole()
+        self._scores_words = has_field(schema, analysis.words_field(DEFAULT_LANGUAGE))
 
     def translate(self, node: tree.Node) -> tantivy.Query | None:
         """The tantivy query of a tree; None when nothing of it can match (stop words only)."""
@@ -75,10 +82,12 @@ class Translator:
 
     def _leaf(self, leaf) -> tantivy.Query | None:
         field = leaf.field
+        if field is None and self._scores_words and self._one_word(leaf):
+            return self._text_leaf(leaf, analysis.words_field)
         if field is None or field in TEXT_FIELDS:
             fields = TEXT_FIELDS if field is None else (field,)
-            per_field = [(Occur.Should, self._boosted(part, WEIGHTS[name]))
-                         for name in fields if (part := self._text_leaf(leaf, name)) is not None]
+            per_field = [(Occur.Should, self._boosted(part, WEIGHTS[name])) for name in fields
+                         if (part := self._text_leaf(leaf, partial(analysis.text_field, name))) is not None]
             if not per_field:
                 return None
             if len(per_field) == 1:
@@ -94,14 +103,22 @@ class Translator:
             return tantivy.Query.term_query(self.schema, field, leaf.text)
         raise QuerySyntaxError(f"the field {field}: cannot be searched this way")
 
+    def _one_word(self, leaf) -> bool:
+        """True for a leaf that searches single words (not a phrase, nor words joined by punctuation)."""
+        if isinstance(leaf, (tree.Prefix, tree.Fuzzy)):
+            return True
+        return isinstance(leaf, tree.Term) and all(len(self._prose[language].analyze(leaf.text)) <= 1
+                                                   for language in self.languages)
+
     @staticmethod
     def _boosted(translated: tantivy.Query, boost: float) -> tantivy.Query:
         return translated if boost == 1.0 else tantivy.Query.boost_query(translated, boost)
 
-    def _text_leaf(self, leaf, name: str) -> tantivy.Query | None:
+    def _text_leaf(self, leaf, field_of: Callable[[str], str]) -> tantivy.Query | None:
+        """A text leaf in the field ``field_of(language)`` of each language the index holds."""
         per_language = []
         for language in self.languages:
-            field_name = analysis.text_field(name, language)
+            field_name = field_of(language)
             if isinstance(leaf, tree.Prefix):
                 prefix = "".join(self._folded.analyze(leaf.text)[:1])
                 per_language.append(self._any_of(field_name, self._expanded(field_name, prefix, stems=True)))
@@ -171,3 +188,13 @@ class Translator:
             return None
         terms = [(Occur.Should, tantivy.Query.term_query(self.schema, field_name, word)) for word in words]
         return terms[0][1] if len(terms) == 1 else tantivy.Query.boolean_query(terms)
+
+
+def has_field(schema: tantivy.Schema, name: str, value: str | int = "") -> bool:
+    """True when the index's schema declares ``name`` (tantivy's schema lists no fields: asked by a query
+    for ``value``, of the field's type)."""
+    try:
+        tantivy.Query.term_query(schema, name, value)
+    except ValueError:
+        return False
+    return True

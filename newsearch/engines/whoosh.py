@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import itertools
 import json
 import pickle
@@ -17,6 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import chain, islice, repeat
 from pathlib import Path
 
+import numpy as np
 from whoosh import collectors, index as whoosh_index, query
 from whoosh.fields import Schema
 from whoosh.filedb.filestore import FileStorage
@@ -38,8 +38,8 @@ from .base import Engine, EngineStats
 from .whoosh_analysis import LONG_TEXT_CHARS, STEMS, UNDATED, InLanguage, ProseTokens, Words, build_schema
 from .whoosh_query import AndNot, Translator, similar_query
 from .whoosh_ranking import FieldsTerm, LiveBM25F
-from .whoosh_scoring import PostingCache, SegmentLengths, WordScorer
-from .whoosh_segments import commit_segments, discard_segments, write_segments
+from .whoosh_scoring import Docs, PostingCache, SearcherArrays, WordScorer, as_docs, intersection, minus, union
+from .whoosh_segments import LengthsWriter, commit_segments, discard_segments, write_segments
 
 NAME = "whoosh"
 WRITER_MEMORY_MB = 256
@@ -101,7 +101,7 @@ class WhooshEngine(Engine):
 
     def _writer(self):
         try:
-            return self._index.writer(limitmb=WRITER_MEMORY_MB, compound=False)
+            return LengthsWriter(self._index, limitmb=WRITER_MEMORY_MB, compound=False)
         except LockError:
             raise IndexLocked(f"the index in '{self._folder}' is being written by another process") from None
 
@@ -206,28 +206,34 @@ class WhooshEngine(Engine):
                        total, request.page, request.limit, facets, stories=stories)
 
     def _stories(self, searcher, tiers: list, request: SearchRequest, condition, words: WordScorer | None,
-                 recency: array | None):
+                 recency: np.ndarray | None):
         """A page of stories (newsearch.query.collapse): (hits, matching documents, matching groups,
         docnum -> other matching copies)."""
-        key = self._group_keys(searcher)
-        matches: dict[int, set[int]] = {}  # id(tier) -> the documents it matches, found once
+        numbers, shared = self._group_numbers(searcher)
+        matches: dict[int, Docs] = {}  # id(tier) -> the documents it matches, found once
+
+        def key(docnum: int) -> int:
+            return int(numbers[docnum]) or -1 - docnum
 
         def rank(tier: query.Query, wanted: int):
             if recency is not None:
-                results, ranked = _newest(searcher, tier, wanted, condition, words, recency)
+                matches[id(tier)], ranked = _newest(searcher, tier, wanted, condition, words, recency)
             else:
-                results, ranked = _ranked(searcher, tier, wanted, condition, words)
-            matches[id(tier)] = results.docs()
+                matches[id(tier)], ranked = _ranked(searcher, tier, wanted, condition, words)
             return ranked, len(matches[id(tier)])
 
         def counts(tier: query.Query) -> tuple[Counter, int]:
             if id(tier) not in matches:
                 matches[id(tier)] = _matching(searcher, tier, condition, words)
-            return Counter(map(key, matches[id(tier)])), 0
+            docs = matches[id(tier)]
+            groups = shared[docs]
+            groups = groups[groups != 0]  # the others are stories of one document
+            found, copies = np.unique(groups, return_counts=True)
+            return Counter(dict(zip(found.tolist(), copies.tolist(), strict=True))), len(docs) - len(groups)
 
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
         page = page_of_stories(tiers, first, stop, rank, lambda hit: key(hit.docnum), counts)
-        return page.hits, page.total, page.stories, {hit.docnum: page.copies[key(hit.docnum)] - 1
+        return page.hits, page.total, page.stories, {hit.docnum: page.copies.get(key(hit.docnum), 1) - 1
                                                      for hit in page.hits}
 
     def _per_searcher(self, name: str, searcher, build):
@@ -239,26 +245,26 @@ class WhooshEngine(Engine):
         return cached[1]
 
     def _word_scorer(self, searcher, deadline: Deadline | None = None) -> WordScorer | None:
-        """Term-at-a-time scoring for this search, sharing the searcher's field lengths; None if it cannot rank."""
-        words = WordScorer(searcher, self._per_searcher("lengths", searcher, lambda _: SegmentLengths()),
+        """Term-at-a-time scoring for this search, sharing the searcher's arrays; None if it cannot rank."""
+        words = WordScorer(searcher, self._per_searcher("arrays", searcher, lambda _: SearcherArrays()),
                            self._postings, deadline)
         return words if words.usable() else None
 
-    def _group_keys(self, searcher):
-        """docnum -> its group's number, read once per searcher (a document without a group: -1 - docnum)."""
+    def _group_numbers(self, searcher) -> tuple[np.ndarray, np.ndarray]:
+        """Each document's group as a number (0: in no group), and the same with 0 for the groups of one
+        document (no other copy to count: most groups), read once per searcher."""
         def build(searcher):
-            values = _whole_column(searcher, "group_number", 0)
-            return [value or -1 - docnum for docnum, value in enumerate(values)].__getitem__
+            numbers = np.frombuffer(_whole_column(searcher, "group_number", 0), dtype=np.int64)
+            found, sizes = np.unique(numbers, return_counts=True)
+            return numbers, np.where(np.isin(numbers, found[sizes == 1]), 0, numbers)
 
-        return self._per_searcher("group_keys", searcher, build)
+        return self._per_searcher("group_numbers", searcher, build)
 
     def _facets(self, searcher, tiers: list, condition: query.Query | None, request: SearchRequest,
                 words: WordScorer | None) -> dict:
         """Facet counts over every document the tiers match, filters applied."""
-        matching: set[int] = set()
-        for tier in tiers:
-            matching |= _matching(searcher, tier, condition, words)
-        return count_facets(request.facets, self._facet_columns(searcher), matching, request.facet_values)
+        matching = union([_matching(searcher, tier, condition, words) for tier in tiers], searcher.doc_count_all())
+        return count_facets(request.facets, self._facet_columns(searcher), matching.tolist(), request.facet_values)
 
     def _facet_columns(self, searcher) -> dict[str, list]:
         """field -> every document's facet value, for this searcher (each segment decoded once, then cached)."""
@@ -278,9 +284,13 @@ class WhooshEngine(Engine):
         return self._per_searcher("facet_columns", searcher, build)
 
     def _languages(self, reader) -> tuple[str, ...]:
-        """The stemming languages of the articles held, English first."""
-        present = {_text(term) for term in reader.lexicon("analysis")} if "analysis" in self._schema else set()
-        return tuple(sorted(present, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
+        """The stemming languages of the articles held, English first (read once per reader)."""
+        cached = getattr(self._local, "languages", None)
+        if cached is None or cached[0] is not reader:
+            present = {_text(term) for term in reader.lexicon("analysis")} if "analysis" in self._schema else set()
+            cached = self._local.languages = (reader, tuple(sorted(present, key=lambda code: (code != DEFAULT_LANGUAGE,
+                                                                                                code))))
+        return cached[1]
 
     def _query_schema(self, reader) -> Schema:
         """The schema whose analyzers stem query words in every language the index holds (English first)."""
@@ -320,12 +330,21 @@ class WhooshEngine(Engine):
         if not matched:
             return []
         phrases = [phrase for phrase in marks.phrases if set(phrase[0]) <= matched]
-        return match_spans(self._tokens(text, fieldname, language), matched - marks.phrase_only, phrases)
+        words = matched - marks.phrase_only
+        fused = self._fusion(fieldname)
+        spans = fused.spans(text, language, words) if fused is not None and not phrases else None
+        return spans if spans is not None else match_spans(self._tokens(text, fieldname, language), words, phrases)
+
+    def _fusion(self, fieldname: str) -> ProseTokens | None:
+        """The field's analyzer in one loop (None for an analyzer of another shape)."""
+        if fieldname not in self._fused:
+            self._fused[fieldname] = ProseTokens.of(self._schema[fieldname].analyzer)
+        return self._fused[fieldname]
 
     def _tokens(self, text: str, fieldname: str, language: str) -> list[tuple[int, int, str, int]]:
         """(start, end, term, position) of each word of ``text`` as ``fieldname`` indexes it in ``language``."""
         analyzer = self._schema[fieldname].analyzer
-        fused = self._fused.setdefault(fieldname, ProseTokens.of(analyzer))
+        fused = self._fusion(fieldname)
         if fused is not None:
             return fused(text, language)
         return [(token.startchar, token.endchar, token.text, token.pos)
@@ -486,9 +505,9 @@ def _whole_column(searcher, fieldname: str, default: int) -> array:
     return values
 
 
-def _recency(searcher) -> array:
+def _recency(searcher) -> np.ndarray:
     """Every document's recency (newest first sorts lowest; undated: UNDATED)."""
-    return _whole_column(searcher, "recency", UNDATED)
+    return np.array(_whole_column(searcher, "recency", UNDATED), dtype=np.int64)
 
 
 def _numbers(leaf, fieldname: str, default: int) -> array:
@@ -554,7 +573,7 @@ def _published(stored: dict) -> dt.datetime | None:
 
 
 def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordScorer | None,
-          recency: array | None) -> tuple[list, int]:
+          recency: np.ndarray | None) -> tuple[list, int]:
     """One page of the tiers' hits (each tier ranked after the one before; newest first with ``recency``)
     and the number of matches."""
     first, stop = (request.page - 1) * request.limit, request.page * request.limit
@@ -567,11 +586,11 @@ def _page(searcher, tiers: list, request: SearchRequest, condition, words: WordS
             continue
         wanted = max(stop - total, 1)
         if recency is not None:
-            results, ranked = _newest(searcher, tier, wanted, condition, words, recency)
+            matches, ranked = _newest(searcher, tier, wanted, condition, words, recency)
         else:
-            results, ranked = _ranked(searcher, tier, wanted, condition, words, skip=max(first - total, 0))
+            matches, ranked = _ranked(searcher, tier, wanted, condition, words, skip=max(first - total, 0))
         hits.extend(ranked[max(first - total, 0):max(stop - total, 0)])
-        total += len(results)
+        total += len(matches)
     return hits, total
 
 
@@ -594,15 +613,15 @@ class _RecordingTopCollector(collectors.TopCollector):
 
 
 def _newest(searcher, tier: query.Query, wanted: int, condition: query.Query | None, words: WordScorer | None,
-            recency: array):
+            recency: np.ndarray) -> tuple[Docs, list]:
     """(the tier's matches; its ``wanted`` newest hits, undated last, equal dates in index order).
 
     Sorted on the recency column read whole (``_recency``); a segment without dated articles
     has no column (whoosh's sorting collector then failed: 'recency' is not indexed).
     """
     docs = _matching(searcher, tier, condition, words)
-    newest = heapq.nsmallest(wanted, docs, key=lambda docnum: (recency[docnum], docnum))
-    return _Matches(docs), [_ScoredHit(searcher, docnum, 0.0) for docnum in newest]
+    newest = docs[np.lexsort((docs, recency[docs]))[:wanted]]  # docs are sorted: the sort is stable on them
+    return docs, [_ScoredHit(searcher, docnum, 0.0) for docnum in newest.tolist()]
 
 
 def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | None, deadline: Deadline | None = None):
@@ -620,18 +639,18 @@ def _collect(searcher, tier: query.Query, limit: int, condition: query.Query | N
     return collector.results()
 
 
-def _matching(searcher, tier: query.Query, condition: query.Query | None, words: WordScorer | None = None) -> set[int]:
+def _matching(searcher, tier: query.Query, condition: query.Query | None, words: WordScorer | None = None) -> Docs:
     """The numbers of the documents a query matches, filters applied, without scoring them."""
     found = _posting_set(searcher, tier, words)
     if condition is not None:
-        found &= _posting_set(searcher, condition, words)
+        found = intersection([found, _posting_set(searcher, condition, words)])
     return found
 
 
-def _posting_set(searcher, node: query.Query, words: WordScorer | None = None) -> set[int]:
-    """The documents a query matches, as a set: words, their unions, intersections and exclusions are
-    worked out from posting lists as sets (3x faster on Reuters queries than whoosh's matchers, which step
-    through every document in Python); other parts (phrases, ranges, patterns) are asked of whoosh.
+def _posting_set(searcher, node: query.Query, words: WordScorer | None = None) -> Docs:
+    """The documents a query matches: words, their unions, intersections and exclusions are worked out
+    from posting arrays (whoosh's matchers step through every document in Python); other parts
+    (phrases, ranges, patterns) are asked of whoosh.
     """
     if words is not None:
         check_deadline(words.deadline)
@@ -641,20 +660,16 @@ def _posting_set(searcher, node: query.Query, words: WordScorer | None = None) -
         if words is not None and type(node) is query.Term and node.fieldname in searcher.schema:
             return words.term_docs(node)
         try:
-            return set(searcher.postings(node.fieldname, node.text).all_ids())
+            return as_docs(searcher.postings(node.fieldname, node.text).all_ids())
         except TermNotFound:
-            return set()
+            return as_docs(())
     if isinstance(node, FieldsTerm) or type(node) is query.Or:
-        found: set[int] = set()
-        for child in node.subqueries:
-            found |= _posting_set(searcher, child, words)
-        return found
+        return union([_posting_set(searcher, child, words) for child in node.subqueries], searcher.doc_count_all())
     if type(node) is query.And and node.subqueries:
-        parts = sorted((_posting_set(searcher, child, words) for child in node.subqueries), key=len)
-        return parts[0].intersection(*parts[1:])
+        return intersection([_posting_set(searcher, child, words) for child in node.subqueries])
     if isinstance(node, query.AndNot):
-        return _posting_set(searcher, node.a, words) - _posting_set(searcher, node.b, words)
-    return set(searcher.docs_for_query(node))
+        return minus(_posting_set(searcher, node.a, words), _posting_set(searcher, node.b, words))
+    return as_docs(searcher.docs_for_query(node))
 
 
 def _terms_in(searcher, tier: query.Query, docnums: list[int], fieldname: str,
@@ -676,7 +691,10 @@ def _terms_in(searcher, tier: query.Query, docnums: list[int], fieldname: str,
             for docnum in words.holding(field, term, wanted):
                 found[docnum].add(_text(term))
             continue
-        postings = reader.postings(field, term)
+        try:
+            postings = reader.postings(field, term)
+        except TermNotFound:
+            continue
         for docnum in wanted:
             postings.skip_to(docnum)
             if not postings.is_active():
@@ -687,10 +705,14 @@ def _terms_in(searcher, tier: query.Query, docnums: list[int], fieldname: str,
 
 
 def _leaf_terms(node: query.Query, reader) -> Iterator[tuple[str, bytes]]:
-    """The index terms a query's leaves reach (a prefix or fuzzy word: the words it expands to).
+    """The index terms a query's leaves reach (a prefix or fuzzy word: the words it expands to); a word's
+    term whether the index holds it or not (asking costs more than its postings, read already).
 
     Asked leaf by leaf: whoosh's existing_terms on a compound query of ours stops early.
     """
+    if type(node) is query.Term:
+        yield node.fieldname, reader.schema[node.fieldname].to_bytes(node.text)
+        return
     if node.is_leaf():
         yield from node.existing_terms(reader, expand=True)
         return
@@ -699,8 +721,8 @@ def _leaf_terms(node: query.Query, reader) -> Iterator[tuple[str, bytes]]:
 
 
 def _ranked(searcher, tier: query.Query, wanted: int, condition: query.Query | None, words: WordScorer | None,
-            skip: int = 0):
-    """(the tier's matches, with ``docs()``; its best hits by score, equal scores by id).
+            skip: int = 0) -> tuple[Docs, list]:
+    """(the tier's matches; its best hits by score, equal scores by id).
 
     Position on disk differs between an updated index and a fresh build, and must not
     decide which of several equal hits make the page: every hit tied with the last
@@ -710,14 +732,15 @@ def _ranked(searcher, tier: query.Query, wanted: int, condition: query.Query | N
     """
     if words is not None and words.handles(tier):
         docs = _matching(searcher, tier, condition, words)
-        return _Matches(docs), _best(searcher, words.scores(tier, docs, best=wanted), wanted, skip)
+        return docs, _best(searcher, docs, words.scores(tier, docs), wanted, skip)
     limit = wanted * 2
     deadline = words.deadline if words is not None else None
     results = _collect(searcher, tier, limit, condition, deadline)
     while len(results.top_n) == limit and _rounded(results.score(wanted - 1)) == _rounded(results.score(limit - 1)):
         limit = max(limit * 4, len(results) + 1)  # every tied match at once: `[* TO *]` ties them all
         results = _collect(searcher, tier, limit, condition, deadline)
-    return results, _by_id(searcher, sorted(results, key=lambda hit: -_rounded(hit.score)), wanted)
+    return as_docs(results.docs()), _by_id(searcher, sorted(results, key=lambda hit: -_rounded(hit.score)),
+                                           wanted)
 
 
 def _by_id(searcher, hits: list, wanted: int) -> list:
@@ -748,18 +771,6 @@ def _by_id(searcher, hits: list, wanted: int) -> list:
     return ordered
 
 
-class _Matches:
-    """The documents a tier matches, answering as whoosh's recording results do (``len``, ``docs()``)."""
-
-    def __init__(self, docs: set[int]):
-        self._docs = docs
-
-    def __len__(self) -> int:
-        return len(self._docs)
-
-    def docs(self) -> set[int]:
-        return self._docs
-
 
 class _ScoredHit:
     """A hit scored by WordScorer, read as whoosh's hits are (``docnum``, ``score``, ``fields()``, ``[name]``)."""
@@ -779,15 +790,17 @@ class _ScoredHit:
         return self.fields()[name]
 
 
-def _best(searcher, scores: dict[int, float], wanted: int, skip: int = 0) -> list[_ScoredHit]:
-    """The ``wanted`` best-scored documents and every one tied with the last, by score then id
+def _best(searcher, docs: Docs, scores: np.ndarray, wanted: int, skip: int = 0) -> list[_ScoredHit]:
+    """The ``wanted`` best-scored of ``docs`` and every one tied with the last, by score then id
     (except within runs of equal scores that lie wholly among the first ``skip``)."""
-    if not scores:
+    if not len(scores):
         return []
-    floor = _rounded(heapq.nlargest(wanted, scores.values())[-1])
-    near = floor - 1e-6  # a cheap first cut; rounding decides
-    hits = sorted((_ScoredHit(searcher, docnum, score) for docnum, score in scores.items()
-                   if score > near and _rounded(score) >= floor), key=lambda hit: -_rounded(hit.score))
+    cut = len(scores) - min(wanted, len(scores))
+    floor = _rounded(float(np.partition(scores, cut)[cut]))
+    near = np.flatnonzero(scores > floor - 1e-6)  # a cheap first cut; rounding decides
+    hits = sorted((_ScoredHit(searcher, docnum, score) for docnum, score in zip(docs[near].tolist(),
+                   scores[near].tolist(), strict=True) if _rounded(score) >= floor),
+                  key=lambda hit: -_rounded(hit.score))
     # Ids are read only to order equal scores, and not kept: a document's stored fields (its body too)
     # are the costly part of a deep page, which ranks every hit ahead of it.
     ordered: list[_ScoredHit] = []

@@ -18,6 +18,7 @@ from ..analysis import DEFAULT_LANGUAGE, STOP_WORDS, WORD_PATTERN, stemmer, stem
 LONG_TEXT_CHARS = 1 << 20  # a longer text is indexed a piece at a time (see long_postings)
 _SPACE = re.compile(r"\s")
 STEMS = "\x1e"  # joins one query word's stems in several languages, until the query tree splits them
+MAX_KNOWN_WORDS = 200_000  # words whose term ProseTokens.spans remembers, per language, before starting again
 
 
 class InLanguage(str):
@@ -43,16 +44,46 @@ class Words:
 class _LanguageText(TEXT):
     """A text field whose words are stemmed in the language of the value given (see InLanguage, Words).
 
-    A text longer than LONG_TEXT_CHARS is indexed by ``long_postings``, in bounded memory.
+    Indexing runs the analyzer fused into one loop (ProseTokens) when it can: whoosh's chain
+    of token generators was the largest part of a build's cost per document. A text longer
+    than LONG_TEXT_CHARS is indexed a piece at a time by ``long_postings``, in bounded memory.
     """
 
     def index(self, value, **kwargs):
         text = value.text if isinstance(value, Words) else str(value)
         language = getattr(value, "language", DEFAULT_LANGUAGE)
-        fused = ProseTokens.of(self.analyzer) if len(text) > LONG_TEXT_CHARS else None
-        if fused is not None and type(self.format) is Positions:
-            return long_postings(fused.terms(text, language), self.format)
-        return super().index(text, language=language, **kwargs)
+        fused = self._fusion()
+        if fused is None or kwargs or type(self.format) is not Positions:
+            return super().index(text, language=language, **kwargs)
+        if len(text) > LONG_TEXT_CHARS:
+            return long_postings(fused.long_terms(text, language), self.format)
+        return _indexed(fused.terms(text, language), self.format)
+
+    def _fusion(self) -> ProseTokens | None:
+        """The analyzer in one loop, worked out once (never pickled with the schema)."""
+        if "_fused" not in self.__dict__:
+            self.__dict__["_fused"] = ProseTokens.of(self.analyzer)
+        return self.__dict__["_fused"]
+
+    def __getstate__(self):
+        return {key: value for key, value in self.__dict__.items() if key != "_fused"}
+
+    def __eq__(self, other):
+        return type(other) is type(self) and self.__getstate__() == other.__getstate__()
+
+
+def _indexed(terms: list[tuple[str, int]], format: Positions) -> Iterator[tuple[bytes, int, float, bytes]]:
+    """What whoosh's TEXT.index gives for these (term, position) pairs with a Positions format: (term as
+    UTF-8, frequency, weight, encoded positions) for each distinct term, in the order of its first use."""
+    positions: dict[str, list[int]] = {}
+    for term, position in terms:
+        if term in positions:
+            positions[term].append(position)
+        else:
+            positions[term] = [position]
+    boost = format.field_boost
+    for term, found in positions.items():
+        yield term.encode("utf-8"), len(found), float(len(found)) * boost, format.encode(found)
 
 
 def long_postings(terms: Iterable[tuple[str, int]], format: Positions) -> Iterator[tuple[bytes, int, float, bytes]]:
@@ -138,6 +169,8 @@ class ProseTokens:
     def __init__(self, pattern, charmap, stops: frozenset[str], min_length: int, stemming: _LanguageStemFilter):
         self._pattern, self._charmap, self._stops, self._min = pattern, charmap, stops, min_length
         self._stemming = stemming
+        # language -> (lowercase word -> its term, term -> the words indexed as it), for ``spans``
+        self._known: dict[str, tuple[dict[str, str | None], dict[str | None, set[str]]]] = {}
 
     @classmethod
     def of(cls, analyzer) -> ProseTokens | None:
@@ -150,32 +183,25 @@ class ProseTokens:
             return None
         return cls(tokenizer.expression, charset.charmap, stop.stops, stop.min, stemming)
 
-    def terms(self, text: str, language: str) -> Iterator[tuple[str, int]]:
-        """(term, position) of each indexed word, as ``__call__`` gives them, for a text of any length:
-        read a piece of about LONG_TEXT_CHARS at a time (cut at white space, which no word spans),
-        each word stemmed once."""
-        stem = self._stemming._stemmer(stemming_language(language))
-        stems: dict[str, str] = {}
-        charmap, stops, minimum = self._charmap, self._stops, self._min
-        number, position, start = 0, -1, 0
+    def long_terms(self, text: str, language: str) -> Iterator[tuple[str, int]]:
+        """(term, position) of each indexed word, as ``terms`` gives them, for a text of any length: read a
+        piece of about LONG_TEXT_CHARS at a time (cut at white space, which no word spans), so that a
+        200 MB text is never lowercased or listed whole."""
+        start = words_before = kept_before = 0
+        first: int | None = None  # the position of the text's first indexed word (stop words before it count)
         while start < len(text):
             space = _SPACE.search(text, start + LONG_TEXT_CHARS)
             end = space.start() if space is not None else len(text)
             piece = text[start:end]
-            lowered = piece.lower()
-            whole = len(lowered) == len(piece)
-            for match in self._pattern.finditer(lowered if whole else piece):
-                word = match.group() if whole else match.group().lower()
-                if not word.isascii():
-                    word = word.translate(charmap)
-                number += 1
-                if len(word) < minimum or word in stops:
-                    continue
-                position = number - 1 if position < 0 else position + 1  # StopFilter's renumbering
-                term = stems.get(word)
-                if term is None:
-                    stems[word] = term = stem(word)
-                yield term, position
+            pairs = self.terms(piece, language)
+            if pairs and first is None:
+                first = words_before + pairs[0][1]
+            if first is None:
+                words_before += len(self._pattern.findall(piece.lower()))
+            base = (first or 0) + kept_before
+            for number, (term, _) in enumerate(pairs):
+                yield term, base + number
+            kept_before += len(pairs)
             start = end
 
     def __call__(self, text: str, language: str) -> list[tuple[int, int, str, int]]:
@@ -194,6 +220,73 @@ class ProseTokens:
             position = number if position is None else position + 1  # StopFilter's renumbering
             tokens.append((match.start(), match.end(), stem(word), position))
         return tokens
+
+    def spans(self, text: str, language: str, terms: set[str]) -> list[tuple[int, int, str]] | None:
+        """(start, end, term) of each word of ``text`` indexed as one of ``terms``, as ``__call__`` finds them;
+        None when this cannot tell (a text whose lowercase is of another length: ask ``__call__``).
+
+        A snippet wants only a hit's few matched words. The text's distinct words are
+        analysed once for all texts (remembered, with the words each term comes from),
+        so a text costs a few set operations in C, and only the wanted words are looked for again.
+        """
+        lowered = text.lower()
+        if len(lowered) != len(text) or self._pattern.pattern != r"\w+":  # words are found again as runs of \w
+            return None
+        known = self._vocabulary(language)
+        present = set(self._pattern.findall(lowered))
+        for word in present.difference(known[0]):
+            self._learn(word, language, known)
+        words_of = known[1]
+        spans = []
+        for term in terms:
+            for word in present.intersection(words_of.get(term, ())):
+                at = lowered.find(word)
+                while at >= 0:
+                    end = at + len(word)
+                    if not ((at and _in_word(lowered[at - 1])) or (end < len(lowered) and _in_word(lowered[end]))):
+                        spans.append((at, end, term))
+                    at = lowered.find(word, end)
+        spans.sort()
+        return spans
+
+    def terms(self, text: str, language: str) -> list[tuple[str, int]]:
+        """(term, position) of each indexed word of ``text``, as ``__call__`` gives them: what indexing
+        needs (no offsets), each distinct word analysed once for all texts."""
+        lowered = text.lower()
+        if len(lowered) != len(text) or self._pattern.pattern != r"\w+":
+            return [(term, position) for _, _, term, position in self(text, language)]
+        known = self._vocabulary(language)
+        term_of = known[0]
+        terms = [term_of[word] if word in term_of else self._learn(word, language, known)
+                 for word in self._pattern.findall(lowered)]
+        first = next((number for number, term in enumerate(terms) if term is not None), 0)
+        kept = [term for term in terms if term is not None]  # StopFilter renumbers the words after the first kept
+        return list(zip(kept, range(first, first + len(kept)), strict=True))
+
+    def _vocabulary(self, language: str) -> tuple[dict[str, str | None], dict[str | None, set[str]]]:
+        """(lowercase word -> its term, term -> the words indexed as it) of the words met so far."""
+        known = self._known.get(language)
+        if known is None or len(known[0]) > MAX_KNOWN_WORDS:
+            known = self._known[language] = ({}, {})
+        return known
+
+    def _learn(self, word: str, language: str, known: tuple[dict, dict]) -> str | None:
+        term = known[0][word] = self._term(word, language)
+        known[1].setdefault(term, set()).add(word)
+        return term
+
+    def _term(self, word: str, language: str) -> str | None:
+        """The indexed term of one lowercase word, None for a word not indexed (a stop word, too short)."""
+        if not word.isascii():
+            word = word.translate(self._charmap)
+        if len(word) < self._min or word in self._stops:
+            return None
+        return self._stemming._stemmer(stemming_language(language))(word)
+
+
+def _in_word(character: str) -> bool:
+    """Whether ``character`` is one that ``\\w`` matches (a letter, a digit or an underscore)."""
+    return character.isalnum() or character == "_"
 
 
 UNDATED = 2**62  # the recency of an article with no date: after every dated one

@@ -1,24 +1,24 @@
-"""Word queries scored a word at a time from whoosh's posting blocks, to the scores whoosh's matchers give.
+"""Word queries matched and scored a word at a time over decoded posting arrays, to the scores whoosh's matchers give.
 
 whoosh scores a document at a time through a tree of matchers: several Python calls per
-document and matcher, which on 100,000 articles made a three-word query take half a second.
-Here each word's postings are read a block at a time and scores are added up in dicts, with
-the same arithmetic as ``whoosh_ranking._FieldsMatcher`` and whoosh's sums, segment by
-segment as whoosh does. Only trees of words (FieldsTerm) joined by And, Or and AndNot
-are scored here; the engine asks whoosh's matchers for anything else.
+document and matcher. Here each word's postings are decoded once into arrays (kept across
+searches by PostingCache), the documents a query matches are sorted arrays combined with
+vectorised set operations (numpy), and a word's BM25F is computed for all the documents
+asked at once, with the float64 arithmetic of ``whoosh_ranking._FieldsMatcher`` and whoosh's
+sums in the same order, so the scores are whoosh's to the bit. The cost grows with the
+postings read, not with Python steps per document. Only trees of words (FieldsTerm) joined
+by And, Or and AndNot are scored here; the engine asks whoosh's matchers for anything else.
 This reads whoosh-reloaded 2.7.5's W3 posting blocks and length columns (pinned).
 """
 
 from __future__ import annotations
 
-import heapq
 import threading
-from array import array
-from bisect import bisect_left
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable
 from itertools import accumulate, repeat
 
+import numpy as np
 from whoosh import query
 from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
@@ -28,23 +28,86 @@ from whoosh.util.numeric import byte_to_length
 from ..query.deadline import Deadline, check as check_deadline
 from .whoosh_ranking import TEXT_FIELDS, FieldsTerm, LiveBM25F, length_bytes
 
-# Scores closer than this are treated as possibly equal (hits are ranked by scores rounded to 7 decimals).
-PRUNING_MARGIN = 1e-6
-# The postings of a word in one segment: (document numbers, weights), deleted documents left out.
-Postings = tuple[Sequence[int], Sequence[float]]  # lists, or arrays from the cache
+Docs = np.ndarray  # sorted, distinct document numbers of a searcher (int64)
+Postings = tuple[np.ndarray, np.ndarray]  # a term's document numbers (sorted) and weights (float64)
+EMPTY: Docs = np.zeros(0, dtype=np.int64)
+# whoosh's doc_field_length: the length each byte stands for, 1 where the byte is 0
+BYTE_LENGTHS = np.array([byte_to_length(value) if value else 1 for value in range(256)], dtype=np.float64)
+DENSE_SHARE = 16  # unions of more than 1/16 of the documents are made in a mask over all of them, not by sorting
 
 
-class SegmentLengths:
-    """Each segment's field lengths as whoosh keeps them (a byte per document), read once per searcher."""
+def as_docs(docnums: Iterable[int]) -> Docs:
+    """Document numbers from whoosh (a set, a generator) as Docs."""
+    found = np.fromiter(docnums, dtype=np.int64)
+    found.sort()
+    return found
+
+
+def union(parts: list[Docs], size: int) -> Docs:
+    """The documents in any of ``parts`` (of a searcher of ``size`` documents)."""
+    parts = [part for part in parts if len(part)]
+    if len(parts) <= 1:
+        return parts[0] if parts else EMPTY
+    if sum(map(len, parts)) * DENSE_SHARE < size:
+        return np.unique(np.concatenate(parts))
+    mask = np.zeros(size, dtype=bool)
+    for part in parts:
+        mask[part] = True
+    return np.flatnonzero(mask)
+
+
+def intersection(parts: list[Docs]) -> Docs:
+    """The documents in every one of ``parts``."""
+    parts = sorted(parts, key=len)
+    found = parts[0]
+    for part in parts[1:]:
+        found = found[within(part, found)]
+    return found
+
+
+def minus(docs: Docs, excluded: Docs) -> Docs:
+    """``docs`` less ``excluded``."""
+    if not len(excluded) or not len(docs):
+        return docs
+    if len(excluded) * 4 < len(docs):  # a few to take out of many: find them, rather than look up every one
+        return np.delete(docs, np.searchsorted(docs, excluded[within(docs, excluded)]))
+    return docs[~within(excluded, docs)]
+
+
+def within(sorted_docs: np.ndarray, docnums: np.ndarray) -> np.ndarray:
+    """For each of ``docnums``, whether ``sorted_docs`` holds it (a boolean array)."""
+    if not len(sorted_docs):
+        return np.zeros(len(docnums), dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_docs, docnums), len(sorted_docs) - 1)
+    return sorted_docs[at] == docnums
+
+
+class SearcherArrays:
+    """What the searches of one searcher share: each text field's lengths (whoosh's byte per document, over
+    every segment) and each segment's deleted documents, read once."""
 
     def __init__(self):
-        self._bytes: dict[tuple[int, str], bytes] = {}
+        self._lengths: dict[str, np.ndarray] = {}
+        self._deleted: dict[int, np.ndarray] = {}
+        self._lock = threading.Lock()
 
-    def of(self, number: int, leaf, fieldname: str) -> bytes:
-        key = (number, fieldname)
-        if key not in self._bytes:
-            self._bytes[key] = length_bytes(leaf, fieldname)
-        return self._bytes[key]
+    def lengths(self, leaves: list, fieldname: str) -> np.ndarray:
+        """The field's length byte of every document of the searcher whose segments are ``leaves``."""
+        with self._lock:
+            if fieldname not in self._lengths:
+                parts = []
+                for leaf, _ in leaves:
+                    column = np.frombuffer(length_bytes(leaf, fieldname), dtype=np.uint8)
+                    parts += [column, np.zeros(max(leaf.doc_count_all() - len(column), 0), dtype=np.uint8)]
+                self._lengths[fieldname] = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint8)
+            return self._lengths[fieldname]
+
+    def deleted(self, number: int, leaf) -> np.ndarray:
+        """The deleted documents of the searcher's ``number``-th segment (its own numbers), sorted."""
+        with self._lock:
+            if number not in self._deleted:
+                self._deleted[number] = as_docs(leaf.deleted_docs_set) if leaf.has_deletions() else EMPTY
+            return self._deleted[number]
 
 
 class WordScorer:
@@ -53,15 +116,16 @@ class WordScorer:
     Document numbers are the searcher's (segment offset added), as whoosh's hits give them.
     """
 
-    def __init__(self, searcher, lengths: SegmentLengths, cache: PostingCache, deadline: Deadline | None = None):
-        self.deadline = deadline  # checked before each word's postings in a segment are read or scored
+    def __init__(self, searcher, arrays: SearcherArrays, cache: PostingCache, deadline: Deadline | None = None):
+        self.deadline = deadline  # checked before each word's postings in a segment are read
         self._searcher = searcher
         self._cache = cache
         self._reader = searcher.reader()
         self._leaves = list(self._reader.leaf_readers())
+        self.size = self._reader.doc_count_all()
         self._weighting = searcher.weighting
-        self._lengths = lengths
-        self._postings: dict[tuple[int, str, bytes], Postings] = {}
+        self._arrays = arrays
+        self._postings: dict[tuple[str, bytes], Postings] = {}
         self._statistics: dict[int, tuple[dict, float]] = {}
 
     @classmethod
@@ -81,123 +145,53 @@ class WordScorer:
         """True when the searcher ranks with LiveBM25F (the scores reproduced here)."""
         return isinstance(self._weighting, LiveBM25F)
 
-    def docs(self, node: query.Query) -> set[int]:
+    def docs(self, node: query.Query) -> Docs:
         """The documents a handled tree matches."""
-        found: set[int] = set()
-        for number, (leaf, offset) in enumerate(self._leaves):
-            local = self._docs(node, number, leaf)
-            found.update(local if not offset else (docnum + offset for docnum in local))
-        return found
+        if isinstance(node, FieldsTerm):
+            return union([self.term_docs(term) for term in node.subqueries], self.size)
+        if isinstance(node, query.AndNot):
+            return minus(self.docs(node.a), self.docs(node.b))
+        parts = [self.docs(child) for child in node.subqueries]
+        return intersection(parts) if type(node) is query.And else union(parts, self.size)
 
-    def term_docs(self, term: query.Term) -> set[int]:
+    def term_docs(self, term: query.Term) -> Docs:
         """The documents holding one term of any field."""
-        found: set[int] = set()
-        for number, (leaf, offset) in enumerate(self._leaves):
-            docnums = self._live(number, leaf, term)[0]
-            found.update(docnums if not offset else (docnum + offset for docnum in docnums))
-        return found
+        return self._term(term)[0]
 
-    def scores(self, node: query.Query, among: set[int], best: int | None = None) -> dict[int, float]:
-        """docnum -> score for the documents of ``among`` (all matched by ``node``).
-
-        With ``best``, only documents that may be among the ``best`` top-scored (or tie
-        with the last of them) need be given: see ``_pruned``.
-        """
-        scored: dict[int, float] = {}
-        for number, (leaf, offset) in enumerate(self._leaves):
-            end = offset + leaf.doc_count_all()
-            local = {docnum - offset for docnum in among if offset <= docnum < end} if offset or \
-                len(self._leaves) > 1 else among
-            if not local:
-                continue
-            part = self._pruned(node, number, leaf, local, best) if best else None
-            if part is None:
-                part = self._scores(node, number, leaf, local)
-            scored.update(part if not offset else {docnum + offset: score for docnum, score in part.items()})
-        return scored
-
-    # -- one segment
-
-    def _docs(self, node: query.Query, number: int, leaf) -> set[int]:
+    def scores(self, node: query.Query, among: Docs) -> np.ndarray:
+        """The score of each document of ``among`` (all matched by ``node``), in its order."""
         if isinstance(node, FieldsTerm):
-            found: set[int] = set()
-            for term in node.subqueries:
-                found.update(self._live(number, leaf, term)[0])
-            return found
+            return self._word_scores(node, among)
         if isinstance(node, query.AndNot):
-            return self._docs(node.a, number, leaf) - self._docs(node.b, number, leaf)
-        parts = [self._docs(child, number, leaf) for child in node.subqueries]
-        if type(node) is query.And:
-            parts.sort(key=len)
-            return parts[0].intersection(*parts[1:])
-        return set().union(*parts)
-
-    def _scores(self, node: query.Query, number: int, leaf, among: set[int]) -> dict[int, float]:
-        if isinstance(node, FieldsTerm):
-            return self._word_scores(node, number, leaf, among)
-        if isinstance(node, query.AndNot):
-            return self._scores(node.a, number, leaf, among)
-        total: dict[int, float] = {}
-        for child in node.subqueries:
-            for docnum, score in self._scores(child, number, leaf, among).items():
-                total[docnum] = total[docnum] + score if docnum in total else score
+            return self.scores(node.a, among)
+        total = np.zeros(len(among))
+        for child in node.subqueries:  # adding 0.0 where a child does not match leaves whoosh's sum as it is
+            total += self.scores(child, among)
         return total
 
-    def _pruned(self, node: query.Query, number: int, leaf, among: set[int], best: int) -> dict[int, float] | None:
-        """Scores of only the documents holding a rarer word, when those already outscore the rest.
-
-        In "some of the words" of ``calprop corp says``, nearly every article has "says";
-        but an article with only "says" (and any other common words) scores at most what
-        those words can give, and when ``best`` articles holding a rarer word score more
-        than that, the rest need no scores. None when this cannot be shown (score them all).
-        """
-        words = node.a if isinstance(node, query.AndNot) else node
-        if type(words) is not query.Or or not all(isinstance(child, FieldsTerm) for child in words.subqueries):
-            return None
-        ceilings = {id(child): self._word_statistics(child)[1] * (self._weighting.K1 + 1)  # BM25's saturation
-                    for child in words.subqueries}
-        by_ceiling = sorted(words.subqueries, key=lambda child: ceilings[id(child)])
-        common: list[FieldsTerm] = []
-        rare_docs = among
-        for child in by_ceiling[:-1]:  # the most common words go first, while enough documents remain
-            remaining = [other for other in by_ceiling if other is not child and other not in common]
-            docs = among & set().union(*(self._docs(other, number, leaf) for other in remaining))
-            if len(docs) < best:
-                break
-            common.append(child)
-            rare_docs = docs
-        if not common:
-            return None
-        scored = self._scores(node, number, leaf, rare_docs)
-        if len(scored) < best:
-            return None
-        threshold = heapq.nlargest(best, scored.values())[-1]
-        ceiling = sum(ceilings[id(child)] for child in common)
-        return scored if ceiling < threshold - PRUNING_MARGIN else None
-
-    def _word_scores(self, node: FieldsTerm, number: int, leaf, among: set[int]) -> dict[int, float]:
-        """BM25F of one word over its fields, as _FieldsMatcher.score computes it."""
+    def _word_scores(self, node: FieldsTerm, among: Docs) -> np.ndarray:
+        """BM25F of one word over its fields, as _FieldsMatcher.score computes it (0 where it is absent)."""
         fields, weight = self._word_statistics(node)
         K1 = self._weighting.K1
-        frequency: dict[int, float] = {}
+        dense = len(among) * DENSE_SHARE >= self.size  # many documents: add up over all, then pick them
+        frequency = np.zeros(self.size if dense else len(among))
         for term in node.subqueries:
-            docnums, weights = self._live(number, leaf, term)
-            if not docnums:
+            docnums, weights = self._term(term)
+            if not len(docnums):
                 continue
             boost, B, average = fields[term.fieldname]
-            lengths = self._lengths.of(number, leaf, term.fieldname) or bytes(leaf.doc_count_all())
-            # whoosh's doc_field_length: the length a byte stands for, 1 where the byte is 0
-            norms = [(1 - B) + B * (byte_to_length(value) if value else 1) / average for value in range(256)]
-            if len(among) * 4 < len(docnums):
-                by_doc = dict(zip(docnums, weights, strict=True))
-                pairs = ((docnum, by_doc[docnum]) for docnum in among if docnum in by_doc)
+            norms = (1 - B) + B * BYTE_LENGTHS / average
+            if dense:
+                held, rows = docnums, slice(None)
             else:
-                pairs = ((docnum, w) for docnum, w in zip(docnums, weights, strict=True) if docnum in among)
-            for docnum, w in pairs:
-                part = boost * w / norms[lengths[docnum]]
-                frequency[docnum] = frequency[docnum] + part if docnum in frequency else 0.0 + part
-        plus = K1 + 1
-        return {docnum: weight * f * plus / (f + K1) for docnum, f in frequency.items()}
+                at = np.minimum(np.searchsorted(docnums, among), len(docnums) - 1)
+                held = docnums[at] == among
+                rows = at[held]
+            lengths = self._arrays.lengths(self._leaves, term.fieldname)[docnums[rows]]
+            frequency[held] += boost * weights[rows] / norms[lengths]
+        if dense:
+            frequency = frequency[among]
+        return weight * frequency * (K1 + 1) / (frequency + K1)
 
     def _word_statistics(self, node: FieldsTerm) -> tuple[dict, float]:
         key = id(node)
@@ -207,76 +201,71 @@ class WordScorer:
 
     def holding(self, fieldname: str, text: bytes, docnums: list[int]) -> set[int]:
         """Which of ``docnums`` hold a term (the index's form of it, as bytes)."""
-        found: set[int] = set()
-        for number, (leaf, offset) in enumerate(self._leaves):
-            end = offset + leaf.doc_count_all()
-            postings = None
-            for docnum in docnums:
-                if offset <= docnum < end:
-                    if postings is None:
-                        postings = self._postings_of(number, leaf, fieldname, text)[0]
-                    at = bisect_left(postings, docnum - offset)
-                    if at < len(postings) and postings[at] == docnum - offset:
-                        found.add(docnum)
-        return found
+        wanted = np.array(docnums, dtype=np.int64)
+        return set(wanted[within(self._postings_of(fieldname, text)[0], wanted)].tolist())
 
-    def _live(self, number: int, leaf, term: query.Term) -> Postings:
-        """A term's postings in one segment."""
-        text = self._searcher.schema[term.fieldname].to_bytes(term.text)
-        return self._postings_of(number, leaf, term.fieldname, text)
+    def _term(self, term: query.Term) -> Postings:
+        return self._postings_of(term.fieldname, self._searcher.schema[term.fieldname].to_bytes(term.text))
 
-    def _postings_of(self, number: int, leaf, fieldname: str, text: bytes) -> Postings:
-        check_deadline(self.deadline)
-        key = (number, fieldname, text)
+    def _postings_of(self, fieldname: str, text: bytes) -> Postings:
+        """A term's live postings over every segment, document numbers the searcher's."""
+        key = (fieldname, text)
         if key not in self._postings:
-            self._postings[key] = self._cache.postings(leaf, fieldname, text)
+            docs, weights = [], []
+            for number, (leaf, offset) in enumerate(self._leaves):
+                check_deadline(self.deadline)
+                local, local_weights = self._cache.postings(leaf, fieldname, text)
+                deleted = self._arrays.deleted(number, leaf)
+                if len(deleted) and len(local):
+                    live = ~within(deleted, local)
+                    local, local_weights = local[live], local_weights[live]
+                docs.append(local + offset if offset else local)
+                weights.append(local_weights)
+            self._postings[key] = (np.concatenate(docs), np.concatenate(weights)) if len(docs) > 1 else \
+                (docs[0], weights[0]) if docs else (EMPTY, np.zeros(0))
         return self._postings[key]
 
 
 class PostingCache:
-    """Long posting lists once decoded, kept for later searches (least recently used go first).
+    """Posting lists once decoded, kept for later searches (least recently used go first).
 
-    Decoding whoosh's blocks is most of a word query's time, and the longest lists
-    belong to common words that recur across queries. Segments never change once
-    written, so lists are kept by segment and read again only when evicted; deleted
-    documents are left out after the cache. Thread-safe; compact (arrays, 8 bytes a posting).
+    Decoding whoosh's blocks (pickled, positions included) is most of a word query's time,
+    and words recur across queries. Segments never change once written, so lists are kept
+    by segment and read again only when evicted; deleted documents are left out after the
+    cache. Thread-safe; 16 bytes a posting (as searches use them: no conversion per search), and
+    ``OVERHEAD`` postings' worth a list. The arrays are shared: never changed in place.
     """
 
-    def __init__(self, capacity: int = 4_000_000, min_postings: int = 1024):
-        self.capacity = capacity  # postings kept at most
-        self.min_postings = min_postings  # shorter lists decode quickly enough
-        self._entries: OrderedDict[tuple[str, str, bytes], tuple[array, array]] = OrderedDict()
+    OVERHEAD = 64  # what a kept list costs besides its postings (its arrays and key), in postings
+
+    def __init__(self, capacity: int = 8_000_000):
+        self.capacity = capacity  # postings kept at most (128 MB)
+        self._entries: OrderedDict[tuple[str, str, bytes], Postings] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
 
     def postings(self, leaf, fieldname: str, text: bytes) -> Postings:
-        """A term's live postings in one segment reader: (docnums, weights)."""
+        """A term's postings in one segment reader, deleted documents included: (docnums int64, weights float64)."""
         key = (leaf.segment().segment_id(), fieldname, text)
         with self._lock:
             cached = self._entries.get(key)
             if cached is not None:
                 self._entries.move_to_end(key)
-        if cached is None:
-            docnums, weights = _decoded(leaf, fieldname, text)
-            if len(docnums) >= self.min_postings:
-                self._keep(key, (array("i", docnums), array("f", weights)))
-        else:
-            docnums, weights = cached
-        deleted = leaf.deleted_docs_set
-        if deleted:
-            kept = [(docnum, w) for docnum, w in zip(docnums, weights, strict=True) if docnum not in deleted]
-            return [docnum for docnum, _ in kept], [w for _, w in kept]
-        return docnums, weights
+                return cached
+        entry = _decoded(leaf, fieldname, text)
+        self._keep(key, entry)
+        return entry
 
-    def _keep(self, key, entry: tuple[array, array]) -> None:
+    def _keep(self, key, entry: Postings) -> None:
+        cost = len(entry[0]) + self.OVERHEAD
         with self._lock:
-            if key in self._entries or len(entry[0]) > self.capacity:
+            if key in self._entries or cost > self.capacity:
                 return
             self._entries[key] = entry
-            self._size += len(entry[0])
+            self._size += cost
             while self._size > self.capacity:
                 _, (docnums, _) = self._entries.popitem(last=False)
-                self._size -= len(docnums)
+                self._size -= len(docnums) + self.OVERHEAD
 
 
 def _decoded(leaf, fieldname: str, text: bytes) -> Postings:
@@ -284,7 +273,7 @@ def _decoded(leaf, fieldname: str, text: bytes) -> Postings:
     try:
         matcher = leaf.postings(fieldname, text)
     except TermNotFound:
-        return [], []
+        return EMPTY, np.zeros(0)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
     docnums: list[int] = []
@@ -304,4 +293,4 @@ def _decoded(leaf, fieldname: str, text: bytes) -> Postings:
             docnums.append(matcher.id())
             weights.append(matcher.weight())
             matcher.next()
-    return docnums, weights
+    return np.array(docnums, dtype=np.int64), np.array(weights, dtype=np.float64)

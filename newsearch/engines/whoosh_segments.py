@@ -14,7 +14,9 @@ whoosh-reloaded 2.7.5 (pinned in setup.cfg) private API used:
   * ``SegmentWriter._close_segment()`` (or ``_finalize_segment()`` when the parent added long articles
     itself), ``_commit_toc(segments)`` and ``_finish()`` on the parent's locked writer: close its own
     segment, write the table of contents, release the lock;
-  * ``whoosh.index.clean_files``: on failure, remove the segment files no table of contents lists.
+  * ``whoosh.index.clean_files``: on failure, remove the segment files no table of contents lists;
+  * ``SegmentWriter.per_document_reader()``, which ``_flush_segment`` asks each posting's field length of
+    (LengthsWriter answers from memory), and the W3 per-document reader's length columns.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import queue
 import traceback
 from collections.abc import Callable, Iterable
 
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import clean_files
+from whoosh.util.numeric import byte_to_length
 from whoosh.writing import SegmentWriter
 
 from ..article import Article
@@ -37,8 +41,42 @@ WORKER_MEMORY_MB = 64  # each worker's posting pool before it spills to disk
 POLL_SECONDS = 1.0
 
 
+_LENGTHS = [byte_to_length(value) for value in range(256)]  # the length each stored byte stands for
+
+
 class SegmentWriteError(RuntimeError):
     """A segment worker failed or died; no segment of the write was committed."""
+
+
+class LengthsWriter(SegmentWriter):
+    """whoosh's SegmentWriter, but flushing its postings with the new segment's field lengths read
+    into memory once, rather than each posting's looked up in the file (a tenth of a build's time)."""
+
+    def per_document_reader(self):
+        return _Lengths(super().per_document_reader())
+
+
+class _Lengths:
+    """A per-document reader's ``doc_field_length``, from each field's length column read whole."""
+
+    def __init__(self, reader):
+        self._reader = reader
+        self._columns: dict[str, bytes | None] = {}
+
+    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
+        column = self._columns.get(fieldname, b"")
+        if column == b"":
+            column = self._columns[fieldname] = self._column(fieldname)
+        if column is None or docnum >= len(column) or not column[docnum]:
+            return default
+        return _LENGTHS[column[docnum]]
+
+    def _column(self, fieldname: str) -> bytes | None:
+        reader = self._reader._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        return None if reader is None else reader._dbfile.get(reader._basepos, reader._count)
+
+    def close(self) -> None:
+        self._reader.close()
 
 
 def write_segments(writer: SegmentWriter, articles: Iterable[Article], workers: int,
@@ -171,7 +209,7 @@ def _write_segment(worker: int, folder: str, indexname: str, inbox, outbox, pare
     try:
         index = FileStorage(folder).open_index(indexname)
         # plain files, as the engine's own writer: whoosh copies a compound file's parts into memory to read them
-        writer = SegmentWriter(index, _lk=False, limitmb=WORKER_MEMORY_MB, compound=False)
+        writer = LengthsWriter(index, _lk=False, limitmb=WORKER_MEMORY_MB, compound=False)
         while (batch := inbox.get()) is not None:
             for article in batch:
                 writer.add_document(**document(article))

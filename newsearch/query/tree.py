@@ -8,9 +8,14 @@ text fields together (title and body), scored as one BM25F term.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field as dataclass_field, replace
 from typing import TypeVar
+
+from ..analysis import WORD_PATTERN
+
+_WORD = re.compile(WORD_PATTERN)
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,9 @@ def is_words(node: Node, text_fields: tuple[str, ...]) -> bool:
 def tiers(node: Node, text_fields: tuple[str, ...]) -> tuple[Node, ...]:
     """The query's tiers, ranked one after the other: documents with every word typed, then (for words
     typed side by side) documents with some of them. Exclusions and field restrictions hold in both.
+
+    In the second tier every word counts on its own: words in brackets typed side by side, and the
+    words of a term joined by punctuation ("shock-sound", searched as a phrase in the first tier).
     """
     strict = simplified(node)
     if not (isinstance(node, And) and node.implicit):
@@ -202,7 +210,20 @@ def tiers(node: Node, text_fields: tuple[str, ...]) -> tuple[Node, ...]:
     if not words or (len(words) < 2 and not required):
         return (strict,)
     # with a +word, the other words are optional in the second tier; else at least one of them is needed
-    loose = simplified(And(tuple(rest) if required else (Or(tuple(words), some=True), *rest)))
+    some = tuple(word for child in words for word in _separate_words(child))
+    loose = simplified(And(tuple(rest) if required else (Or(some, some=True), *rest)))
     if loose == strict:
         return (strict,)
     return strict, simplified(And((loose, Not(strict))))
+
+
+def _separate_words(node: Node) -> Iterator[Node]:
+    """The words of a node typed side by side, each on its own: implicit groups opened, joined words apart."""
+    if isinstance(node, And) and node.implicit:
+        for child in node.children:
+            yield from _separate_words(child)
+    elif isinstance(node, Term) and len(parts := list(_WORD.finditer(node.text))) > 1:
+        for part in parts:
+            yield Term(part.group(), node.field, node.at + part.start() if node.at >= 0 else -1)
+    else:
+        yield node

@@ -7,8 +7,8 @@ against it. The container is the element whose subtree weighs most, narrowed to 
 <article> holding the headline when it lists several; the body is its blocks from the
 headline on, with the story-like elements beside it and the paragraphs between a headline
 outside it and its start, less the link-heavy, boilerplate-marked, "share / read more" and
-date lines. When that comes out shorter than the page's longest paragraph, the region around
-that paragraph gives a second opinion.
+date lines, captions and headings with nothing left under them. When that comes out shorter than
+the page's longest paragraph, the region around that paragraph gives a second opinion.
 """
 
 from __future__ import annotations
@@ -32,6 +32,11 @@ _ALL_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 BLOCK_COST = 40  # characters a block must exceed before it counts as story text
 MAX_SHORT_BLOCK_COST = 10  # a short line that is not a link (a table cell, a label) costs little
 MAX_LINK_DENSITY = 0.5
+# A paragraph over the link density is still story text when it is a long sentence begun outside the link.
+MIN_LINKED_SENTENCE_CHARS = 80
+MIN_UNLINKED_CHARS = 20
+_SENTENCE_ENDS = frozenset(".!?…\"”»")
+MAX_HEADING_CHARS = 100  # a longer "heading" is a standfirst set in a heading's type
 MIN_LEAD_PARAGRAPHS = 2  # one is a standfirst or a caption, which story bodies leave out
 # An element beside the container joins the story when it weighs this much, and this share of the container.
 MIN_SIBLING_WEIGHT = 30
@@ -48,12 +53,18 @@ WEAK_NOISE_WORDS = frozenset("""
     header masthead ad banner byline caption credit credits tags toolbar popup modal signup paywall bio disclaimer
     meta author authors dateline timestamp date print email rating pagination pager skip
 """.split())
+_NOISE_WORDS = STRONG_NOISE_WORDS | WEAK_NOISE_WORDS
 STRONG_NOISE_TAGS = frozenset({"footer", "aside"})
 WEAK_NOISE_TAGS = frozenset({"header", "address"})
 NOISE_ROLES = frozenset({"navigation", "complementary", "banner", "contentinfo", "menu", "menubar", "dialog"})
 # Soft hyphens, zero-width spaces, word joiners and byte-order marks: unseen, and they split words for search.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad"))
 _NAME_PARTS = re.compile(r"[-_\s]+")
+# Captions, picture credits, post metadata, author boxes, newsletter boxes and related links hide in
+# compound names too ("imageCaption", "bildunterschrift", "postmetadata", "relatedlinks"); names longer
+# than this are slugs of the text itself.
+MAX_COMPOUND_CHARS = 40
+_COMPOUND_NOISE = re.compile(r"caption|copyright|legend|bildunter|metadata|authorbox|newsletter|related")
 # Parts that make a marked name describe the story, not boilerplate: an embedded post, an article
 # "with-sidebar", "no-share" or "enable-pin-share" (that has, or has not, share buttons).
 _NOT_NOISE_PARTS = frozenset({"embed", "embedded", "no", "has", "with", "w", "enable", "enabled", "disable",
@@ -99,9 +110,17 @@ class _Block:
     link_chars: int
 
     @property
+    def is_links(self) -> bool:
+        """Over the link density, unless a long sentence begun outside its link (a story's linked sentence)."""
+        text = self.text
+        return self.link_chars > len(text) * MAX_LINK_DENSITY and not (
+            len(text) >= MIN_LINKED_SENTENCE_CHARS and len(text) - self.link_chars >= MIN_UNLINKED_CHARS
+            and text[-1] in _SENTENCE_ENDS)
+
+    @property
     def weight(self) -> float:
         """Positive for story-like text, negative for short lines and link lists."""
-        if self.link_chars > len(self.text) * MAX_LINK_DENSITY:
+        if self.is_links:
             return -len(self.text)
         return max(len(self.text) - self.link_chars - BLOCK_COST, -MAX_SHORT_BLOCK_COST)
 
@@ -179,7 +198,7 @@ def _story(container: etree._Element, blocks: list[_Block], weights: dict, chars
     started = heading is None or heading not in inside or _is_late(heading, blocks, inside)
     in_lead = reached = False
     leads: dict[str, None] = {}
-    paragraphs: dict[str, None] = {}  # ordered and without repeats
+    paragraphs: dict[str, int] = {}  # ordered and without repeats, with each heading's rank (0: not a heading)
     for block in blocks:
         started = started or block.owner is heading
         reached = reached or block.owner in inside
@@ -188,9 +207,36 @@ def _story(container: etree._Element, blocks: list[_Block], weights: dict, chars
                 and not _is_boilerplate(block, noise, headline)):
             leads[block.text] = None
         elif started and block.owner in inside and not _is_boilerplate(block, noise, headline):
-            paragraphs[block.text] = None
+            paragraphs.setdefault(block.text, _rank(block))
+    story = _without_empty_sections(list(paragraphs.items()))
     # one paragraph between headline and story is a standfirst (or a caption); more are the story's start
-    return [*leads, *paragraphs] if len(leads) >= MIN_LEAD_PARAGRAPHS else list(paragraphs)
+    return [*leads, *story] if len(leads) >= MIN_LEAD_PARAGRAPHS else story
+
+
+def _rank(block: _Block) -> int:
+    """A heading's level (1 for <h1>); 0 for other text, and for a standfirst set as a heading (a long one)."""
+    tag = block.owner.tag
+    return int(tag[1]) if tag in _ALL_HEADINGS and len(block.text) < MAX_HEADING_CHARS else 0
+
+
+def _without_empty_sections(paragraphs: list[tuple[str, int]]) -> list[str]:
+    """The paragraphs less headings with no text under them (before the next heading of their level or above).
+
+    Such a heading introduced what was dropped as boilerplate: teasers ("Latest articles"),
+    a newsletter box, links to further reading.
+    """
+    kept = []
+    for index, (text, rank) in enumerate(paragraphs):
+        if rank:
+            for _, later in paragraphs[index + 1:]:
+                if not later or later <= rank:
+                    break
+            else:
+                later = rank
+            if later:
+                continue
+        kept.append(text)
+    return kept
 
 
 def _story_siblings(container: etree._Element, weights: dict, page_noise: set) -> list:
@@ -251,6 +297,8 @@ def _blocks(root: etree._Element) -> list[_Block]:
 
     def flush():
         nonlocal link_chars
+        if not parts:
+            return
         text = "".join(parts)
         text = ("\n".join(map(normalize_space, text.split("\n"))) if "\n" in text else normalize_space(text)).strip()
         if text:
@@ -322,10 +370,14 @@ def _is_marked_noise(element: etree._Element, strong: bool) -> bool:
         return True
     if not strong and element.tag in WEAK_NOISE_TAGS:
         return True
-    words = STRONG_NOISE_WORDS if strong else STRONG_NOISE_WORDS | WEAK_NOISE_WORDS
-    for name in f"{element.get('class') or ''} {element.get('id') or ''}".lower().split():
+    names = element.get("class"), element.get("id")
+    if names == (None, None):
+        return False
+    words = STRONG_NOISE_WORDS if strong else _NOISE_WORDS
+    for name in f"{names[0] or ''} {names[1] or ''}".lower().split():
         parts = set(_NAME_PARTS.split(name))
-        if parts & words and not parts & _NOT_NOISE_PARTS:
+        compound = not strong and len(name) < MAX_COMPOUND_CHARS and bool(_COMPOUND_NOISE.search(name))
+        if (parts & words or compound) and not parts & _NOT_NOISE_PARTS:
             return True
     return False
 
@@ -334,7 +386,7 @@ def _is_boilerplate(block: _Block, noise: set, headline: str) -> bool:
     text = block.text
     if block.owner in noise or block.owner.tag == "h1":
         return True
-    if block.link_chars > len(text) * MAX_LINK_DENSITY:
+    if block.is_links:
         return True
     if headline and text.lower() == headline:
         return True

@@ -10,6 +10,7 @@ from ..article import Article, aware_moment
 from ..errors import ReadError
 from ..languages import analysis_language
 from .body import extract_body
+from .fallback import checked_body
 from .metadata import read_metadata
 from .text import normalize_paragraphs, title_from_body
 
@@ -26,7 +27,7 @@ def read_html(text: str, *, id: str, path: str) -> Article:
     """
     root, warnings = _parse(text, path)
     meta = read_metadata(root)
-    body = _choose_body(extract_body(root, title=meta.title), normalize_paragraphs(meta.body))
+    body = checked_body(_choose_body(extract_body(root, title=meta.title), normalize_paragraphs(meta.body)), text)
     words = len(_WORD.findall(body))
     if words < MIN_BODY_WORDS:
         if not meta.title:

@@ -3,6 +3,7 @@ matching command prints with --json (export: the lines of `query --all`)."""
 
 from __future__ import annotations
 
+import os
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -125,6 +126,7 @@ class StatsOut(BaseModel):
 class HealthOut(BaseModel):
     status: str
     documents: int
+    pid: int  # the server process that answered: with `serve --workers N`, one of the N
 
 
 class ErrorOut(BaseModel):
@@ -244,5 +246,6 @@ def stats(index: Annotated[Index, Depends(served_index)]) -> dict:
 
 @router.get("/health", response_model=HealthOut, responses=ERRORS)
 def health(index: Annotated[Index, Depends(served_index)]) -> dict:
-    """`ok` and the number of documents when the index opens and answers; 503 otherwise."""
-    return {"status": "ok", "documents": index.stats().documents}
+    """`ok`, the number of documents and the answering process's id when the index opens and answers;
+    503 otherwise."""
+    return {"status": "ok", "documents": index.stats().documents, "pid": os.getpid()}

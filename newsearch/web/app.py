@@ -158,9 +158,22 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def app_from_environment() -> FastAPI:
+    """The application of one ``serve --workers N`` process: :func:`create_app` over the folder in
+    NEWSEARCH_INDEX with the deadline in NEWSEARCH_TIMEOUT, which :func:`serve` sets before it starts them."""
+    return create_app(os.environ["NEWSEARCH_INDEX"], float(os.environ.get("NEWSEARCH_TIMEOUT", DEFAULT_TIMEOUT)))
+
+
 def serve(index_dir: str | os.PathLike, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          timeout: float = DEFAULT_TIMEOUT) -> None:
-    """Run the server until interrupted."""
+          timeout: float = DEFAULT_TIMEOUT, workers: int = 1) -> None:
+    """Run the server until interrupted: in this process, or in ``workers`` processes sharing one listening
+    socket, each with its own open index and search slots, under uvicorn's supervisor (which replaces a worker
+    that dies or stops answering, and passes SIGTERM on to every worker)."""
     # On SIGTERM, requests still running after SHUTDOWN_SECONDS are cancelled, which stops their searches.
-    uvicorn.run(create_app(index_dir, timeout), host=host, port=port, log_level="info",
-                timeout_graceful_shutdown=SHUTDOWN_SECONDS)
+    settings: dict = {"host": host, "port": port, "log_level": "info", "timeout_graceful_shutdown": SHUTDOWN_SECONDS}
+    if workers == 1:
+        uvicorn.run(create_app(index_dir, timeout), **settings)
+        return
+    # A worker is a new interpreter (spawned) that imports its app by name: its settings travel in the environment.
+    os.environ.update(NEWSEARCH_INDEX=str(index_dir), NEWSEARCH_TIMEOUT=repr(timeout))
+    uvicorn.run(f"{__name__}:app_from_environment", factory=True, workers=workers, **settings)
