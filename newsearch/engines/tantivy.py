@@ -34,9 +34,11 @@ from .tantivy_query import Translator, has_field
 
 NAME = "tantivy"
 WRITER_HEAP = 256_000_000  # bytes tantivy buffers before writing a segment
-# The most text one article may have: the binding copies a document twice on its way in, so an article
-# costs about five times its size at once (200 MB peaked at 998 MB); longer ones are refused per file.
-MAX_ARTICLE_CHARS = 128 * 1024 * 1024
+# The most text one article may have: its body goes in twice (its own field and the BM25F words field),
+# and the binding copies a document twice on its way in, so an article costs about seven times its size at
+# once (120 MB beside 2,000 stories peaked at 980 MB: benchmarks/file_memory.py --huge); longer ones are
+# refused per file.
+MAX_ARTICLE_CHARS = 64 * 1024 * 1024
 ALL = 1_000_000_000  # "every bucket" for aggregations
 GROUP_BUCKETS = 64  # groups counted at first when collapsing (see _group_counts): the cost grows with it
 MAX_GROUP_BUCKETS = 60_000  # below tantivy's limit of 65,000 buckets an aggregation may make

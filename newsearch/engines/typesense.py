@@ -231,7 +231,7 @@ def _retrying(action: Callable, what: str, settings: Settings):
 
 
 # The most text one article may have: every document lives in the server's memory, with its index, and is
-# sent in one import request (longer ones are refused per file; tantivy takes 128 MB, whoosh 224 MB).
+# sent in one import request (longer ones are refused per file; tantivy takes 64 MB, whoosh 224 MB).
 MAX_ARTICLE_CHARS = 16 * 1024 * 1024
 
 
