@@ -409,3 +409,14 @@ def test_groups_found_through_the_store_equal_groups_found_in_memory(tmp_path):
         store.save(reopened)
         assert _partition_of(Groups(state=store)) == _partition_of(in_memory)
     assert sum(len(part) > 1 for part in _partition_of(in_memory)) > 50
+
+
+def test_a_long_body_is_sketched_a_piece_at_a_time_as_it_would_be_whole(long_article, monkeypatch):
+    from newsearch import duplicates
+
+    body = long_article[0]
+    whole = duplicates.body_sketch(body[:900_000])  # under SKETCH_PIECE_CHARS: the whole shingle set
+    monkeypatch.setattr(duplicates, "SKETCH_PIECE_CHARS", 5000)
+    assert duplicates.body_sketch(body[:900_000]) == whole
+    assert duplicates.body_sketch(body[:5_100]) == duplicates.array("I", sorted(shingles(body[:5_100]))[:SKETCH]
+                                                                     ).tobytes()

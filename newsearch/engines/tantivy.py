@@ -8,7 +8,6 @@ documents deleted since the last merge, as in Lucene.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
@@ -20,7 +19,7 @@ import tantivy
 
 from ..analysis import DEFAULT_LANGUAGE, written_forms
 from ..article import Article
-from ..errors import IndexLocked, IndexNotFound
+from ..errors import IndexLocked, IndexNotFound, NewsearchError, quoted
 from ..facets import FIELD_FACETS
 from ..query import Marks, SearchRequest, TermMarks
 from ..query.collapse import page_of_stories
@@ -28,13 +27,16 @@ from ..query.deadline import check as check_deadline
 from ..query.spelling import edit_distance
 from ..results import Hit, Results, Snippet
 from ..schema import WEIGHTS
-from ..snippets import make_snippet, mark_all, scanned
+from ..snippets import MARK_CHARS, mark_all, scanned, snippet_in
 from . import tantivy_analysis as analysis
 from .base import Engine, EngineStats
 from .tantivy_query import Translator, has_field
 
 NAME = "tantivy"
 WRITER_HEAP = 256_000_000  # bytes tantivy buffers before writing a segment
+# The most text one article may have: the binding copies a document twice on its way in, so an article
+# costs about five times its size at once (200 MB peaked at 998 MB); longer ones are refused per file.
+MAX_ARTICLE_CHARS = 128 * 1024 * 1024
 ALL = 1_000_000_000  # "every bucket" for aggregations
 GROUP_BUCKETS = 64  # groups counted at first when collapsing (see _group_counts): the cost grows with it
 MAX_GROUP_BUCKETS = 60_000  # below tantivy's limit of 65,000 buckets an aggregation may make
@@ -46,6 +48,7 @@ class TantivyEngine(Engine):
 
     name = NAME
     collapses = True
+    max_article_chars = MAX_ARTICLE_CHARS
 
     def __init__(self, index: tantivy.Index, folder: Path):
         self._index = index
@@ -104,6 +107,9 @@ class TantivyEngine(Engine):
             replaced: set[str] = set()
             written = _Seen()
             for article in upserts:
+                if len(article.title) + len(article.body) > MAX_ARTICLE_CHARS:
+                    raise NewsearchError(f"article {quoted(article.id)} has more than {MAX_ARTICLE_CHARS // 2**20} "
+                                         f"MB of text, the most the {NAME} engine takes; nothing was written")
                 key = analysis.group_key(article.group, article.id)
                 joined = written.check_and_add(key) or (not fresh and searcher.doc_freq("group_key", key) > 0)
                 if not fresh:
@@ -190,7 +196,7 @@ class TantivyEngine(Engine):
         if stored is None:
             return None
         language = stored.get("analysis", DEFAULT_LANGUAGE)
-        marked = [mark_all(value, _spans(value, language,
+        marked = [mark_all(value, _spans(value[:MARK_CHARS], language,
                                          translator.marks(Marks.of(request.tiers[0], field), language)))
                   for field, value in (("title", stored.get("title", "")), ("body", stored.get("body", "")))]
         return analysis.article_of(stored), marked[0], marked[1]
@@ -432,9 +438,9 @@ class TantivyEngine(Engine):
 
 
 def _snippet(body: str, language: str, marks: TermMarks, chars: int) -> Snippet:
-    """The body's best sentences with the query's words and phrases marked."""
-    body = scanned(body)
-    return make_snippet(body, _spans(body, language, marks), chars=chars)
+    """The body's best sentences with the query's words and phrases marked (see snippets.snippet_in)."""
+    terms = {*marks.words, *marks.prefixes, *(word for word, _ in marks.fuzzy)}
+    return snippet_in(body, terms, lambda part: _spans(part, language, marks), chars=chars)
 
 
 def _spans(text: str, language: str, marks: TermMarks) -> list:
@@ -500,7 +506,7 @@ def _per_group(found: list[_Found], matching: int) -> Counter | None:
 
 def _document(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict:
     """The stored article at ``address``."""
-    return json.loads(searcher.doc(address).get_first("article"))
+    return analysis.stored_values(searcher.doc(address).get_first("article"))
 
 
 def _joined_counts(searcher: tantivy.Searcher, schema: tantivy.Schema, tier, matching: int) -> tuple[Counter, int]:
