@@ -297,7 +297,8 @@ class TantivyEngine(Engine):
                 break
             limit *= 4  # every hit tied with the last one wanted is read before choosing
         found = self._found(searcher, result.hits)
-        tied = {score for score, times in Counter(scores).items() if times > 1}
+        cut = scores[min(wanted, len(scores)) - 1] if scores else 0.0  # hits score in descending order
+        tied = {score for score, times in Counter(scores).items() if times > 1 and score >= cut}  # ids order them
         ids = {number: hit.id(searcher) for number, hit in enumerate(found) if scores[number] in tied}
         order = sorted(range(len(found)), key=lambda number: (-scores[number], ids.get(number, "")))
         return [found[number] for number in order[:wanted]], result.count, _per_group(found, result.count)
