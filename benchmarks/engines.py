@@ -497,8 +497,8 @@ def _print_targets(rows: dict) -> None:
     if {"newsearch", "whoosh"} <= rows.keys():
         ours, plain = rows["newsearch"], rows["whoosh"]
         checks += [
-            ("build docs/s vs plain Whoosh", ours["docs_per_s"] / plain["docs_per_s"], ">= 3"),
-            ("p95 with snippets vs plain Whoosh p95 without", snip("newsearch") / snip("whoosh", False), "<= 1"),
+            ("build docs/s vs plain Whoosh", ours["docs_per_s"] / plain["docs_per_s"], ">= 2"),  # issue 20
+            ("p95 with snippets vs plain Whoosh p95 without", snip("newsearch") / snip("whoosh", False), "<= 0.5"),
             ("cold query vs import whoosh + open", ours["cold_start_s"] / rows["baseline"]["cold_start_s"], "<= 1.3"),
             ("peak RSS GB while building (all processes)", ours["build_rss_mb"] / 1024, "<= 1"),
             ("index size vs plain Whoosh", ours["index_mb"] / plain["index_mb"], "<= 1.2"),
@@ -506,8 +506,8 @@ def _print_targets(rows: dict) -> None:
     if {"newsearch-tantivy", "tantivy"} <= rows.keys():
         ours, raw = rows["newsearch-tantivy"], rows["tantivy"]
         checks += [
-            ("tantivy engine build time vs raw tantivy", ours["build_s"] / raw["build_s"], "<= 1.5"),
-            ("tantivy engine p95 with snippets vs raw", snip("newsearch-tantivy") / snip("tantivy"), "<= 1.5"),
+            ("tantivy engine build time vs raw tantivy", ours["build_s"] / raw["build_s"], "<= 2"),  # issue 20
+            ("tantivy engine p95 with snippets vs raw", snip("newsearch-tantivy") / snip("tantivy"), "<= 2"),
             ("tantivy engine cold query s", ours["cold_start_s"], "< 0.3"),
         ]
     pairs = (("newsearch", "whoosh", "whoosh engine"), ("newsearch-tantivy", "tantivy", "tantivy engine"),

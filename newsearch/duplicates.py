@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import heapq
 import os
 import re
 import zlib
@@ -60,6 +61,8 @@ DAY_BITS = 22  # a stored key row is the key above the day: days up to the year 
 DAY_MASK = (1 << DAY_BITS) - 1
 
 _WORD = re.compile(r"\w+")
+_SPACE = re.compile(r"\s")
+SKETCH_PIECE_CHARS = 1 << 20  # a longer body is sketched a piece at a time
 
 
 def shingles(body: str) -> frozenset[int]:
@@ -72,8 +75,29 @@ def shingles(body: str) -> frozenset[int]:
 
 
 def body_sketch(body: str) -> bytes:
-    """The body's SKETCH smallest shingle hashes in order, packed as an array("I"); empty for a short body."""
-    return array("I", sorted(shingles(body))[:SKETCH]).tobytes()
+    """The body's SKETCH smallest shingle hashes in order, packed as an array("I"); empty for a short body.
+
+    A body longer than SKETCH_PIECE_CHARS is read a piece at a time (cut at white space, each piece's
+    shingles continuing the last words of the one before), keeping only the smallest hashes: the same
+    sketch as from the whole, without a set of every shingle of a 200 MB body (35 million).
+    """
+    if len(body) <= SKETCH_PIECE_CHARS:
+        return array("I", sorted(shingles(body))[:SKETCH]).tobytes()
+    smallest: list[int] = []
+    carried: list[str] = []  # the words before this piece that begin shingles ending in it
+    counted = start = 0
+    while start < len(body):
+        space = _SPACE.search(body, start + SKETCH_PIECE_CHARS)
+        end = space.start() if space is not None else len(body)
+        piece = body[start:end]
+        counted += len(piece.split())
+        words = carried + _WORD.findall(piece.lower())
+        grams = zip(*(words[first:] for first in range(SHINGLE_WORDS)), strict=False)
+        hashes = {zlib.crc32(" ".join(gram).encode("utf-8")) for gram in grams}
+        smallest = heapq.nsmallest(SKETCH, hashes.union(smallest))
+        carried = words[-(SHINGLE_WORDS - 1):]
+        start = end
+    return array("I", sorted(smallest) if counted >= MIN_WORDS else []).tobytes()
 
 
 def similarity(a: frozenset[int], b: frozenset[int]) -> tuple[float, float]:

@@ -501,7 +501,10 @@ class Index:
             return results
         check_deadline(request.deadline)
         tree, suggestion = respelling
-        respelled = engine.search(self._expanded(request.searching(tree)))
+        respelled_request = request.searching(tree)
+        if results.total:  # only its count is wanted: its hits are shown only when the query found none
+            respelled_request = dataclasses.replace(respelled_request, snippets=False)
+        respelled = engine.search(self._expanded(respelled_request))
         check_deadline(request.deadline)
         if respelled.total <= results.total:
             return results

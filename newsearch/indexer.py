@@ -25,6 +25,9 @@ Progress = Callable[[int, int], None]
 PARALLEL_MIN_FILES = 200  # below this, starting worker processes costs more than it saves
 PARALLEL_BATCH = 512
 PARALLEL_MIN_FEED_BYTES = 4 * 1024 * 1024  # a JSON or JSON Lines file this big is parsed in workers
+# A bigger one-article file (a text of up to readers.files.MAX_ARTICLE_BYTES) is read here: read in a worker,
+# its article would be copied back whole, doubling its memory.
+WORKER_MAX_FILE_BYTES = 16 * 1024 * 1024
 SHRINK_SHARE = 0.5  # an update deleting more of the documents, or a rebuild keeping fewer, stops (--allow-shrink)
 SHRINK_MIN_DOCUMENTS = 10  # deleting fewer never stops an update (a small index changes by large shares)
 
@@ -100,13 +103,14 @@ def _streams(files: list[_Pending], workers: int) -> Iterator[FileStream]:
         for start in range(0, len(files), PARALLEL_BATCH):
             batch = files[start:start + PARALLEL_BATCH]
             futures = {id(f): pool.submit(_read_sketched, f.path, f.root) for f in batch
-                       if not _is_streamed(f.path) and (many or _is_big(f))}
+                       if not _is_streamed(f.path) and (many or _is_big(f))
+                       and f.stat.st_size <= WORKER_MAX_FILE_BYTES}
             for pending in batch:
                 future = futures.get(id(pending))
                 if future is not None:
                     read = future.result()
                     yield FileStream(read.path, read.content_hash, iter(read.articles), list(read.errors))
-                elif _is_big(pending):
+                elif _is_big(pending) and _is_streamed(pending.path):
                     yield stream_file(pending.path, pending.root, pool, workers, _sketched)
                 else:
                     yield stream_file(pending.path, pending.root)
@@ -189,7 +193,8 @@ def update(engine: Engine, manifest: Manifest, groups: Groups, roots: list[Path]
     """
     started = time.monotonic()
     workers = min(workers, os.cpu_count() or 1)
-    run = _Run(manifest, roots, progress, workers, None if dry_run or allow_shrink else SHRINK_SHARE)
+    run = _Run(manifest, roots, progress, workers, None if dry_run or allow_shrink else SHRINK_SHARE,
+               (engine.name, engine.max_article_chars))
     run.survey(skip)
     if dry_run:
         for _ in run.upserts():
@@ -231,8 +236,9 @@ class _Run:
     """
 
     def __init__(self, manifest: Manifest, roots: list[Path], progress: Progress | None, workers: int,
-                 shrink_share: float | None):
+                 shrink_share: float | None, most_text: tuple[str, int | None] = ("", None)):
         self.manifest = manifest
+        self.most_text = most_text  # (engine, the most text it takes in one article; None: the readers' limit)
         self.roots = roots
         self.progress = progress
         self.workers = workers
@@ -335,8 +341,13 @@ class _Run:
             return
         old = self.manifest.records(pending.key) if entry else {}
         records, shared = {}, []
-        repeated: list[list[str]] = []
+        repeated: list[list[str]] = []  # this file's errors met here: duplicate ids, articles too long
+        engine, most = self.most_text
         for article in stream.articles:
+            if most is not None and len(article.title) + len(article.body) > most:
+                repeated.append([stream.path, f"article '{article.id}' has more than {most // 2**20} MB of text, "
+                                              f"the most the {engine} engine takes; not indexed"])
+                continue
             owner = self._owner(article.id, pending.key)
             if owner != pending.key or article.id in records:
                 other = owner if owner != pending.key else "the same file"

@@ -12,7 +12,8 @@ from __future__ import annotations
 import bisect
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import islice
 
 from .results import SEPARATOR, Fragment, Snippet
 
@@ -22,6 +23,10 @@ MIN_FRAGMENT_CHARS = 40  # a further fragment needs at least this much room left
 SCAN_CHARS = 200_000  # snippets read no more of a body than this, so their time and memory are bounded
 REACH = 3_000  # how far from a match its paragraph's ends are looked for; beyond, the sentence counts as cut
 SPANS_PER_TERM = 50  # matches of one term looked at, the first ones in the text
+MARK_CHARS = 1 << 20  # an article view marks the query's words in no more of a body than this (the rest shown plain)
+WINDOW_CHARS = 20_000  # past the opening, a body is read this much at a time around a likely match
+WINDOWS = 20  # windows read at most
+FIND_PIECE_CHARS = 8 << 20  # a long body is searched for likely matches this much at a time
 
 Span = tuple[int, int, str]  # start, end, and the indexed term the span matched
 Token = tuple[int, int, str, int]  # start, end, indexed term and word position of one word of a text
@@ -50,6 +55,53 @@ def scanned(text: str) -> str:
         return text
     line_end = text.rfind("\n", SCAN_CHARS // 2, SCAN_CHARS)
     return text[:line_end if line_end > 0 else SCAN_CHARS]
+
+
+def snippet_in(text: str, terms: Iterable[str], spans_in: Callable[[str], list[Span]], *,
+               chars: int = SNIPPET_CHARS) -> Snippet:
+    """``make_snippet`` of a body, in bounded time and memory whatever its length.
+
+    ``spans_in(part)`` gives the spans of the query's words in a part of the body; ``terms`` are
+    the indexed forms (stems) of the words the body matched. The opening (``scanned``) is read
+    first; when it holds no match, windows of WINDOW_CHARS around later places where one of
+    ``terms`` may begin (found by its letters, a piece at a time) are read in turn, at most
+    WINDOWS of them, so a word met only at the end of a 200 MB article still gets its snippet.
+    """
+    opening = scanned(text)
+    spans = spans_in(opening)
+    if spans or len(opening) == len(text):
+        return make_snippet(opening, spans, chars=chars)
+    for place in islice(_places(text, terms, len(opening)), WINDOWS):
+        window = _window(text, place)
+        spans = spans_in(window)
+        if spans:
+            return make_snippet(window, spans, chars=chars)
+    return make_snippet(opening, [], chars=chars)
+
+
+def _places(text: str, terms: Iterable[str], start: int) -> Iterator[int]:
+    """Offsets from ``start`` on, in order, where a word begins with the opening letters of one of
+    ``terms`` (all but the last letter of a longer stem, which may end a word differently: happi, happy)."""
+    openings = {term[:-1] if len(term) > 4 else term for term in terms if term}
+    for piece_start in range(start, len(text), FIND_PIECE_CHARS):
+        piece = text[piece_start:piece_start + FIND_PIECE_CHARS + 64].lower()
+        found: set[int] = set()
+        for opening in openings:
+            at = piece.find(opening)
+            while 0 <= at < FIND_PIECE_CHARS and len(found) < WINDOWS:
+                if at == 0 or not piece[at - 1].isalnum():
+                    found.add(at)
+                at = piece.find(opening, at + 1)
+        for at in sorted(found):
+            yield piece_start + at
+
+
+def _window(text: str, place: int) -> str:
+    """About WINDOW_CHARS of ``text`` around ``place``, from a line start to a line end where there are."""
+    low, high = max(0, place - WINDOW_CHARS // 2), min(len(text), place + WINDOW_CHARS // 2)
+    start = text.find("\n", low, place)
+    end = text.rfind("\n", place, high)
+    return text[start + 1 if start >= 0 else low:end if end >= 0 else high]
 
 
 def match_spans(tokens: Iterable[Token], words: set[str], phrases: Sequence[Phrase] = ()) -> list[Span]:

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import gzip
+import itertools
+import json
 import os
 import shutil
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -92,6 +96,26 @@ def shared_path(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: the shared corpora sit beside the repository only in the project's workspace")
     return path
+
+
+@pytest.fixture(scope="session")
+def long_article() -> tuple[str, str]:
+    """(about 3 MB of real Reuters paragraphs, the last holding a word no paragraph before it has; that word):
+    an article longer than the pieces readers and engines work a long text in (1 MB)."""
+    with gzip.open(shared_path("reuters", "reuters.jsonl.gz"), "rt", encoding="utf-8") as feed:
+        paragraphs = [" ".join(part.split()) for line in itertools.islice(feed, 3000)
+                      for part in json.loads(line).get("body", "").split("\n\n") if part.strip()]
+    counts = Counter(word for part in paragraphs for word in set(part.lower().split()))
+    at, word = next((at, word) for at in range(len(paragraphs) - 1, -1, -1)
+                    for word in paragraphs[at].lower().split()
+                    if word.isalpha() and len(word) > 5 and counts[word] == 1)
+    last = paragraphs.pop(at)
+    text: list[str] = []
+    size = 0
+    while size < 3 * 2 ** 20:
+        text.append(paragraphs[len(text) % len(paragraphs)])
+        size += len(text[-1]) + 2
+    return "\n\n".join([*text, last]), word
 
 
 def whoosh_segments(generation: Path) -> set[str]:

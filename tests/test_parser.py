@@ -94,3 +94,16 @@ def test_deep_nesting_is_one_line_error_not_a_recursion_error():
         parse("(" * 600 + "oil" + ")" * 600)
     with pytest.raises(QuerySyntaxError, match="nests"):
         parse("NOT " * 600 + "oil")
+
+
+def test_a_query_may_hold_a_few_fuzzy_or_prefix_words_not_hundreds():
+    """Each fuzzy or prefix word stands for up to 1,000 index words: 300 of them (issue 19) ran for minutes."""
+    from newsearch.query.parser import MAX_PATTERNS
+
+    many = " ".join(f"word{number}~2" for number in range(1, 301))
+    with pytest.raises(QuerySyntaxError, match=f"has 300 fuzzy or prefix words .* the most is {MAX_PATTERNS}"):
+        parse(many)
+    allowed = " ".join([f"harbour{number}~1" for number in range(MAX_PATTERNS - 1)] + ["ferr*"])
+    assert len([leaf for leaf in parse(allowed).children if isinstance(leaf, (Fuzzy, Prefix))]) == MAX_PATTERNS
+    with pytest.raises(QuerySyntaxError):
+        parse(allowed + " -ship~1")  # excluded ones count too

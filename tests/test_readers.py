@@ -964,15 +964,16 @@ def test_nesting_past_the_limit_is_an_error_not_a_crash(tmp_path):
     assert _read_one(fine, tmp_path).body  # nesting within the limit still reads
 
 
-def test_a_line_past_the_size_limit_is_skipped_and_the_rest_read(tmp_path):
-    from newsearch.readers.lines import MAX_LINE_BYTES
+def test_a_line_past_the_size_limit_is_skipped_and_the_rest_read(tmp_path, monkeypatch):
+    from newsearch.readers import lines
 
+    monkeypatch.setattr(lines, "MAX_LINE_BYTES", 2 ** 20)  # 256 MB by default: too big to build in a test
     first, second = _reuters_lines(2)
-    huge = json.dumps({"title": "Huge", "body": "harbour " * (MAX_LINE_BYTES // 8 + 10)}).encode()
+    huge = json.dumps({"title": "Huge", "body": "harbour " * (lines.MAX_LINE_BYTES // 8 + 10)}).encode()
     path = _write(tmp_path, "feed.jsonl", first + huge + b"\n" + second)
     result = read_file(path, tmp_path)
     assert [a.title for a in result.articles] == [json.loads(line)["title"] for line in (first, second)]
-    assert [(e.path, e.reason) for e in result.errors] == [(f"{path} line 2", "longer than 16 MB; not read")]
+    assert [(e.path, e.reason) for e in result.errors] == [(f"{path} line 2", "longer than 1 MB; not read")]
 
 
 def test_failures_reported_per_file_are_capped_and_the_rest_counted(tmp_path):
@@ -1006,14 +1007,78 @@ def test_a_decompression_bomb_stops_with_an_error_after_the_records_before_it(tm
         f"decompresses to more than {MAX_RATIO} times its size (a decompression bomb?); not read further"]
 
 
-def test_an_article_past_the_size_limit_is_an_error(tmp_path):
-    from newsearch.readers.files import MAX_ARTICLE_BYTES
+def test_an_article_past_the_size_limit_is_an_error(tmp_path, monkeypatch):
+    from newsearch.readers import files
 
+    monkeypatch.setattr(files, "MAX_ARTICLE_BYTES", 2 ** 20)  # 256 MB by default: too big to build in a test
     story = json.loads(_reuters_lines(1)[0])
-    big = {"title": "Huge", "body": "harbour ferry " * (MAX_ARTICLE_BYTES // 14 + 10)}
+    big = {"title": "Huge", "body": "harbour ferry " * (files.MAX_ARTICLE_BYTES // 14 + 10)}
     path = _write(tmp_path, "list.json", json.dumps([story, big]))
     result = read_file(path, tmp_path)
     assert [a.title for a in result.articles] == [story["title"]]
-    assert [e.reason for e in result.errors] == ["article 'list.json:2' has more than 16 MB of text; not indexed"]
+    assert [e.reason for e in result.errors] == ["article 'list.json:2' has more than 1 MB of text; not indexed"]
     page = _write(tmp_path, "huge.txt", "Huge\n\n" + big["body"])
-    assert _only_error(page, tmp_path).reason == "larger than 16 MB; not read"
+    assert _only_error(page, tmp_path).reason == "larger than 1 MB; not read"
+
+
+def test_a_long_article_is_read_whole_as_text_and_as_a_record(tmp_path, long_article):
+    """Longer than the pieces readers work in (1 MB): read whole, as a short one would be."""
+    from newsearch.readers import text as text_module
+
+    LONG_TEXT, LONG_WORD = long_article
+    page = _write(tmp_path, "long.txt", "A long report\n\n" + LONG_TEXT.replace("\n\n", "\r\n\r\n  "))
+    article = _read_one(page, tmp_path)
+    assert article.title == "A long report" and article.body == LONG_TEXT and article.body.endswith(
+        LONG_TEXT[-200:])
+    assert LONG_WORD in article.body.lower() and article.language == "en"
+    feed = _write(tmp_path, "long.jsonl", _reuters_lines(1)[0] + b"\n" + json.dumps({
+        "id": "long", "body": LONG_TEXT}).encode() + b"\n")
+    records = read_file(feed, tmp_path)
+    assert [a.id for a in records.articles][1:] == ["long"] and records.articles[1].body == LONG_TEXT
+    assert records.articles[1].title == text_module.title_from_body(LONG_TEXT[:1000])
+
+
+def test_a_long_text_is_normalised_a_piece_at_a_time_as_it_would_be_whole(long_article, monkeypatch):
+    """Cut at blank lines, line ends, spaces, or anywhere in a text without them: the same result."""
+    from newsearch.readers import text as text_module
+
+    raw, _ = long_article
+    one_line = " ".join(raw.split())
+    wrapped = "\n".join(one_line[start:start + 70] for start in range(0, 200_000, 70))
+    cases = [raw.replace("\n\n", "\r\n \r\n\t"), one_line[:200_000], wrapped, "x" * 50_000]
+    expected = [text_module.normalize_paragraphs(case) for case in cases]  # under PIECE_CHARS but the first
+    monkeypatch.setattr(text_module, "PIECE_CHARS", 4096)
+    assert [text_module.normalize_paragraphs(case) for case in cases][1:] == expected[1:]
+    monkeypatch.setattr(text_module, "PIECE_CHARS", 10 ** 9)
+    assert text_module.normalize_paragraphs(cases[0]) == expected[0]
+
+
+def test_record_hashes_of_short_records_stay_and_long_values_are_hashed_apart():
+    from newsearch.readers.records import LONG_VALUE_CHARS, record_hash
+
+    record = {"title": "Harbour reopens", "body": "Ferries sail again.", "authors": ["A. Writer"]}
+    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+    assert record_hash(record) == hashlib.sha1(canonical.encode("utf-8")).hexdigest()  # as stored before
+    long = {"title": "Huge", "body": "harbour " * (LONG_VALUE_CHARS // 8 + 1)}
+    changed = {"title": "Huge", "body": long["body"][:-1] + "x"}
+    assert record_hash(long) != record_hash(changed) and record_hash(long) == record_hash(dict(long))
+
+
+def test_a_long_line_of_a_feed_read_by_workers_is_parsed_in_the_reading_process(tmp_path, long_article,
+                                                                               monkeypatch):
+    """Lines past chunks.LONG_LINE_BYTES are not copied to a worker and back; the file reads as without one."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from newsearch.processes import spawn_context
+    from newsearch.readers import chunks
+    from newsearch.readers.files import stream_file
+
+    monkeypatch.setattr(chunks, "LONG_LINE_BYTES", 2 ** 20)  # the 3 MB record is past it
+    first, second = _reuters_lines(2)
+    path = _write(tmp_path, "feed.jsonl", first + json.dumps({"id": "long", "body": long_article[0]}).encode()
+                  + b"\n" + second)
+    alone = read_file(path, tmp_path)
+    with ProcessPoolExecutor(max_workers=2, mp_context=spawn_context()) as pool:
+        stream = stream_file(path, tmp_path, pool, 2)
+        pooled = list(stream.articles)
+    assert pooled == list(alone.articles) and [a.id for a in pooled][1] == "long" and not stream.errors

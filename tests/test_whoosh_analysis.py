@@ -33,6 +33,8 @@ def test_fused_tokens_equal_the_analyzers(language):
             expected = [(token.startchar, token.endchar, token.text, token.pos)
                         for token in analyzer(text, chars=True, positions=True, mode="index", language=language)]
             assert fused(text, language) == expected
+            for _ in range(2):  # the second time from the words remembered
+                assert fused.terms(text, language) == [(term, position) for _, _, term, position in expected]
 
 
 def test_other_analyzers_are_not_fused():
@@ -71,3 +73,17 @@ def test_a_text_field_pickles_and_compares_without_its_fused_analyzer():
     copy = pickle.loads(pickle.dumps(field))
     assert "_fused" not in copy.__dict__
     assert copy == field == build_schema()["title"]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_a_long_text_is_indexed_as_whoosh_indexes_a_short_one(long_article, language, monkeypatch):
+    """Past LONG_TEXT_CHARS a body is indexed a piece at a time into arrays of positions: the postings are
+    byte for byte those of whoosh's own Positions format, only cheaper (here with pieces of 64 KB, so the
+    3 MB text is cut in many places, mid-paragraph among them)."""
+    from newsearch.engines import whoosh_analysis
+
+    text = long_article[0] + "\n\n" + TEXTS[0] + " " + TEXTS[2]
+    field = build_schema()["body"]
+    expected = sorted(TEXT.index(field, text, language=language))  # whoosh's own way, word by word
+    monkeypatch.setattr(whoosh_analysis, "LONG_TEXT_CHARS", 2 ** 16)
+    assert sorted(field.index(whoosh_analysis.Words(text, language))) == expected

@@ -41,6 +41,9 @@ class Engine(abc.ABC):
     collapses: ClassVar[bool] = False  # ``search`` and ``similar`` collapse near-duplicates (request.collapse)
     phrase_slop: ClassVar[bool] = True  # "words"~N: phrases whose words may stand apart
     option_names: ClassVar[tuple[str, ...]] = ()  # the options an index of this engine keeps (a server's nodes)
+    # The most text (title and body, in characters) one article may have; longer ones are refused per file
+    # (None: the readers' own limit, readers.files.MAX_ARTICLE_BYTES).
+    max_article_chars: ClassVar[int | None] = None
 
     @classmethod
     @abc.abstractmethod

@@ -8,7 +8,6 @@ documents deleted since the last merge, as in Lucene.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import threading
@@ -20,7 +19,7 @@ import tantivy
 
 from ..analysis import DEFAULT_LANGUAGE, written_forms
 from ..article import Article
-from ..errors import IndexLocked, IndexNotFound
+from ..errors import IndexLocked, IndexNotFound, NewsearchError, quoted
 from ..facets import FIELD_FACETS
 from ..query import Marks, SearchRequest, TermMarks
 from ..query.collapse import page_of_stories
@@ -28,13 +27,18 @@ from ..query.deadline import check as check_deadline
 from ..query.spelling import edit_distance
 from ..results import Hit, Results, Snippet
 from ..schema import WEIGHTS
-from ..snippets import make_snippet, mark_all, scanned
+from ..snippets import MARK_CHARS, mark_all, scanned, snippet_in
 from . import tantivy_analysis as analysis
 from .base import Engine, EngineStats
 from .tantivy_query import Translator, has_field
 
 NAME = "tantivy"
 WRITER_HEAP = 256_000_000  # bytes tantivy buffers before writing a segment
+# The most text one article may have: its body goes in twice (its own field and the BM25F words field),
+# and the binding copies a document twice on its way in, so an article costs about seven times its size at
+# once (120 MB beside 2,000 stories peaked at 980 MB: benchmarks/file_memory.py --huge); longer ones are
+# refused per file.
+MAX_ARTICLE_CHARS = 64 * 1024 * 1024
 ALL = 1_000_000_000  # "every bucket" for aggregations
 GROUP_BUCKETS = 64  # groups counted at first when collapsing (see _group_counts): the cost grows with it
 MAX_GROUP_BUCKETS = 60_000  # below tantivy's limit of 65,000 buckets an aggregation may make
@@ -46,6 +50,7 @@ class TantivyEngine(Engine):
 
     name = NAME
     collapses = True
+    max_article_chars = MAX_ARTICLE_CHARS
 
     def __init__(self, index: tantivy.Index, folder: Path):
         self._index = index
@@ -104,6 +109,9 @@ class TantivyEngine(Engine):
             replaced: set[str] = set()
             written = _Seen()
             for article in upserts:
+                if len(article.title) + len(article.body) > MAX_ARTICLE_CHARS:
+                    raise NewsearchError(f"article {quoted(article.id)} has more than {MAX_ARTICLE_CHARS // 2**20} "
+                                         f"MB of text, the most the {NAME} engine takes; nothing was written")
                 key = analysis.group_key(article.group, article.id)
                 joined = written.check_and_add(key) or (not fresh and searcher.doc_freq("group_key", key) > 0)
                 if not fresh:
@@ -190,7 +198,7 @@ class TantivyEngine(Engine):
         if stored is None:
             return None
         language = stored.get("analysis", DEFAULT_LANGUAGE)
-        marked = [mark_all(value, _spans(value, language,
+        marked = [mark_all(value, _spans(value[:MARK_CHARS], language,
                                          translator.marks(Marks.of(request.tiers[0], field), language)))
                   for field, value in (("title", stored.get("title", "")), ("body", stored.get("body", "")))]
         return analysis.article_of(stored), marked[0], marked[1]
@@ -241,7 +249,7 @@ class TantivyEngine(Engine):
                 total += searcher.search(tier, limit=1, count=True).count
                 continue
             wanted = max(stop - total, 1)
-            ranked, count = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
+            ranked, count, _ = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
             hits.extend(ranked[max(first - total, 0):max(stop - total, 0)])
             total += count
         return hits, total
@@ -251,12 +259,18 @@ class TantivyEngine(Engine):
         group -> matching documents); copies per group come from ``_group_counts``."""
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
         matching: dict[int, int] = {}  # id(tier) -> how many documents it matches, once ranked
+        every: dict[int, Counter] = {}  # id(tier) -> documents per group, when ranking read all its matches
 
         def rank(tier, wanted: int) -> tuple[list, int]:
-            ranked, matching[id(tier)] = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
+            ranked, matching[id(tier)], groups = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
+            if groups is not None:
+                every[id(tier)] = groups
             return ranked, matching[id(tier)]
 
         def counts(tier) -> tuple[Counter, int]:
+            if id(tier) in every:  # no aggregation needed
+                copies = Counter({group: count for group, count in every[id(tier)].items() if count > 1})
+                return copies, matching[id(tier)] - sum(copies.values())
             if not self._numbered:
                 return _group_counts(searcher, tier)
             if id(tier) not in matching:
@@ -266,12 +280,15 @@ class TantivyEngine(Engine):
         page = page_of_stories(tiers, first, stop, rank, lambda hit: hit.group, counts)
         return page.hits, page.total, page.stories, page.copies
 
-    def _ranked(self, searcher: tantivy.Searcher, tier, wanted: int, *, by_date: bool) -> tuple[list[_Found], int]:
-        """The first ``wanted`` hits of one tier and how many it matches; equal scores ranked by id."""
+    def _ranked(self, searcher: tantivy.Searcher, tier, wanted: int, *,
+                by_date: bool) -> tuple[list[_Found], int, Counter | None]:
+        """The first ``wanted`` hits of one tier, how many it matches, and, when the search read every
+        match, how many fall in each group; equal scores ranked by id."""
         if by_date:
             result = searcher.search(tier, limit=wanted, count=True, order_by_field="recency",
                                      order=tantivy.Order.Asc)
-            return self._found(searcher, [(0.0, address) for _, address in result.hits]), result.count
+            found = self._found(searcher, [(0.0, address) for _, address in result.hits])
+            return found, result.count, _per_group(found, result.count)
         limit = wanted * 2
         while True:
             result = searcher.search(tier, limit=limit, count=True)
@@ -280,10 +297,11 @@ class TantivyEngine(Engine):
                 break
             limit *= 4  # every hit tied with the last one wanted is read before choosing
         found = self._found(searcher, result.hits)
-        tied = {score for score, times in Counter(scores).items() if times > 1}
+        cut = scores[min(wanted, len(scores)) - 1] if scores else 0.0  # hits score in descending order
+        tied = {score for score, times in Counter(scores).items() if times > 1 and score >= cut}  # ids order them
         ids = {number: hit.id(searcher) for number, hit in enumerate(found) if scores[number] in tied}
         order = sorted(range(len(found)), key=lambda number: (-scores[number], ids.get(number, "")))
-        return [found[number] for number in order[:wanted]], result.count
+        return [found[number] for number in order[:wanted]], result.count, _per_group(found, result.count)
 
     def _found(self, searcher: tantivy.Searcher, hits: list) -> list[_Found]:
         """(score, address) hits with their groups: from fast fields, or from the stored articles of an index
@@ -422,9 +440,9 @@ class TantivyEngine(Engine):
 
 
 def _snippet(body: str, language: str, marks: TermMarks, chars: int) -> Snippet:
-    """The body's best sentences with the query's words and phrases marked."""
-    body = scanned(body)
-    return make_snippet(body, _spans(body, language, marks), chars=chars)
+    """The body's best sentences with the query's words and phrases marked (see snippets.snippet_in)."""
+    terms = {*marks.words, *marks.prefixes, *(word for word, _ in marks.fuzzy)}
+    return snippet_in(body, terms, lambda part: _spans(part, language, marks), chars=chars)
 
 
 def _spans(text: str, language: str, marks: TermMarks) -> list:
@@ -483,9 +501,14 @@ class _Found:
         return searcher.doc(self.address).get_first("id")
 
 
+def _per_group(found: list[_Found], matching: int) -> Counter | None:
+    """Documents per group of a tier's hits when they are all of its ``matching`` documents, else None."""
+    return Counter(hit.group for hit in found) if len(found) == matching else None
+
+
 def _document(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict:
     """The stored article at ``address``."""
-    return json.loads(searcher.doc(address).get_first("article"))
+    return analysis.stored_values(searcher.doc(address).get_first("article"))
 
 
 def _joined_counts(searcher: tantivy.Searcher, schema: tantivy.Schema, tier, matching: int) -> tuple[Counter, int]:

@@ -11,13 +11,17 @@ indexed twice: whole (``source_name``) and word by word (``source_words``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
+import re
+from collections.abc import Iterator
 from functools import cache
 
 import tantivy
 from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
 
+from .. import packing
 from ..analysis import SNOWBALL, STOP_WORDS, stemming_language
 from ..article import Article, to_utc_naive
 from ..languages import analysis_language
@@ -32,6 +36,8 @@ DATE_BUCKETS = {"day": "f_day", "week": "f_week", "month": "f_month", "year": "f
 UNDATED = 2**62  # the recency of an article with no date: after every dated one
 MAX_WORD = 40  # longer "words" (hashes, base64) are not indexed
 _EPOCH = dt.datetime(1970, 1, 1)
+_SPACE = re.compile(r"\s")
+PACKED = b"\x00packed"  # opens the stored bytes of an article with a long body (JSON never starts so)
 JOINED, JOINED_VALUE = "joined", "1"  # the field marking a document that joined a group (see document)
 GROUP_NUMBER = "group_number"  # the group key as a number (see group_number)
 
@@ -117,10 +123,12 @@ def document(article: Article, joined: bool = False) -> tantivy.Document:
         doc.add_text(JOINED, JOINED_VALUE)
     doc.add_text("analysis", language)
     doc.add_text(text_field("title", language), article.title)
-    doc.add_text(text_field("body", language), article.body)
+    for piece in _pieces(article.body):
+        doc.add_text(text_field("body", language), piece)
     for name in TEXT_FIELDS:  # each text field as many times as its weight: BM25F over one field
         for _ in range(int(WEIGHTS[name])):
-            doc.add_text(words_field(language), getattr(article, name))
+            for piece in _pieces(getattr(article, name)):
+                doc.add_text(words_field(language), piece)
     for name, values in (("authors", article.authors), ("source", (article.source,)),
                          ("language", (article.language,)), ("categories", article.categories)):
         for value in values:
@@ -142,8 +150,48 @@ def document(article: Article, joined: bool = False) -> tantivy.Document:
                             ("month", f"{day.year:04d}-{day.month:02d}"), ("year", f"{day.year:04d}")):
             doc.add_text(DATE_BUCKETS[unit], value)
     doc.add_integer("recency", recency)
-    doc.add_bytes("article", json.dumps(stored(article, language), ensure_ascii=False).encode("utf-8"))
+    doc.add_bytes("article", stored_bytes(article, language))
     return doc
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """A body as the values of its field: itself, or a long one in pieces cut at paragraph breaks (at white
+    space in a paragraph longer than a piece). Handed over whole, a text that is not all ASCII keeps a UTF-8
+    copy of itself beside it for as long as it lives (the binding reads it so), 200 MB for 200 MB; a piece's
+    copy goes with the piece. tantivy puts a gap between two values, so a phrase across a cut is not found."""
+    if not packing.is_long(text):
+        yield text
+        return
+    start = 0
+    while start < len(text):
+        end = text.find("\n\n", start + packing.PIECE)
+        if end < 0 or end > start + 2 * packing.PIECE:
+            space = _SPACE.search(text, start + packing.PIECE)
+            end = space.start() if space is not None else len(text)
+        yield text[start:end]
+        start = end
+
+
+def stored_bytes(article: Article, language: str) -> bytes:
+    """The bytes an article is stored as: its JSON (``stored``), or for a long body the JSON without it after
+    PACKED and the JSON's length, then the body packed (newsearch.packing), so that a 200 MB body is not
+    put in JSON, encoded and copied whole."""
+    if not packing.is_long(article.body):
+        return json.dumps(stored(article, language), ensure_ascii=False).encode("utf-8")
+    values = stored(dataclasses.replace(article, body=""), language)
+    head = json.dumps(values, ensure_ascii=False).encode("utf-8")
+    return PACKED + len(head).to_bytes(4, "big") + head + packing.pack(article.body)
+
+
+def stored_values(data: bytes) -> dict:
+    """The stored JSON values of ``stored_bytes``, the body unpacked."""
+    if not data.startswith(PACKED):
+        return json.loads(data)
+    length = int.from_bytes(data[len(PACKED):len(PACKED) + 4], "big")
+    start = len(PACKED) + 4
+    values = json.loads(data[start:start + length])
+    values["body"] = packing.unpack(memoryview(data)[start + length:])
+    return values
 
 
 def stored(article: Article, language: str) -> dict:

@@ -36,7 +36,7 @@ from typesense.http_backend import backend_errors
 from .. import analysis
 from ..analysis import DEFAULT_LANGUAGE, fold, stemming_language
 from ..article import Article, to_utc_naive
-from ..errors import IndexNotFound, NewsearchError
+from ..errors import IndexNotFound, NewsearchError, quoted
 from ..facets import FACET_VALUES, date_bucket
 from ..languages import analysis_language
 from ..query import Marks, SearchRequest, TermMarks
@@ -45,7 +45,7 @@ from ..query.deadline import check as check_deadline
 from ..query.spelling import edit_distance
 from ..results import Hit, Results, Snippet
 from ..schema import WEIGHTS
-from ..snippets import make_snippet, mark_all, scanned
+from ..snippets import MARK_CHARS, mark_all, scanned, snippet_in
 from . import EXTERNAL_FILE as ENGINE_FILE
 from .base import Engine, EngineStats
 from .typesense_query import Plan, Translator, all_of, any_of, date_range, pairs, seconds, words_clause
@@ -230,6 +230,11 @@ def _retrying(action: Callable, what: str, settings: Settings):
             wait *= 2
 
 
+# The most text one article may have: every document lives in the server's memory, with its index, and is
+# sent in one import request (longer ones are refused per file; tantivy takes 64 MB, whoosh 224 MB).
+MAX_ARTICLE_CHARS = 16 * 1024 * 1024
+
+
 class TypesenseEngine(Engine):
     """An index held in one Typesense collection; the generation folder names it.
 
@@ -240,6 +245,7 @@ class TypesenseEngine(Engine):
     collapses = True
     option_names = Settings.STORED
     phrase_slop = False
+    max_article_chars = MAX_ARTICLE_CHARS
 
     def __init__(self, folder: Path, settings: Settings, collection: str, alias: str):
         self._folder = folder
@@ -336,6 +342,9 @@ class TypesenseEngine(Engine):
         replaced: set[str] = set()
         batch: list[dict] = []
         for article in upserts:
+            if len(article.title) + len(article.body) > MAX_ARTICLE_CHARS:
+                raise NewsearchError(f"article {quoted(article.id)} has more than {MAX_ARTICLE_CHARS // 2**20} MB "
+                                     f"of text, the most the {NAME} engine takes; the write stopped there")
             replaced.add(article.id)
             batch.append(document(article))
             if len(batch) == BATCH:
@@ -464,7 +473,8 @@ class TypesenseEngine(Engine):
         if stored is None:
             return None
         language = stored.get("analysis", "")
-        marked = [mark_all(value, _spans(value, language, _term_marks(Marks.of(request.tiers[0], field), language)))
+        marked = [mark_all(value, _spans(value[:MARK_CHARS], language,
+                                         _term_marks(Marks.of(request.tiers[0], field), language)))
                   for field, value in (("title", stored.get("title", "")), ("body", stored.get("body", "")))]
         return article_of(stored), marked[0], marked[1]
 
@@ -776,10 +786,11 @@ def _spans(text: str, language: str, marks: TermMarks) -> list:
 
 
 def _snippet(stored: dict, marks: Marks | TermMarks, chars: int) -> Snippet:
-    """The body's best sentences with the query's words and phrases marked."""
-    body, language = scanned(stored.get("body", "")), stored.get("analysis", "")
+    """The body's best sentences with the query's words and phrases marked (see snippets.snippet_in)."""
+    language = stored.get("analysis", "")
     term_marks = marks if isinstance(marks, TermMarks) else _term_marks(marks, language)
-    return make_snippet(body, _spans(body, language, term_marks), chars=chars)
+    terms = {*term_marks.words, *term_marks.prefixes, *(word for word, _ in term_marks.fuzzy)}
+    return snippet_in(stored.get("body", ""), terms, lambda part: _spans(part, language, term_marks), chars=chars)
 
 
 def _hit(stored: dict, score: float, snippet: Snippet, duplicates: int = 0) -> Hit:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from whoosh.analysis import CharsetFilter, Filter, LowercaseFilter, RegexTokenizer, StopFilter
 from whoosh.columns import NumericColumn, VarBytesColumn
@@ -12,6 +15,8 @@ from whoosh.support.charset import accent_map
 
 from ..analysis import DEFAULT_LANGUAGE, STOP_WORDS, WORD_PATTERN, stemmer, stemming_language
 
+LONG_TEXT_CHARS = 1 << 20  # a longer text is indexed a piece at a time (see long_postings)
+_SPACE = re.compile(r"\s")
 STEMS = "\x1e"  # joins one query word's stems in several languages, until the query tree splits them
 MAX_KNOWN_WORDS = 200_000  # words whose term ProseTokens.spans remembers, per language, before starting again
 
@@ -27,19 +32,32 @@ class InLanguage(str):
         return value
 
 
+@dataclass(frozen=True)
+class Words:
+    """A text to index in a language, as articles give it to the writer: unlike InLanguage (a str made
+    anew), it holds the article's own text, so a 200 MB body is not copied to be indexed."""
+
+    text: str
+    language: str
+
+
 class _LanguageText(TEXT):
-    """A text field whose words are stemmed in the language of the value given (see InLanguage).
+    """A text field whose words are stemmed in the language of the value given (see InLanguage, Words).
 
     Indexing runs the analyzer fused into one loop (ProseTokens) when it can: whoosh's chain
-    of token generators was the largest part of a build's cost per document.
+    of token generators was the largest part of a build's cost per document. A text longer
+    than LONG_TEXT_CHARS is indexed a piece at a time by ``long_postings``, in bounded memory.
     """
 
     def index(self, value, **kwargs):
+        text = value.text if isinstance(value, Words) else str(value)
         language = getattr(value, "language", DEFAULT_LANGUAGE)
         fused = self._fusion()
         if fused is None or kwargs or type(self.format) is not Positions:
-            return super().index(str(value), language=language, **kwargs)
-        return _indexed(fused(str(value), language), self.format)
+            return super().index(text, language=language, **kwargs)
+        if len(text) > LONG_TEXT_CHARS:
+            return long_postings(fused.long_terms(text, language), self.format)
+        return _indexed(fused.terms(text, language), self.format)
 
     def _fusion(self) -> ProseTokens | None:
         """The analyzer in one loop, worked out once (never pickled with the schema)."""
@@ -54,11 +72,11 @@ class _LanguageText(TEXT):
         return type(other) is type(self) and self.__getstate__() == other.__getstate__()
 
 
-def _indexed(tokens: list[tuple[int, int, str, int]], format: Positions) -> Iterator[tuple[bytes, int, float, bytes]]:
-    """What whoosh's TEXT.index gives for these tokens with a Positions format: (term as UTF-8, frequency,
-    weight, encoded positions) for each distinct term, in the order of its first token."""
+def _indexed(terms: list[tuple[str, int]], format: Positions) -> Iterator[tuple[bytes, int, float, bytes]]:
+    """What whoosh's TEXT.index gives for these (term, position) pairs with a Positions format: (term as
+    UTF-8, frequency, weight, encoded positions) for each distinct term, in the order of its first use."""
     positions: dict[str, list[int]] = {}
-    for _, _, term, position in tokens:
+    for term, position in terms:
         if term in positions:
             positions[term].append(position)
         else:
@@ -66,6 +84,21 @@ def _indexed(tokens: list[tuple[int, int, str, int]], format: Positions) -> Iter
     boost = format.field_boost
     for term, found in positions.items():
         yield term.encode("utf-8"), len(found), float(len(found)) * boost, format.encode(found)
+
+
+def long_postings(terms: Iterable[tuple[str, int]], format: Positions) -> Iterator[tuple[bytes, int, float, bytes]]:
+    """The postings of one long text from its (term, position) pairs, as whoosh's Positions format makes
+    them, but with each term's positions in an array of 4-byte numbers rather than a list of Python ints:
+    35 million words (a 200 MB text) take 140 MB here, against about 1.3 GB in whoosh's lists."""
+    positions: dict[str, array] = {}
+    for term, position in terms:
+        found = positions.get(term)
+        if found is None:
+            positions[term] = found = array("I")
+        found.append(position)
+    for term in list(positions):
+        found = positions.pop(term)  # each term's array freed once its posting is made
+        yield term.encode("utf-8"), len(found), len(found) * format.field_boost, format.encode(found)
 
 
 class _LanguageStemFilter(Filter):
@@ -150,6 +183,27 @@ class ProseTokens:
             return None
         return cls(tokenizer.expression, charset.charmap, stop.stops, stop.min, stemming)
 
+    def long_terms(self, text: str, language: str) -> Iterator[tuple[str, int]]:
+        """(term, position) of each indexed word, as ``terms`` gives them, for a text of any length: read a
+        piece of about LONG_TEXT_CHARS at a time (cut at white space, which no word spans), so that a
+        200 MB text is never lowercased or listed whole."""
+        start = words_before = kept_before = 0
+        first: int | None = None  # the position of the text's first indexed word (stop words before it count)
+        while start < len(text):
+            space = _SPACE.search(text, start + LONG_TEXT_CHARS)
+            end = space.start() if space is not None else len(text)
+            piece = text[start:end]
+            pairs = self.terms(piece, language)
+            if pairs and first is None:
+                first = words_before + pairs[0][1]
+            if first is None:
+                words_before += len(self._pattern.findall(piece.lower()))
+            base = (first or 0) + kept_before
+            for number, (term, _) in enumerate(pairs):
+                yield term, base + number
+            kept_before += len(pairs)
+            start = end
+
     def __call__(self, text: str, language: str) -> list[tuple[int, int, str, int]]:
         """(start, end, term, position) of each indexed word, as the analyzer gives them at index time."""
         stem = self._stemming._stemmer(stemming_language(language))
@@ -178,14 +232,11 @@ class ProseTokens:
         lowered = text.lower()
         if len(lowered) != len(text) or self._pattern.pattern != r"\w+":  # words are found again as runs of \w
             return None
-        known = self._known.get(language)
-        if known is None or len(known[0]) > MAX_KNOWN_WORDS:
-            known = self._known[language] = ({}, {})
-        term_of, words_of = known
+        known = self._vocabulary(language)
         present = set(self._pattern.findall(lowered))
-        for word in present.difference(term_of):
-            term = term_of[word] = self._term(word, language)
-            words_of.setdefault(term, set()).add(word)
+        for word in present.difference(known[0]):
+            self._learn(word, language, known)
+        words_of = known[1]
         spans = []
         for term in terms:
             for word in present.intersection(words_of.get(term, ())):
@@ -197,6 +248,32 @@ class ProseTokens:
                     at = lowered.find(word, end)
         spans.sort()
         return spans
+
+    def terms(self, text: str, language: str) -> list[tuple[str, int]]:
+        """(term, position) of each indexed word of ``text``, as ``__call__`` gives them: what indexing
+        needs (no offsets), each distinct word analysed once for all texts."""
+        lowered = text.lower()
+        if len(lowered) != len(text) or self._pattern.pattern != r"\w+":
+            return [(term, position) for _, _, term, position in self(text, language)]
+        known = self._vocabulary(language)
+        term_of = known[0]
+        terms = [term_of[word] if word in term_of else self._learn(word, language, known)
+                 for word in self._pattern.findall(lowered)]
+        first = next((number for number, term in enumerate(terms) if term is not None), 0)
+        kept = [term for term in terms if term is not None]  # StopFilter renumbers the words after the first kept
+        return list(zip(kept, range(first, first + len(kept)), strict=True))
+
+    def _vocabulary(self, language: str) -> tuple[dict[str, str | None], dict[str | None, set[str]]]:
+        """(lowercase word -> its term, term -> the words indexed as it) of the words met so far."""
+        known = self._known.get(language)
+        if known is None or len(known[0]) > MAX_KNOWN_WORDS:
+            known = self._known[language] = ({}, {})
+        return known
+
+    def _learn(self, word: str, language: str, known: tuple[dict, dict]) -> str | None:
+        term = known[0][word] = self._term(word, language)
+        known[1].setdefault(term, set()).add(word)
+        return term
 
     def _term(self, word: str, language: str) -> str | None:
         """The indexed term of one lowercase word, None for a word not indexed (a stop word, too short)."""

@@ -11,8 +11,9 @@ whoosh-reloaded 2.7.5 (pinned in setup.cfg) private API used:
     index lock (the parent holds it) and writes a segment of its own (random segment id) in the same folder;
   * ``SegmentWriter._finalize_segment()``: flush its postings and per-document files and return the
     ``Segment`` (it pickles: whoosh's MpWriter sends it back too);
-  * ``SegmentWriter._close_segment()``, ``_commit_toc(segments)`` and ``_finish()`` on the parent's
-    locked writer: close its own (empty) segment, write the table of contents, release the lock;
+  * ``SegmentWriter._close_segment()`` (or ``_finalize_segment()`` when the parent added long articles
+    itself), ``_commit_toc(segments)`` and ``_finish()`` on the parent's locked writer: close its own
+    segment, write the table of contents, release the lock;
   * ``whoosh.index.clean_files``: on failure, remove the segment files no table of contents lists;
   * ``SegmentWriter.per_document_reader()``, which ``_flush_segment`` asks each posting's field length of
     (LengthsWriter answers from memory), and the W3 per-document reader's length columns.
@@ -24,7 +25,6 @@ import os
 import queue
 import traceback
 from collections.abc import Callable, Iterable
-from itertools import islice
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.filedb.filestore import FileStorage
@@ -80,11 +80,13 @@ class _Lengths:
 
 
 def write_segments(writer: SegmentWriter, articles: Iterable[Article], workers: int,
-                   document: Callable[[Article], dict]) -> list:
+                   document: Callable[[Article], dict], here: Callable[[Article], bool] = lambda _: False) -> list:
     """Write ``articles`` as new segments of the index of the locked ``writer``, in ``workers`` processes.
 
     ``document`` (a module-level function: it is sent to the workers) gives an article's whoosh
-    fields. Returns the finished segments, for ``commit_segments``. On any failure (or
+    fields. Articles for which ``here`` is true (long ones) are added to ``writer``'s own segment
+    in this process instead, not copied to a worker.
+    Returns the finished segments, for ``commit_segments``. On any failure (or
     KeyboardInterrupt) the workers are stopped and the error raised; the caller then cancels
     ``writer`` and calls ``discard_segments``, and the index stays as it was.
     """
@@ -96,13 +98,20 @@ def write_segments(writer: SegmentWriter, articles: Iterable[Article], workers: 
                                        document))
                  for number, inbox in enumerate(inboxes)]
     try:
-        for process in processes:
-            process.start()
-        articles = iter(articles)
-        for number, batch in enumerate(iter(lambda: list(islice(articles, BATCH_DOCUMENTS)), [])):
-            _send(inboxes[number % workers], batch, processes, outbox)
+        batches = 0
+        batch: list[Article] = []
+        for article in articles:
+            if here(article):  # at once, before more articles are read: a long one is alone in memory
+                writer.add_document(**document(article))
+                continue
+            batch.append(article)
+            if len(batch) == BATCH_DOCUMENTS:
+                _send(inboxes[batches % workers], batch, _started(processes), outbox)
+                batches, batch = batches + 1, []
+        if batch:
+            _send(inboxes[batches % workers], batch, _started(processes), outbox)
         for inbox in inboxes:
-            _send(inbox, None, processes, outbox)
+            _send(inbox, None, _started(processes), outbox)
         segments = _collect(outbox, processes)
         for process in processes:
             process.join()
@@ -115,9 +124,21 @@ def write_segments(writer: SegmentWriter, articles: Iterable[Article], workers: 
     return [segment for segment in segments if segment is not None]
 
 
+def _started(processes: list) -> list:
+    """The workers, started on the first batch (none run while a long article is written first)."""
+    for process in processes:
+        if process.pid is None:
+            process.start()
+    return processes
+
+
 def commit_segments(writer: SegmentWriter, segments: list) -> None:
-    """Commit the index of ``writer`` with ``segments`` added to its own (no merging) and release its lock."""
-    writer._close_segment()
+    """Commit the index of ``writer`` with ``segments`` added to its own (no merging) and release its lock;
+    the writer's own segment is kept when articles were added to it (see ``write_segments``)."""
+    if writer._added:
+        segments = [*segments, writer._finalize_segment()]
+    else:
+        writer._close_segment()
     writer._commit_toc(writer.segments + segments)
     writer._finish()
 

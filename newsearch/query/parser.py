@@ -16,11 +16,14 @@ from dataclasses import dataclass, replace
 from .. import schema
 from ..dates import parse_bound
 from ..errors import QuerySyntaxError
-from .tree import And, DateRange, Fuzzy, Node, Not, Or, Phrase, Prefix, Term, rewrite_leaves
+from .tree import And, DateRange, Fuzzy, Node, Not, Or, Phrase, Prefix, Term, leaves, rewrite_leaves
 
 MAX_QUERY_CHARS = 4000
 MAX_DEPTH = 32  # brackets and NOTs nested deeper are refused (a real query nests two or three)
 MAX_FUZZY = 2  # the most edits a fuzzy word may be away
+# Fuzzy and prefix words a query may hold: each is expanded to up to MAX_EXPANSIONS index words (a person's
+# query has a few; 300 made the whoosh engine search for 5 s on Reuters, the most allowed 0.3 s).
+MAX_PATTERNS = 20
 _CONTEXT = 40  # characters of the query shown either side of a problem
 _OPERATORS = ("AND", "OR", "NOT")
 _SHOUTED = 3  # a query with at least this many words, all in capitals, reads its AND/OR/NOT as words
@@ -59,7 +62,12 @@ def parse(text: str) -> Node:
     if tokens and all(token.kind in ("and", "or", "not", "open", "close") for token in tokens):
         raise error(text, tokens[0].start, "the query has operators but no words to search for")
     tokens = _balanced(text, tokens)
-    return _Parser(text, tokens).parse()
+    tree = _Parser(text, tokens).parse()
+    patterns = sum(isinstance(leaf, (Prefix, Fuzzy)) for leaf in leaves(tree, excluded=True))
+    if patterns > MAX_PATTERNS:
+        raise QuerySyntaxError(f"the query has {patterns} fuzzy or prefix words (word~, word*); the most is "
+                               f"{MAX_PATTERNS}, as each stands for many words of the index")
+    return tree
 
 
 def error(text: str, position: int, problem: str) -> QuerySyntaxError:

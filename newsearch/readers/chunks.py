@@ -17,6 +17,7 @@ Prepare = Callable[[Article], Article]  # work done on each article in the worke
 
 CHUNK_LINES = 256
 CHUNK_BYTES = 4 * 1024 * 1024
+LONG_LINE_BYTES = 16 * 1024 * 1024  # a longer line is parsed in the reading process, not in a worker
 CHUNKS_PER_WORKER = 2  # chunks waiting or being parsed per worker: enough to keep them busy, few in memory
 
 
@@ -35,6 +36,11 @@ def parsed_in_chunks(path: Path, shown: str, id: str, pool: Executor, workers: i
         try:
             with Source(path, shown) as source:
                 for chunk in _chunks(numbered_lines(source)):
+                    if chunk and len(chunk[0][1] or b"") > LONG_LINE_BYTES:  # alone in its chunk: parsed here
+                        while pending:
+                            yield from pending.popleft().result()
+                        yield from _parsed_here(chunk, id, shown, prepare)
+                        continue
                     pending.append(pool.submit(parse_chunk, chunk, id, shown, prepare))
                     if len(pending) >= workers * CHUNKS_PER_WORKER:
                         yield from pending.popleft().result()
@@ -49,11 +55,30 @@ def parsed_in_chunks(path: Path, shown: str, id: str, pool: Executor, workers: i
             future.cancel()
 
 
+def _parsed_here(chunk: list[tuple[int, bytes | None]], id: str, path: str,
+                 prepare: Prepare | None) -> Iterator[Article | ReadError]:
+    """The articles of a chunk of one long line, parsed in this process: sent to a worker, the line and its
+    article would be copied there and back. The chunk is emptied, so the line is not held twice."""
+    handed = (chunk.pop() for _ in range(len(chunk)))
+    for part in read_jsonl(handed, id=id, path=path):
+        yield part if prepare is None or isinstance(part, ReadError) else prepare(part)
+
+
 def _chunks(lines: Iterator[tuple[int, bytes | None]]) -> Iterator[list[tuple[int, bytes | None]]]:
-    """Lists of consecutive numbered lines; at a read error, the lines before it, then the error."""
-    chunk, size = [], 0
+    """Lists of consecutive numbered lines, a line over LONG_LINE_BYTES alone in its own (handed over:
+    not kept here); at a read error, the lines before it, then the error."""
+    chunk: list[tuple[int, bytes | None]] = []
+    size = 0
     try:
         for line in lines:
+            if len(line[1] or b"") > LONG_LINE_BYTES:
+                if chunk:
+                    yield chunk
+                chunk, size = [line], 0
+                del line
+                yield chunk
+                chunk = []
+                continue
             chunk.append(line)
             size += len(line[1] or b"")
             if len(chunk) >= CHUNK_LINES or size >= CHUNK_BYTES:

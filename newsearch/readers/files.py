@@ -22,8 +22,9 @@ _PLAIN_SUFFIXES = (".html", ".htm", ".txt", ".json", ".jsonl")
 SUFFIXES = _PLAIN_SUFFIXES + tuple(suffix + ".gz" for suffix in _PLAIN_SUFFIXES)  # gzipped: read as the plain form
 STREAMED_SUFFIXES = (".jsonl", ".jsonl.gz")  # read record by record, whatever their size
 MAX_FILE_BYTES = 50 * 1024 * 1024  # for JSON files, which are read whole (after gunzip)
-# One article's text: a one-article file (HTML, text), a JSON Lines line, a JSON record's title and body.
-# Indexing one 16 MB article peaks near 550 MB (either engine); a 50 MB one took 1.1 GB.
+# One article's text: a text file, a JSON Lines line, a JSON record's title and body. A text file this big
+# is read in the writing process (never copied to a reading worker and back), and engines index a body
+# this long in bounded pieces (see benchmarks/file_memory.py --huge for the memory).
 MAX_ARTICLE_BYTES = MAX_LINE_BYTES
 MAX_PAGE_BYTES = 32 * 1024 * 1024  # an HTML file: markup and navigation around at most MAX_ARTICLE_BYTES of text
 IGNORE_FILE = ".newsearchignore"  # in a corpus folder: patterns of paths never read (see is_excluded)
@@ -177,11 +178,12 @@ def stream_file(path: Path, root: Path, pool: Executor | None = None, workers: i
             if is_gzip(path):
                 content_hash = _hash(path)
                 with Source(path, shown) as source:
-                    data = source.whole(limit)
+                    held = [source.whole(limit)]
             else:
-                data = path.read_bytes()
-                content_hash = hashlib.sha1(data).hexdigest()
-            parts = _read(data, shown, id, suffix)
+                held = [path.read_bytes()]
+                content_hash = hashlib.sha1(held[0]).hexdigest()
+            parts = _read(held, shown, id, suffix)
+            del held  # the reader has the only reference: it drops the bytes once they are text
     except (OSError, EOFError) as error:  # unreadable, or a gzip file that is not one
         return FileStream(shown, "", iter(()), [ReadError(shown, getattr(error, "strerror", None) or str(error))])
     except ReadError as error:
@@ -267,17 +269,23 @@ def read_article(path: str | os.PathLike) -> Article:
     return first
 
 
-def _read(data: bytes, path: str, id: str, suffix: str) -> Iterator[Article | ReadError]:
-    if suffix in (".html", ".htm"):
+def _read(held: list[bytes], path: str, id: str, suffix: str) -> Iterator[Article | ReadError]:
+    """The articles of a file's bytes, given in a list it empties: a big file's bytes are not kept while
+    their text is worked on (a 200 MB text file is 200 MB of bytes, then of text)."""
+    data = held.pop()
+    if suffix == ".txt":
+        text = decode(data, path)
+        del data
+        article = read_text(text, id=id, path=path)
+        del text
+        if not article.body and not article.title:
+            raise ReadError(path, "no text")
+        yield article
+    elif suffix in (".html", ".htm"):
         # Imported here so that commands which only query never load lxml (CLI start-up time).
         from .html import read_html
 
         yield read_html(decode(data, path, markup=True), id=id, path=path)
-    elif suffix == ".txt":
-        article = read_text(decode(data, path), id=id, path=path)
-        if not article.body and not article.title:
-            raise ReadError(path, "no text")
-        yield article
     elif suffix == ".json":
         yield from read_json(decode(data, path), id=id, path=path)
     else:

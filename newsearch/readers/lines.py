@@ -17,7 +17,9 @@ from pathlib import Path
 
 from ..errors import ReadError
 
-MAX_LINE_BYTES = 16 * 1024 * 1024  # one JSON Lines record
+# One JSON Lines record: an article of up to 224 MB of text is indexed by the whoosh engine in under 1 GB
+# (a 200 MB one peaked at 806 MB: benchmarks/file_memory.py --huge); a longer line is never held whole.
+MAX_LINE_BYTES = 224 * 1024 * 1024
 MAX_RATIO = 100  # decompressed bytes per compressed byte: news text compresses 3 to 10 times
 RATIO_GRACE_BYTES = 64 * 1024 * 1024  # the ratio is checked once this much is decompressed
 MAX_EXPANDED_BYTES = 16 * 1024 ** 3  # what one gzip file may decompress to, whatever its size
@@ -134,9 +136,11 @@ class Source:
         return b"".join(parts)
 
 
-def numbered_lines(source: Source, limit: int = MAX_LINE_BYTES) -> Iterator[tuple[int, bytes | None]]:
+def numbered_lines(source: Source, limit: int | None = None) -> Iterator[tuple[int, bytes | None]]:
     """(line number from 1, line without its newline) for each line holding more than blanks;
-    ``None`` in place of a line longer than ``limit`` bytes, which is never held whole."""
+    ``None`` in place of a line longer than ``limit`` bytes (MAX_LINE_BYTES), which is never held whole.
+    A long line is handed over, not kept here while the reader works on it."""
+    limit = MAX_LINE_BYTES if limit is None else limit
     number = 1
     pending = bytearray()  # the start of the current line, from earlier reads
     too_long = False
@@ -159,13 +163,18 @@ def numbered_lines(source: Source, limit: int = MAX_LINE_BYTES) -> Iterator[tupl
             else:
                 if pending:
                     pending += memoryview(chunk)[start:end]
-                    line, pending = bytes(pending), bytearray()
+                    whole = [bytes(pending)]  # popped as it is yielded: this frame keeps no reference
+                    pending = bytearray()
+                    if len(whole[0]) > limit:
+                        yield number, None
+                    elif whole[0].strip():
+                        yield number, whole.pop()
                 else:
                     line = chunk[start:end]
-                if len(line) > limit:
-                    yield number, None
-                elif line.strip():
-                    yield number, line
+                    if len(line) > limit:
+                        yield number, None
+                    elif line.strip():
+                        yield number, line
             start, number = _skip_blanks(chunk, end + 1, number + 1)
     if too_long:
         yield number, None

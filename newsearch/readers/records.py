@@ -11,11 +11,13 @@ from ..article import Article, aware_moment
 from ..dates import parse_date
 from ..errors import ReadError, quoted
 from ..languages import analysis_language
+from . import lines as lines_module
 from .encoding import decode
-from .lines import MAX_LINE_BYTES
 from .text import normalize_paragraphs, normalize_space, title_from_body
 
 MAX_NESTING = 100  # arrays and objects inside one another in a record; deeper records are refused
+LONG_VALUE_CHARS = 16 * 1024 * 1024  # record_hash hashes a longer text value on its own (the old line limit)
+HASH_SLICE_CHARS = 1 << 20
 
 _ALIASES = {
     "body": ("body", "text", "content", "articleBody"),
@@ -88,7 +90,7 @@ def read_jsonl(lines: Iterable[tuple[int, bytes | None]], *, id: str, path: str)
     for number, raw in lines:
         where = f"{path} line {number}"
         if raw is None:
-            yield ReadError(where, f"longer than {MAX_LINE_BYTES // 2 ** 20} MB; not read")
+            yield ReadError(where, f"longer than {lines_module.MAX_LINE_BYTES // 2 ** 20} MB; not read")
             continue
         if not raw.strip():
             continue
@@ -100,18 +102,44 @@ def read_jsonl(lines: Iterable[tuple[int, bytes | None]], *, id: str, path: str)
             except ReadError as error:
                 yield error
                 continue
+        del raw  # a long record's bytes, text and parsed value are never all held at once
         try:
             record = _parsed(line, where)
         except ReadError as error:
             yield error
             continue
-        yield _or_error(record, id=f"{id}:{number}", path=path, where=where)
+        finally:
+            del line
+        article = _or_error(record, id=f"{id}:{number}", path=path, where=where)
+        del record
+        yield article
 
 
 def record_hash(record: Mapping) -> str:
-    """A stable hash of a record's content, whatever the order of its keys."""
-    canonical = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
+    """A stable hash of a record's content, whatever the order of its keys.
+
+    A text value longer than LONG_VALUE_CHARS counts by its own hash, worked out a slice
+    at a time, so a 200 MB body is not copied twice more to be hashed (no record holding one
+    could be read before the line limit grew past it, so no stored hash changes).
+    """
+    canonical = json.dumps(_long_values_hashed(record), sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha1(canonical.encode("utf-8")).hexdigest()
+
+
+def _long_values_hashed(value: object) -> object:
+    """``value`` with each string longer than LONG_VALUE_CHARS, at any depth, replaced by its hash."""
+    if isinstance(value, str):
+        if len(value) <= LONG_VALUE_CHARS:
+            return value
+        digest = hashlib.sha1()
+        for start in range(0, len(value), HASH_SLICE_CHARS):
+            digest.update(value[start:start + HASH_SLICE_CHARS].encode("utf-8", "surrogatepass"))
+        return f"sha1:{digest.hexdigest()}"
+    if isinstance(value, Mapping):
+        return {key: _long_values_hashed(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_long_values_hashed(inner) for inner in value]
+    return value
 
 
 def _parsed(text: str, where: str) -> object:
