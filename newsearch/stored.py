@@ -70,11 +70,10 @@ def _migrate(generation: Path, store: State) -> None:
             connection.executemany("INSERT INTO records VALUES (?, ?, ?)",
                                    ((path, str(id), str(digest)) for id, digest in records.items()))
         connection.executemany("INSERT OR IGNORE INTO added VALUES (?)", ((str(id),) for id in added))
-        keys: list[tuple[int, int]] = []
-        for doc, (id, (group, packed)) in enumerate(sorted(documents.items()), 1):
-            connection.execute("INSERT INTO documents VALUES (?, ?, ?, ?)", (doc, id, group, bytes(packed)))
-            keys.extend((entry, doc) for entry in key_rows(bytes(packed)))
-        connection.executemany("INSERT INTO keys VALUES (?, ?)", sorted(keys))
+        numbered = [(doc, id, group, bytes(packed)) for doc, (id, (group, packed)) in enumerate(documents.items(), 1)]
+        connection.executemany("INSERT INTO documents VALUES (?, ?, ?, ?)", numbered)
+        connection.executemany("INSERT INTO keys VALUES (?, ?)", sorted(
+            (entry, doc) for doc, _, _, packed in numbered for entry in key_rows(packed)))
         connection.execute("COMMIT")
     except (KeyError, TypeError, ValueError, AttributeError, sqlite3.IntegrityError) as error:
         connection.execute("ROLLBACK")

@@ -321,7 +321,8 @@ def test_an_index_saved_by_an_older_newsearch_is_migrated_by_its_next_write(tmp_
     with Index.open(folder) as ix:
         assert ix.update().summary().startswith("0 added, 0 changed, 0 deleted, 0 failed, 3 unchanged")
         assert _groups(ix) == groups
-    assert sorted(p.name for p in generation.iterdir() if p.suffix in (".json", ".pickle")) == []
+    old_files = {"manifest.json", "added.json", "duplicates.pickle"}  # an engine may keep .json files of its own
+    assert sorted(p.name for p in generation.iterdir() if p.name in old_files) == []
     _write_corpus(corpus, [_story("late-copy", COMET, published="2023-10-04")])
     with Index.open(folder) as ix:
         assert ix.update().added == 1
