@@ -16,7 +16,7 @@ import uvicorn
 
 from newsearch import QueryTimeout
 from newsearch.web import create_app
-from newsearch.web.shedding import HEAVY_SLOTS, is_heavy
+from newsearch.web.shedding import HEAVY_SLOTS, heavy_slots, is_heavy
 
 from conftest import SEED_ID
 
@@ -103,3 +103,11 @@ def test_heavy_searches_take_turns_while_light_ones_are_answered(served):
 def test_fuzzy_and_prefix_words_make_a_search_heavy():
     assert is_heavy("markett~2") and is_heavy("evacuat*") and is_heavy('"Mariupol corridor"~3')
     assert not is_heavy("Mariupol corridor") and not is_heavy("published:[2022 TO *] -oil")
+
+
+@pytest.mark.engine_free
+def test_server_processes_share_the_heavy_slots():
+    # with `serve --workers N` a storm of fuzzy searches may not hold more cores than with one process
+    assert heavy_slots(1) == HEAVY_SLOTS
+    assert sum(heavy_slots(2) for _ in range(2)) <= HEAVY_SLOTS
+    assert heavy_slots(16) == 1  # never none: a process must still answer fuzzy searches

@@ -29,7 +29,7 @@ from .. import (
 from ..printable import printable, printable_prose
 from . import api, feeds, pages
 from .served import ServedIndex
-from .shedding import SearchSlots
+from .shedding import HEAVY_SLOTS, SearchSlots, heavy_slots
 from .shown import without_folder
 
 HERE = Path(__file__).parent
@@ -43,9 +43,9 @@ CONTENT_POLICY = ("default-src 'none'; style-src 'self'; script-src 'self'; conn
                   "img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 
 
-def create_app(index_dir: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) -> FastAPI:
+def create_app(index_dir: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT, heavy: int = HEAVY_SLOTS) -> FastAPI:
     """The web application over the index in ``index_dir`` (which need not exist yet); searches still
-    running after ``timeout`` seconds stop and answer 503."""
+    running after ``timeout`` seconds stop and answer 503; ``heavy`` fuzzy or prefix searches run at once."""
     served = ServedIndex(index_dir)
 
     @asynccontextmanager
@@ -60,7 +60,7 @@ def create_app(index_dir: str | os.PathLike, timeout: float = DEFAULT_TIMEOUT) -
     app.openapi_version = "3.0.3"
     app.state.index = served
     app.state.timeout = timeout
-    app.state.slots = SearchSlots()
+    app.state.slots = SearchSlots(heavy=heavy)
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.state.templates.env.filters.update(printable=printable, printable_prose=printable_prose)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
@@ -160,8 +160,11 @@ def is_loopback(host: str) -> bool:
 
 def app_from_environment() -> FastAPI:
     """The application of one ``serve --workers N`` process: :func:`create_app` over the folder in
-    NEWSEARCH_INDEX with the deadline in NEWSEARCH_TIMEOUT, which :func:`serve` sets before it starts them."""
-    return create_app(os.environ["NEWSEARCH_INDEX"], float(os.environ.get("NEWSEARCH_TIMEOUT", DEFAULT_TIMEOUT)))
+    NEWSEARCH_INDEX with the deadline in NEWSEARCH_TIMEOUT and its share of the heavy-search slots among the
+    NEWSEARCH_WORKERS processes, which :func:`serve` sets before it starts them."""
+    processes = int(os.environ.get("NEWSEARCH_WORKERS", "1"))
+    return create_app(os.environ["NEWSEARCH_INDEX"], float(os.environ.get("NEWSEARCH_TIMEOUT", DEFAULT_TIMEOUT)),
+                      heavy=heavy_slots(processes))
 
 
 def serve(index_dir: str | os.PathLike, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
@@ -175,5 +178,5 @@ def serve(index_dir: str | os.PathLike, host: str = DEFAULT_HOST, port: int = DE
         uvicorn.run(create_app(index_dir, timeout), **settings)
         return
     # A worker is a new interpreter (spawned) that imports its app by name: its settings travel in the environment.
-    os.environ.update(NEWSEARCH_INDEX=str(index_dir), NEWSEARCH_TIMEOUT=repr(timeout))
+    os.environ.update(NEWSEARCH_INDEX=str(index_dir), NEWSEARCH_TIMEOUT=repr(timeout), NEWSEARCH_WORKERS=str(workers))
     uvicorn.run(f"{__name__}:app_from_environment", factory=True, workers=workers, **settings)

@@ -19,8 +19,14 @@ from ..query import Deadline
 
 T = TypeVar("T")
 _HEAVY = re.compile(r"~|\w\*")  # a fuzzy word or phrase, or a prefix (not the * of an open range)
-HEAVY_SLOTS = 2  # fuzzy and prefix searches running at once; the others wait their turn
+HEAVY_SLOTS = 2  # fuzzy and prefix searches running at once on the server; the others wait their turn
 LIGHT_SLOTS = 16  # other searches running at once (the rest of the thread pool serves pages and the API)
+
+
+def heavy_slots(processes: int) -> int:
+    """One server process's share of HEAVY_SLOTS when ``processes`` serve together (at least one each), so
+    that a storm of heavy searches holds as many cores with ``serve --workers N`` as with one process."""
+    return max(1, HEAVY_SLOTS // processes)
 
 
 def is_heavy(text: str) -> bool:
@@ -29,7 +35,7 @@ def is_heavy(text: str) -> bool:
 
 
 class SearchSlots:
-    """Runs searches in threads: heavy ones in HEAVY_SLOTS slots, light ones in LIGHT_SLOTS, so that a storm
+    """Runs searches in threads: heavy ones in a few slots, light ones in LIGHT_SLOTS, so that a storm
     of heavy queries queues behind itself and light ones keep their latency."""
 
     def __init__(self, heavy: int = HEAVY_SLOTS, light: int = LIGHT_SLOTS):
