@@ -8,6 +8,9 @@ import itertools
 import json
 import os
 import shutil
+import socket
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -123,6 +126,28 @@ def whoosh_segments(generation: Path) -> set[str]:
     from whoosh.filedb.filestore import FileStorage
 
     return {segment.segment_id() for segment in FileStorage(str(generation)).open_index()._segments()}
+
+
+@contextlib.contextmanager
+def serving(app, log_level: str = "warning") -> Iterator[int]:
+    """Serve the ASGI ``app`` with uvicorn in a thread on a free loopback port, given to the block, until it ends."""
+    import uvicorn  # the serve extra: only the tests that serve import this
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level=log_level))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        waited = time.monotonic() + 10
+        while not server.started:
+            assert time.monotonic() < waited and thread.is_alive(), "the server did not start"
+            time.sleep(0.05)
+        yield port
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 @contextlib.contextmanager

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
 
-from conftest import CORPUS, ROOT, SEED_ID
+from conftest import CORPUS, ROOT, SEED_ID, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "screenshots"
@@ -33,8 +30,6 @@ if not CHROMIUM.exists():
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, engine):
     """A real uvicorn server on a free loopback port over the bundled corpus plus one malicious article."""
-    import uvicorn
-
     from newsearch import Index
     from newsearch.web import create_app
 
@@ -43,20 +38,8 @@ def server(tmp_path_factory, engine):
     (corpus / "evil.json").write_text(json.dumps(MALICIOUS), encoding="utf-8")
     with Index.create(folder / "index") as ix:
         assert ix.update(corpus).ok
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(folder / "index"), host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(folder / "index")) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 @pytest.fixture(scope="module")

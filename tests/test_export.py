@@ -8,9 +8,6 @@ import http.client
 import io
 import itertools
 import json
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,7 @@ import pytest
 from newsearch import Index, QuerySyntaxError, QueryTimeout
 from newsearch.cli import cli
 
-from conftest import shared_path
+from conftest import serving, shared_path
 
 QUERY = "said"  # in most Reuters stories: well over 1,000 matches in the first 4,000
 
@@ -159,22 +156,10 @@ def test_http_export_cut_by_a_later_page_is_an_incomplete_transfer(reuters_index
     """A real server: the lines of the first page arrive, then the connection closes before the body's end,
     so a client cannot take the cut export for a whole one."""
     pytest.importorskip("fastapi", reason="the serve extra is not installed (make install adds it)")
-    import uvicorn
 
     from newsearch.web import create_app
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(reuters_index, timeout=60), host="127.0.0.1", port=port,
-                                           log_level="critical"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        waited = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < waited and thread.is_alive(), "the server did not start"
-            time.sleep(0.05)
+    with serving(create_app(reuters_index, timeout=60), log_level="critical") as port:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         connection.request("GET", f"/api/export?q={QUERY}&collapse=false&snippet_chars=40")
         response = connection.getresponse()
@@ -185,6 +170,3 @@ def test_http_export_cut_by_a_later_page_is_an_incomplete_transfer(reuters_index
         whole = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         whole.request("GET", "/api/export?q=Cocoa&collapse=false")  # one page: ends normally
         assert whole.getresponse().read().count(b"\n") > 0
-    finally:
-        server.should_exit = True
-        thread.join(10)

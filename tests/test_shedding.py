@@ -12,13 +12,12 @@ import time
 import pytest
 
 pytest.importorskip("fastapi", reason="the serve extra is not installed (make install adds it)")
-import uvicorn
 
 from newsearch import QueryTimeout
 from newsearch.web import create_app
 from newsearch.web.shedding import HEAVY_SLOTS, heavy_slots, is_heavy
 
-from conftest import SEED_ID
+from conftest import SEED_ID, serving
 
 
 @pytest.fixture
@@ -26,16 +25,6 @@ def served(built_index, monkeypatch):
     """(port, the served Index, what its searches did): a uvicorn server on a free loopback port whose
     searches for "hold" hold on, checking their deadline as an engine does, until released."""
     app = create_app(built_index, timeout=30)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    waited = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < waited and thread.is_alive(), "the server did not start"
-        time.sleep(0.05)
     index = app.state.index.get()
     events = {"started": threading.Semaphore(0), "stopped": [], "release": threading.Event(), "running": 0,
               "most running": 0}
@@ -60,10 +49,9 @@ def served(built_index, monkeypatch):
                 events["running"] -= 1
 
     monkeypatch.setattr(index, "query", holding)
-    yield port, events
-    events["release"].set()
-    server.should_exit = True
-    thread.join(10)
+    with serving(app) as port:
+        yield port, events
+        events["release"].set()
 
 
 def _send(port: int, query: str) -> http.client.HTTPConnection:
