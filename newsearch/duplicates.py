@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import heapq
+import json
 import os
 import re
 import zlib
@@ -59,6 +60,10 @@ EVERY_HASH = 1 << 32  # the limit of a set kept whole
 KEY_BUCKETS = 1024  # the key index's sorted arrays, chosen by a key's low bits
 DAY_BITS = 22  # a stored key row is the key above the day: days up to the year 9999 fit below it
 DAY_MASK = (1 << DAY_BITS) - 1
+# An update places its articles a batch at a time: the stored state their placing asks for (their own rows,
+# their keys' holders) is read in three queries a batch rather than about thirty an article.
+PLACE_BATCH = 256
+PLACE_BATCH_CHARS = 8 * 1024 * 1024  # and fewer when their bodies are long: they wait in memory
 
 _WORD = re.compile(r"\w+")
 _SPACE = re.compile(r"\s")
@@ -147,6 +152,7 @@ class Groups:
         # memory than a sketch: a build holds every document here)
         self._members: dict[str, str | set[str]] = {}
         self._keys = _KeyIndex()  # the keys of the changed documents that have a sketch
+        self._stored_rows = _StoredRows(self.state.connection)
 
     def _any_stored(self) -> bool:
         return self.state.connection.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is not None
@@ -160,8 +166,8 @@ class Groups:
             return None if held is None else held[0]
         if not self._stored:
             return None
-        row = self.state.connection.execute("SELECT grp FROM documents WHERE id = ?", (id,)).fetchone()
-        return None if row is None else str(row[0])
+        row = self._stored_rows.document(id)
+        return None if row is None else row[0]
 
     def group_members(self, group: str) -> set[str]:
         """The ids in a group (empty for an unknown group)."""
@@ -232,7 +238,7 @@ class Groups:
         ``sketch``, when given, is ``body_sketch(body)`` worked out elsewhere.
         """
         old = self.remove(id)
-        day = to_utc_naive(published).toordinal() if published is not None else UNDATED
+        day = _day(published)
         kept = array("I", body_sketch(body) if sketch is None else sketch)
         match = self._best_match(kept, day)
         group = (self.group(match) if match is not None
@@ -324,8 +330,8 @@ class Groups:
             return b"" if held is None else held[1]
         if not self._stored:
             return b""
-        row = self.state.connection.execute("SELECT packed FROM documents WHERE id = ?", (id,)).fetchone()
-        return b"" if row is None else bytes(row[0])
+        row = self._stored_rows.document(id)
+        return b"" if row is None else row[1]
 
     def _state(self, id: str) -> tuple[int, array]:
         """A placed document's (day, sketch); the sketch is empty for a short body."""
@@ -337,29 +343,25 @@ class Groups:
         found = self._keys.holders(key, day)
         held = self._keys.count(key)
         if self._stored:
-            connection, base = self.state.connection, key << DAY_BITS
-            # counted through the index alone, up to the limit (a change's own documents may be among them)
-            most = COMMON_KEY + 1 + len(self._docs)
-            (stored,) = connection.execute("SELECT count(*) FROM (SELECT 1 FROM keys WHERE entry BETWEEN ? AND ? "
-                                           "LIMIT ?)", (base, base | DAY_MASK, most)).fetchone()
-            if stored == most:
+            stored = self._stored_rows.holders(key, COMMON_KEY + 1 + len(self._docs))
+            if stored is None:  # more than that many rows: more than COMMON_KEY, whichever of them this write changed
                 return []
-            if day == UNDATED:
-                window = [(base, base | DAY_MASK)]
-            else:
-                window = [(base, base | UNDATED),
-                          (base | max(day - WINDOW_DAYS, UNDATED + 1), base | (day + WINDOW_DAYS))]
-            rows = [id for low, high in window for (id,) in connection.execute(
-                "SELECT d.id FROM keys k JOIN documents d ON d.doc = k.doc WHERE k.entry BETWEEN ? AND ?", (low, high))]
-            if self._docs:
-                rows = [id for id in rows if id not in self._docs]
-                if stored + held > COMMON_KEY:  # near the limit: leave out this write's own documents exactly
-                    stored = sum(id not in self._docs for (id,) in connection.execute(
-                        "SELECT d.id FROM keys k JOIN documents d ON d.doc = k.doc WHERE k.entry BETWEEN ? AND ?",
-                        (base, base | DAY_MASK)))
-            held += stored
-            found += rows
+            if stored:
+                stored = [(id, stored_day) for id, stored_day in stored if id not in self._docs]
+                held += len(stored)
+                found += [id for id, stored_day in stored if self._close_in_time(stored_day, day)]
         return [] if held > COMMON_KEY else found
+
+    def prefetch(self, documents: Sequence[tuple[str, dt.date | None, bytes | None]]) -> None:
+        """Read at once the stored state that placing these (id, published, sketch) documents asks for."""
+        if not self._stored or not documents:
+            return
+        days = [_day(published) for _, published, _ in documents]
+        dated = [day for day in days if day != UNDATED]
+        span = (min(dated) - WINDOW_DAYS, max(dated) + WINDOW_DAYS) if len(dated) == len(days) else (0, DAY_MASK)
+        self._stored_rows.fetch([id for id, _, _ in documents],
+                                {key for _, _, sketch in documents for key in array("I", sketch or b"")[:KEYS]},
+                                COMMON_KEY + 1 + len(self._docs) + len(documents), span)
 
     def _best_match(self, kept: array, day: int) -> str | None:
         """The most similar near-duplicate already placed of a body with this sketch, or None.
@@ -386,17 +388,17 @@ class Groups:
         """Write the documents changed in this write, and their keys (State.save calls it in its transaction)."""
         connection = self.state.connection
         (next_doc,) = connection.execute("SELECT coalesce(max(doc), 0) + 1 FROM documents").fetchone()
+        before = _rows_by_id(connection, "SELECT id, doc, packed FROM documents", list(self._docs)) \
+            if self._stored else {}
         new_documents: list[tuple[int, str, str, bytes]] = []
         for id, held in self._docs.items():
-            row = connection.execute("SELECT doc, packed FROM documents WHERE id = ?", (id,)).fetchone() \
-                if self._stored else None
-            if row is not None:
-                doc, before = row
-                if held is not None and held[1] == before:  # moved to another group: its keys stay
+            if id in before:
+                doc, packed = before[id]
+                if held is not None and held[1] == packed:  # moved to another group: its keys stay
                     connection.execute("UPDATE documents SET grp = ? WHERE doc = ?", (held[0], doc))
                     continue
                 connection.executemany("DELETE FROM keys WHERE entry = ? AND doc = ?",
-                                       ((entry, doc) for entry in key_rows(before)))
+                                       ((entry, doc) for entry in key_rows(packed)))
                 connection.execute("DELETE FROM documents WHERE doc = ?", (doc,))
             if held is not None:
                 new_documents.append((next_doc, id, held[0], held[1]))
@@ -408,6 +410,81 @@ class Groups:
     def saved(self) -> None:
         self._stored = self._any_stored()
         self._docs, self._members, self._keys = {}, {}, _KeyIndex()
+        self._stored_rows = _StoredRows(self.state.connection)
+
+
+class _StoredRows:
+    """The store's documents and key holders as the last save left them, read for one write and kept.
+
+    Nothing in the store changes until the write saves, so what was read stays true; the
+    write's own changes are held by ``Groups`` over it. ``fetch`` reads a batch's worth in
+    three queries; anything not fetched is read when asked.
+    """
+
+    def __init__(self, connection) -> None:
+        self._connection = connection
+        self._documents: dict[str, tuple[str, bytes] | None] = {}  # id -> (group, packed), None: not stored
+        # key -> its holders (id, day) in (day, doc) order; an int: at least that many (not read)
+        self._holders: dict[int, list[tuple[str, int]] | int] = {}
+
+    def document(self, id: str) -> tuple[str, bytes] | None:
+        """A stored document's (group, packed state); None when the store holds no such id."""
+        if id not in self._documents:
+            row = self._connection.execute("SELECT grp, packed FROM documents WHERE id = ?", (id,)).fetchone()
+            self._documents[id] = None if row is None else (str(row[0]), bytes(row[1]))
+        return self._documents[id]
+
+    def holders(self, key: int, most: int) -> list[tuple[str, int]] | None:
+        """Every stored holder of a key as (id, day); None when there are at least ``most``."""
+        held = self._holders.get(key)
+        if isinstance(held, int) and held < most:  # read with a lower limit: read again
+            held = None
+        if held is None:
+            self._read_holders([key], most)
+            held = self._holders[key]
+        return None if isinstance(held, int) else held
+
+    def fetch(self, ids: list[str], keys: set[int], most: int, days: tuple[int, int]) -> None:
+        """Read these documents and the holders of these keys (as ``holders``, with ``most``), the states of
+        those holders dated within ``days`` (low, high) or undated with them: a batch's worth in three queries."""
+        wanted = [id for id in ids if id not in self._documents]
+        found = _rows_by_id(self._connection, "SELECT id, grp, packed FROM documents", wanted)
+        self._documents.update((id, (str(row[0]), bytes(row[1])) if row is not None else None)
+                               for id, row in ((id, found.get(id)) for id in wanted))
+        self._read_holders(sorted(key for key in keys if key not in self._holders), most, days)
+
+    def _read_holders(self, keys: list[int], most: int, days: tuple[int, int] = (1, 0)) -> None:
+        if not keys:
+            return
+        counts = dict(self._connection.execute(
+            f"SELECT value, (SELECT count(*) FROM (SELECT 1 FROM keys WHERE entry BETWEEN value << {DAY_BITS} "
+            f"AND (value << {DAY_BITS}) | {DAY_MASK} LIMIT ?)) FROM json_each(?)", (most, json.dumps(keys))))
+        few: dict[int, list[tuple[str, int]]] = {key: [] for key in keys if counts[key] < most}
+        self._holders.update((key, most) for key in keys if key not in few)
+        near = f"k.entry & {DAY_MASK} = {UNDATED} OR k.entry & {DAY_MASK} BETWEEN ?1 AND ?2"  # states worth reading
+        rows = self._connection.execute(
+            f"SELECT k.entry, d.id, CASE WHEN {near} THEN d.grp END, CASE WHEN {near} THEN d.packed END "
+            f"FROM json_each(?3) w JOIN keys k ON k.entry BETWEEN w.value << {DAY_BITS} "
+            f"AND (w.value << {DAY_BITS}) | {DAY_MASK} JOIN documents d ON d.doc = k.doc ORDER BY k.entry, k.doc",
+            (*days, json.dumps(list(few))))
+        for entry, id, group, packed in rows:
+            few[entry >> DAY_BITS].append((id, entry & DAY_MASK))
+            if group is not None:
+                self._documents.setdefault(id, (str(group), bytes(packed)))
+        self._holders.update(few)
+
+
+def _rows_by_id(connection, select: str, ids: list[str]) -> dict[str, tuple]:
+    """id -> the rest of the row, for the rows of ``select`` (its first column the id) with these ids."""
+    if not ids:
+        return {}
+    return {row[0]: row[1:] for row in connection.execute(
+        f"{select} WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))}
+
+
+def _day(published: dt.date | None) -> int:
+    """The day ordinal a document is placed by (UNDATED without a date)."""
+    return to_utc_naive(published).toordinal() if published is not None else UNDATED
 
 
 def _unpacked(packed: bytes) -> tuple[int, array]:
@@ -494,6 +571,22 @@ def write(engine: Engine, groups: Groups, upserts: Iterable[Article], deletes: I
     engine.write(plan.upserts(upserts, deletes), plan.deleted_ids(), workers=workers)
 
 
+def _prefetched(groups: Groups, articles: Iterable[Article]) -> Iterator[Article]:
+    """``articles``, each with its sketch, read a batch ahead so that ``groups`` fetches what placing them asks."""
+    batch: list[Article] = []
+    chars = 0
+    for article in articles:
+        batch.append(article if article.sketch is not None
+                     else dataclasses.replace(article, sketch=body_sketch(article.body)))
+        chars += len(article.body)
+        if len(batch) == PLACE_BATCH or chars > PLACE_BATCH_CHARS:
+            groups.prefetch([(article.id, article.published, article.sketch) for article in batch])
+            yield from batch
+            batch, chars = [], 0
+    groups.prefetch([(article.id, article.published, article.sketch) for article in batch])
+    yield from batch
+
+
 class _Plan:
     """One write's group bookkeeping (see ``write``)."""
 
@@ -507,7 +600,7 @@ class _Plan:
         held: dict[str, Article] = {}
         written: set[str] = set()  # each the first of its group in this write, or a build's
         touched: set[str] = set()  # groups that lost a member in this write
-        for article in upserts:
+        for article in _prefetched(self.groups, upserts) if hold else upserts:
             before = self.groups.group(article.id)
             group, joined = self.groups.place(article.id, article.body, article.published, article.sketch)
             if before is not None and self.groups.group_members(before):

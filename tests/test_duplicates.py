@@ -380,12 +380,19 @@ def _partition_of(groups: Groups) -> set[frozenset[str]]:
     return {frozenset(ids) for ids in members.values()}
 
 
-def test_groups_found_through_the_store_equal_groups_found_in_memory(tmp_path):
+@pytest.mark.engine_free
+@pytest.mark.parametrize("prefetched, common_key", [(False, None), (True, None), (True, 4), (False, 4)])
+def test_groups_found_through_the_store_equal_groups_found_in_memory(tmp_path, monkeypatch, prefetched, common_key):
     """Reuters stories placed in two writes, the first saved in a state store and the second found by the
-    store's indexed key lookups, fall in the same groups as all placed in memory (and some removed)."""
+    store's indexed key lookups (one at a time, or fetched a batch ahead as an update does), fall in the same
+    groups as all placed in memory (and some removed); also when keys held by a few documents count as common."""
     import gzip
 
+    from newsearch import duplicates
     from newsearch.dates import parse_date
+
+    if common_key is not None:
+        monkeypatch.setattr(duplicates, "COMMON_KEY", common_key)
 
     with gzip.open(shared_path("reuters", "reuters.jsonl.gz"), "rt", encoding="utf-8") as lines:
         records = [json.loads(line) for line, _ in zip(lines, range(3000), strict=False)]
@@ -404,7 +411,10 @@ def test_groups_found_through_the_store_equal_groups_found_in_memory(tmp_path):
         for groups in (in_memory, reopened):
             for id in removed:
                 groups.remove(id)
-            for id, body, published in second:
+            for at, (id, body, published) in enumerate(second):
+                if prefetched and at % 100 == 0:
+                    groups.prefetch([(id, published, duplicates.body_sketch(body))
+                                     for id, body, published in second[at:at + 100]])
                 groups.place(id, body, published)
         assert _partition_of(reopened) == _partition_of(in_memory)
         store.save(reopened)
