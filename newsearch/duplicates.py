@@ -153,6 +153,7 @@ class Groups:
         self._members: dict[str, str | set[str]] = {}
         self._keys = _KeyIndex()  # the keys of the changed documents that have a sketch
         self._stored_rows = _StoredRows(self.state.connection)
+        self._left: Counter[int] = Counter()  # key -> stored documents holding it that this write changed
 
     def _any_stored(self) -> bool:
         return self.state.connection.execute("SELECT 1 FROM documents LIMIT 1").fetchone() is not None
@@ -174,8 +175,7 @@ class Groups:
         held = self._members.get(group)
         ids = {held} if isinstance(held, str) else set(held or ())
         if self._stored:
-            ids.update(id for (id,) in self.state.connection.execute(
-                "SELECT id FROM documents WHERE grp = ?", (group,)) if id not in self._docs)
+            ids.update(id for id in self._stored_rows.members(group) if id not in self._docs)
         return ids
 
     def empty(self) -> bool:
@@ -251,9 +251,17 @@ class Groups:
         """Forget a document; its former group, or None when it was unknown."""
         group = self.group(id)
         if group is not None:
+            self._changing(id)
             self._unset(id)
             self._docs[id] = None
         return group
+
+    def _changing(self, id: str) -> None:
+        """Note the keys a stored document no longer holds as stored, the first time this write changes it."""
+        if self._stored and id not in self._docs:
+            row = self._stored_rows.document(id)
+            if row is not None:
+                self._left.update(array("I", row[1])[1:1 + KEYS])
 
     def regroup(self, group: str, keep: Set[str] = frozenset()) -> dict[str, str]:
         """Split a group whose members no longer all hang together: id -> new group for those that move.
@@ -297,6 +305,7 @@ class Groups:
 
     def _set(self, id: str, group: str, packed: bytes) -> None:
         """Hold a document's new state in memory (its keys in the write's key index)."""
+        self._changing(id)
         self._unset(id)
         self._docs[id] = (group, packed)
         held = self._members.get(group)
@@ -343,25 +352,32 @@ class Groups:
         found = self._keys.holders(key, day)
         held = self._keys.count(key)
         if self._stored:
-            stored = self._stored_rows.holders(key, COMMON_KEY + 1 + len(self._docs))
-            if stored is None:  # more than that many rows: more than COMMON_KEY, whichever of them this write changed
+            rows = self._stored_rows.window(key, day)
+            found += [id for id in rows if id not in self._docs] if self._docs else rows
+            if not found:  # no candidate, whatever the count
+                return found
+            # Counted through the index alone, up to the limit: the stored holders this write changed count no more.
+            left = self._left[key]
+            stored = self._stored_rows.count(key, COMMON_KEY + 1 + left)
+            if stored == COMMON_KEY + 1 + left:
                 return []
-            if stored:
-                stored = [(id, stored_day) for id, stored_day in stored if id not in self._docs]
-                held += len(stored)
-                found += [id for id, stored_day in stored if self._close_in_time(stored_day, day)]
+            held += stored - left
         return [] if held > COMMON_KEY else found
 
     def prefetch(self, documents: Sequence[tuple[str, dt.date | None, bytes | None]]) -> None:
         """Read at once the stored state that placing these (id, published, sketch) documents asks for."""
-        if not self._stored or not documents:
-            return
-        days = [_day(published) for _, published, _ in documents]
-        dated = [day for day in days if day != UNDATED]
-        span = (min(dated) - WINDOW_DAYS, max(dated) + WINDOW_DAYS) if len(dated) == len(days) else (0, DAY_MASK)
-        self._stored_rows.fetch([id for id, _, _ in documents],
-                                {key for _, _, sketch in documents for key in array("I", sketch or b"")[:KEYS]},
-                                COMMON_KEY + 1 + len(self._docs) + len(documents), span)
+        if self._stored and documents:
+            days = [_day(published) for _, published, _ in documents]
+            self._stored_rows.fetch([id for id, _, _ in documents],
+                                    {(key, day) for (_, _, sketch), day in zip(documents, days, strict=True)
+                                     for key in array("I", sketch or b"")[:KEYS]},
+                                    COMMON_KEY + 1 + max(self._left.values(), default=0) + len(documents))
+
+    def prefetch_removals(self, ids: Sequence[str]) -> None:
+        """Read at once the stored state that removing these documents asks for: their rows and groups."""
+        if self._stored and ids:
+            self._stored_rows.fetch(list(ids), set(), 0)
+            self._stored_rows.fetch_members({row[0] for id in ids if (row := self._stored_rows.document(id))})
 
     def _best_match(self, kept: array, day: int) -> str | None:
         """The most similar near-duplicate already placed of a body with this sketch, or None.
@@ -391,18 +407,22 @@ class Groups:
         before = _rows_by_id(connection, "SELECT id, doc, packed FROM documents", list(self._docs)) \
             if self._stored else {}
         new_documents: list[tuple[int, str, str, bytes]] = []
+        moved: list[tuple[str, int]] = []
+        gone: list[tuple[int, bytes]] = []
         for id, held in self._docs.items():
             if id in before:
                 doc, packed = before[id]
                 if held is not None and held[1] == packed:  # moved to another group: its keys stay
-                    connection.execute("UPDATE documents SET grp = ? WHERE doc = ?", (held[0], doc))
+                    moved.append((held[0], doc))
                     continue
-                connection.executemany("DELETE FROM keys WHERE entry = ? AND doc = ?",
-                                       ((entry, doc) for entry in key_rows(packed)))
-                connection.execute("DELETE FROM documents WHERE doc = ?", (doc,))
+                gone.append((doc, packed))
             if held is not None:
                 new_documents.append((next_doc, id, held[0], held[1]))
                 next_doc += 1
+        connection.executemany("UPDATE documents SET grp = ? WHERE doc = ?", moved)
+        connection.executemany("DELETE FROM keys WHERE entry = ? AND doc = ?",
+                               ((entry, doc) for doc, packed in gone for entry in key_rows(packed)))
+        connection.executemany("DELETE FROM documents WHERE doc = ?", ((doc,) for doc, _ in gone))
         connection.executemany("INSERT INTO documents VALUES (?, ?, ?, ?)", new_documents)
         connection.executemany("INSERT INTO keys VALUES (?, ?)", ((entry, doc) for doc, _, _, packed in new_documents
                                                                   for entry in key_rows(packed)))
@@ -410,7 +430,7 @@ class Groups:
     def saved(self) -> None:
         self._stored = self._any_stored()
         self._docs, self._members, self._keys = {}, {}, _KeyIndex()
-        self._stored_rows = _StoredRows(self.state.connection)
+        self._stored_rows, self._left = _StoredRows(self.state.connection), Counter()
 
 
 class _StoredRows:
@@ -424,8 +444,9 @@ class _StoredRows:
     def __init__(self, connection) -> None:
         self._connection = connection
         self._documents: dict[str, tuple[str, bytes] | None] = {}  # id -> (group, packed), None: not stored
-        # key -> its holders (id, day) in (day, doc) order; an int: at least that many (not read)
-        self._holders: dict[int, list[tuple[str, int]] | int] = {}
+        self._counts: dict[int, tuple[int, int]] = {}  # key -> (its holders counted up to a limit, the limit)
+        self._windows: dict[tuple[int, int], list[str]] = {}  # (key, day) -> the holders ``window`` gives
+        self._members: dict[str, list[str]] = {}  # group -> its stored documents
 
     def document(self, id: str) -> tuple[str, bytes] | None:
         """A stored document's (group, packed state); None when the store holds no such id."""
@@ -434,44 +455,76 @@ class _StoredRows:
             self._documents[id] = None if row is None else (str(row[0]), bytes(row[1]))
         return self._documents[id]
 
-    def holders(self, key: int, most: int) -> list[tuple[str, int]] | None:
-        """Every stored holder of a key as (id, day); None when there are at least ``most``."""
-        held = self._holders.get(key)
-        if isinstance(held, int) and held < most:  # read with a lower limit: read again
-            held = None
-        if held is None:
-            self._read_holders([key], most)
-            held = self._holders[key]
-        return None if isinstance(held, int) else held
+    def count(self, key: int, most: int) -> int:
+        """How many stored documents hold a key, counted through the index alone up to ``most``."""
+        if self._uncounted(key, most):
+            self._count([key], most)
+        return min(self._counts[key][0], most)
 
-    def fetch(self, ids: list[str], keys: set[int], most: int, days: tuple[int, int]) -> None:
-        """Read these documents and the holders of these keys (as ``holders``, with ``most``), the states of
-        those holders dated within ``days`` (low, high) or undated with them: a batch's worth in three queries."""
+    def _uncounted(self, key: int, most: int) -> bool:
+        """True when a key was never counted, or counting stopped at a limit below ``most``."""
+        counted, limit = self._counts.get(key, (0, 0))
+        return counted == limit < most
+
+    def window(self, key: int, day: int) -> list[str]:
+        """The stored holders of a key that are undated or within WINDOW_DAYS of ``day`` (all for UNDATED)."""
+        if (key, day) not in self._windows:
+            self._read_windows([(key, day)])
+        return self._windows[(key, day)]
+
+    def members(self, group: str) -> list[str]:
+        """The stored documents of a group."""
+        if group not in self._members:
+            self.fetch_members({group})
+        return self._members[group]
+
+    def fetch_members(self, groups: set[str]) -> None:
+        """Read the stored documents of these groups in one query."""
+        wanted = [group for group in groups if group not in self._members]
+        self._members.update((group, []) for group in wanted)
+        if wanted:
+            rows = self._connection.execute("SELECT grp, id FROM documents WHERE grp IN "
+                                            "(SELECT value FROM json_each(?))", (json.dumps(wanted),))
+            for group, id in rows:
+                self._members[group].append(id)
+
+    def fetch(self, ids: list[str], pairs: set[tuple[int, int]], most: int) -> None:
+        """Read these documents, and the count (up to ``most``) and window of each (key, day) pair."""
         wanted = [id for id in ids if id not in self._documents]
         found = _rows_by_id(self._connection, "SELECT id, grp, packed FROM documents", wanted)
         self._documents.update((id, (str(row[0]), bytes(row[1])) if row is not None else None)
                                for id, row in ((id, found.get(id)) for id in wanted))
-        self._read_holders(sorted(key for key in keys if key not in self._holders), most, days)
+        self._read_windows(sorted(pair for pair in pairs if pair not in self._windows))
+        # a key is counted only where it has candidates (see Groups._holders)
+        self._count(sorted({key for key, day in pairs if self._windows[(key, day)] and self._uncounted(key, most)}),
+                    most)
 
-    def _read_holders(self, keys: list[int], most: int, days: tuple[int, int] = (1, 0)) -> None:
-        if not keys:
+    def _count(self, keys: list[int], most: int) -> None:
+        if keys:
+            self._counts.update((key, (counted, most)) for key, counted in self._connection.execute(
+                f"SELECT value, (SELECT count(*) FROM (SELECT 1 FROM keys WHERE entry BETWEEN value << {DAY_BITS} "
+                f"AND (value << {DAY_BITS}) | {DAY_MASK} LIMIT ?)) FROM json_each(?)", (most, json.dumps(keys))))
+
+    def _read_windows(self, pairs: list[tuple[int, int]]) -> None:
+        """Each pair's holders, with their states, in one query: the undated ones first, then by day."""
+        ranges = []  # [pair number, first entry, last entry]
+        for number, (key, day) in enumerate(pairs):
+            base = key << DAY_BITS
+            if day == UNDATED:
+                ranges.append([number, base, base | DAY_MASK])
+            else:
+                ranges += [[number, base, base | UNDATED],
+                           [number, base | max(day - WINDOW_DAYS, UNDATED + 1), base | (day + WINDOW_DAYS)]]
+        self._windows.update((pair, []) for pair in pairs)
+        if not ranges:
             return
-        counts = dict(self._connection.execute(
-            f"SELECT value, (SELECT count(*) FROM (SELECT 1 FROM keys WHERE entry BETWEEN value << {DAY_BITS} "
-            f"AND (value << {DAY_BITS}) | {DAY_MASK} LIMIT ?)) FROM json_each(?)", (most, json.dumps(keys))))
-        few: dict[int, list[tuple[str, int]]] = {key: [] for key in keys if counts[key] < most}
-        self._holders.update((key, most) for key in keys if key not in few)
-        near = f"k.entry & {DAY_MASK} = {UNDATED} OR k.entry & {DAY_MASK} BETWEEN ?1 AND ?2"  # states worth reading
         rows = self._connection.execute(
-            f"SELECT k.entry, d.id, CASE WHEN {near} THEN d.grp END, CASE WHEN {near} THEN d.packed END "
-            f"FROM json_each(?3) w JOIN keys k ON k.entry BETWEEN w.value << {DAY_BITS} "
-            f"AND (w.value << {DAY_BITS}) | {DAY_MASK} JOIN documents d ON d.doc = k.doc ORDER BY k.entry, k.doc",
-            (*days, json.dumps(list(few))))
-        for entry, id, group, packed in rows:
-            few[entry >> DAY_BITS].append((id, entry & DAY_MASK))
-            if group is not None:
-                self._documents.setdefault(id, (str(group), bytes(packed)))
-        self._holders.update(few)
+            "SELECT json_extract(w.value, '$[0]'), d.id, d.grp, d.packed FROM json_each(?) w JOIN keys k "
+            "ON k.entry BETWEEN json_extract(w.value, '$[1]') AND json_extract(w.value, '$[2]') "
+            "JOIN documents d ON d.doc = k.doc ORDER BY w.key, k.entry, k.doc", (json.dumps(ranges),))
+        for number, id, group, packed in rows:
+            self._windows[pairs[number]].append(id)
+            self._documents.setdefault(id, (str(group), bytes(packed)))
 
 
 def _rows_by_id(connection, select: str, ids: list[str]) -> dict[str, tuple]:
@@ -611,6 +664,7 @@ class _Plan:
             written.add(article.id)
             yield dataclasses.replace(article, group=group, sketch=None)
         self.deleted = list(deletes)
+        self.groups.prefetch_removals(self.deleted)
         for id in self.deleted:
             former = self.groups.remove(id)
             if former is not None and self.groups.group_members(former):

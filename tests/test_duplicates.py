@@ -431,3 +431,33 @@ def test_a_long_body_is_sketched_a_piece_at_a_time_as_it_would_be_whole(long_art
     assert duplicates.body_sketch(body[:900_000]) == whole
     assert duplicates.body_sketch(body[:5_100]) == duplicates.array("I", sorted(shingles(body[:5_100]))[:SKETCH]
                                                                      ).tobytes()
+
+
+@pytest.mark.engine_free
+@pytest.mark.parametrize("prefetched", [False, True])
+def test_a_key_stops_being_common_when_a_write_removes_its_stored_holders(tmp_path, monkeypatch, prefetched):
+    """Keys held by more than COMMON_KEY stored documents are no evidence; once a write removes some of those
+    copies, the rest count again, as they would in memory, and a new copy joins their group."""
+    from newsearch import duplicates
+
+    monkeypatch.setattr(duplicates, "COMMON_KEY", 5)
+    copies = [f"comet-{number}" for number in range(7)]
+    published = dt.date(2023, 10, 2)
+    with state.State.open(tmp_path) as store:
+        saved = Groups(state=store)
+        for id in copies[:6]:
+            saved.place(id, COMET, published)
+        store.save(saved)
+
+    def placed_after_removing(removed: list[str]) -> tuple[bool, bool]:
+        groups = Groups(state=store)
+        for id in removed:
+            groups.remove(id)
+        if prefetched:
+            groups.prefetch([(copies[6], published, duplicates.body_sketch(COMET))])
+        group, joined = groups.place(copies[6], COMET, published)
+        return joined, group == groups.group(copies[2])
+
+    with state.State.open(tmp_path) as store:
+        assert placed_after_removing([]) == (False, False)  # each key held by six: none is evidence
+        assert placed_after_removing(copies[:2]) == (True, True)
