@@ -533,21 +533,30 @@ def _joined_counts(searcher: tantivy.Searcher, schema: tantivy.Schema, tier, mat
 
 
 class _Seen:
-    """Group keys written so far in one write, as bits of hashes: a key never written is sometimes taken
-    for one written (a document marked joined without need, which costs a query a little), never the
-    reverse; 8 MB however large the write."""
+    """Group keys written so far in one write, as a Bloom filter: a key never written is rarely taken for one
+    written (a document marked joined without need, which makes collapsing count its group: at a million
+    keys about ten are), never the reverse; 16 MB however large the write.
 
-    BITS = 1 << 26
+    With one bit a key, a million articles marked 7,600 documents joined, nearly all wrongly, and counting
+    their groups took most of a query's time.
+    """
+
+    BITS = 1 << 27
+    HASHES = 3
 
     def __init__(self) -> None:
         self._bits = bytearray(self.BITS // 8)
 
     def check_and_add(self, key: str) -> bool:
-        """True when ``key`` (or one sharing its bit) was added before; adds it."""
-        bit = hash(key) & (self.BITS - 1)
-        byte, mask = bit >> 3, 1 << (bit & 7)
-        seen = bool(self._bits[byte] & mask)
-        self._bits[byte] |= mask
+        """True when ``key`` was added before (or, rarely, keys sharing all its bits were); adds it."""
+        hashed = hash(key)
+        first, step = hashed & 0xFFFFFFFF, (hashed >> 32) | 1  # double hashing: first + i * step
+        seen = True
+        for number in range(self.HASHES):
+            bit = (first + number * step) & (self.BITS - 1)
+            byte, mask = bit >> 3, 1 << (bit & 7)
+            seen = seen and bool(self._bits[byte] & mask)
+            self._bits[byte] |= mask
         return seen
 
 
