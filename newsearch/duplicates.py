@@ -406,25 +406,31 @@ class Groups:
         (next_doc,) = connection.execute("SELECT coalesce(max(doc), 0) + 1 FROM documents").fetchone()
         before = _rows_by_id(connection, "SELECT id, doc, packed FROM documents", list(self._docs)) \
             if self._stored else {}
-        new_documents: list[tuple[int, str, str, bytes]] = []
         moved: list[tuple[str, int]] = []
         gone: list[tuple[int, bytes]] = []
+        unchanged: set[str] = set()  # kept their row: only their group changed
         for id, held in self._docs.items():
             if id in before:
                 doc, packed = before[id]
                 if held is not None and held[1] == packed:  # moved to another group: its keys stay
                     moved.append((held[0], doc))
-                    continue
-                gone.append((doc, packed))
-            if held is not None:
-                new_documents.append((next_doc, id, held[0], held[1]))
-                next_doc += 1
+                    unchanged.add(id)
+                else:
+                    gone.append((doc, packed))
         connection.executemany("UPDATE documents SET grp = ? WHERE doc = ?", moved)
         connection.executemany("DELETE FROM keys WHERE entry = ? AND doc = ?",
                                ((entry, doc) for doc, packed in gone for entry in key_rows(packed)))
         connection.executemany("DELETE FROM documents WHERE doc = ?", ((doc,) for doc, _ in gone))
-        connection.executemany("INSERT INTO documents VALUES (?, ?, ?, ?)", new_documents)
-        connection.executemany("INSERT INTO keys VALUES (?, ?)", ((entry, doc) for doc, _, _, packed in new_documents
+
+        def new_rows() -> Iterator[tuple[int, str, str, bytes]]:  # numbered the same each time (a build's million)
+            number = next_doc
+            for id, held in self._docs.items():
+                if held is not None and id not in unchanged:
+                    yield number, id, held[0], held[1]
+                    number += 1
+
+        connection.executemany("INSERT INTO documents VALUES (?, ?, ?, ?)", new_rows())
+        connection.executemany("INSERT INTO keys VALUES (?, ?)", ((entry, doc) for doc, _, _, packed in new_rows()
                                                                   for entry in key_rows(packed)))
 
     def saved(self) -> None:
