@@ -30,6 +30,7 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence, Set
+from itertools import chain
 
 from .article import Article, to_utc_naive
 from .engines.base import Engine
@@ -352,14 +353,17 @@ class Groups:
         found = self._keys.holders(key, day)
         held = self._keys.count(key)
         if self._stored:
+            # Counted through the index alone, up to the limit: the stored holders this write changed count no more.
+            left = self._left[key]
+            most = COMMON_KEY + 1 + left
+            if day == UNDATED and self._stored_rows.count(key, most) == most:  # its window: every holder
+                return []
             rows = self._stored_rows.window(key, day)
             found += [id for id in rows if id not in self._docs] if self._docs else rows
             if not found:  # no candidate, whatever the count
                 return found
-            # Counted through the index alone, up to the limit: the stored holders this write changed count no more.
-            left = self._left[key]
-            stored = self._stored_rows.count(key, COMMON_KEY + 1 + left)
-            if stored == COMMON_KEY + 1 + left:
+            stored = self._stored_rows.count(key, most)
+            if stored == most:
                 return []
             held += stored - left
         return [] if held > COMMON_KEY else found
@@ -367,16 +371,19 @@ class Groups:
     def prefetch(self, documents: Sequence[tuple[str, dt.date | None, bytes | None]]) -> None:
         """Read at once the stored state that placing these (id, published, sketch) documents asks for."""
         if self._stored and documents:
-            days = [_day(published) for _, published, _ in documents]
-            self._stored_rows.fetch([id for id, _, _ in documents],
-                                    {(key, day) for (_, _, sketch), day in zip(documents, days, strict=True)
-                                     for key in array("I", sketch or b"")[:KEYS]},
-                                    COMMON_KEY + 1 + max(self._left.values(), default=0) + len(documents))
+            self._stored_rows = _StoredRows(self.state.connection)  # the last batch's rows are not asked again
+            self._stored_rows.fetch_documents(id for id, _, _ in documents)
+            pairs = {(key, _day(published)) for _, published, sketch in documents
+                     for key in array("I", sketch or b"")[:KEYS]}
+            # the limit this batch's counts may ask: its documents may leave stored holders of its keys
+            most = COMMON_KEY + 1 + max((self._left[key] for key, _ in pairs), default=0) + len(documents)
+            self._stored_rows.fetch_holders(pairs, most)
 
     def prefetch_removals(self, ids: Sequence[str]) -> None:
         """Read at once the stored state that removing these documents asks for: their rows and groups."""
         if self._stored and ids:
-            self._stored_rows.fetch(list(ids), set(), 0)
+            self._stored_rows = _StoredRows(self.state.connection)
+            self._stored_rows.fetch_documents(ids)
             self._stored_rows.fetch_members({row[0] for id in ids if (row := self._stored_rows.document(id))})
 
     def _best_match(self, kept: array, day: int) -> str | None:
@@ -440,11 +447,11 @@ class Groups:
 
 
 class _StoredRows:
-    """The store's documents and key holders as the last save left them, read for one write and kept.
+    """The store's documents and key holders as the last save left them, read a batch of placements at a time.
 
-    Nothing in the store changes until the write saves, so what was read stays true; the
-    write's own changes are held by ``Groups`` over it. ``fetch`` reads a batch's worth in
-    three queries; anything not fetched is read when asked.
+    Nothing in the store changes until the write saves, so what a batch read stays true; the
+    write's own changes are held by ``Groups`` over it. Only what ``fetch_*`` read is kept (a
+    batch's worth: ``Groups`` starts a new one for each batch); anything else is read when asked.
     """
 
     def __init__(self, connection) -> None:
@@ -456,10 +463,16 @@ class _StoredRows:
 
     def document(self, id: str) -> tuple[str, bytes] | None:
         """A stored document's (group, packed state); None when the store holds no such id."""
-        if id not in self._documents:
-            row = self._connection.execute("SELECT grp, packed FROM documents WHERE id = ?", (id,)).fetchone()
-            self._documents[id] = None if row is None else (str(row[0]), bytes(row[1]))
-        return self._documents[id]
+        if id in self._documents:
+            return self._documents[id]
+        row = self._connection.execute("SELECT grp, packed FROM documents WHERE id = ?", (id,)).fetchone()
+        return None if row is None else (str(row[0]), bytes(row[1]))
+
+    def members(self, group: str) -> list[str]:
+        """The stored documents of a group."""
+        if group in self._members:
+            return self._members[group]
+        return [id for (id,) in self._connection.execute("SELECT id FROM documents WHERE grp = ?", (group,))]
 
     def count(self, key: int, most: int) -> int:
         """How many stored documents hold a key, counted through the index alone up to ``most``."""
@@ -467,22 +480,18 @@ class _StoredRows:
             self._count([key], most)
         return min(self._counts[key][0], most)
 
-    def _uncounted(self, key: int, most: int) -> bool:
-        """True when a key was never counted, or counting stopped at a limit below ``most``."""
-        counted, limit = self._counts.get(key, (0, 0))
-        return counted == limit < most
-
     def window(self, key: int, day: int) -> list[str]:
         """The stored holders of a key that are undated or within WINDOW_DAYS of ``day`` (all for UNDATED)."""
         if (key, day) not in self._windows:
             self._read_windows([(key, day)])
         return self._windows[(key, day)]
 
-    def members(self, group: str) -> list[str]:
-        """The stored documents of a group."""
-        if group not in self._members:
-            self.fetch_members({group})
-        return self._members[group]
+    def fetch_documents(self, ids: Iterable[str]) -> None:
+        """Read the rows of these documents in one query."""
+        wanted = [id for id in ids if id not in self._documents]
+        found = _rows_by_id(self._connection, "SELECT id, grp, packed FROM documents", wanted)
+        self._documents.update((id, (str(row[0]), bytes(row[1])) if row is not None else None)
+                               for id, row in ((id, found.get(id)) for id in wanted))
 
     def fetch_members(self, groups: set[str]) -> None:
         """Read the stored documents of these groups in one query."""
@@ -494,18 +503,23 @@ class _StoredRows:
             for group, id in rows:
                 self._members[group].append(id)
 
-    def fetch(self, ids: list[str], pairs: set[tuple[int, int]], most: int) -> None:
-        """Read these documents, and the count (up to ``most``) and window of each (key, day) pair."""
-        wanted = [id for id in ids if id not in self._documents]
-        found = _rows_by_id(self._connection, "SELECT id, grp, packed FROM documents", wanted)
-        self._documents.update((id, (str(row[0]), bytes(row[1])) if row is not None else None)
-                               for id, row in ((id, found.get(id)) for id in wanted))
-        self._read_windows(sorted(pair for pair in pairs if pair not in self._windows))
-        # a key is counted only where it has candidates (see Groups._holders)
-        self._count(sorted({key for key, day in pairs if self._windows[(key, day)] and self._uncounted(key, most)}),
-                    most)
+    def fetch_holders(self, pairs: set[tuple[int, int]], most: int) -> None:
+        """Read the window of each (key, day) pair and the count of its key (up to ``most``), as ``Groups._holders``
+        asks for them: a dated pair's window first, its key counted only when the window holds someone; an
+        undated pair's key counted first, its window (every holder) read only when the key is not common."""
+        self._count(sorted({key for key, day in pairs if day == UNDATED and self._uncounted(key, most)}), most)
+        self._read_windows(sorted(pair for pair in pairs if pair not in self._windows
+                                  and (pair[1] != UNDATED or self._counts[pair[0]][0] < most)))
+        self._count(sorted({key for key, day in pairs
+                            if self._windows.get((key, day)) and self._uncounted(key, most)}), most)
+
+    def _uncounted(self, key: int, most: int) -> bool:
+        """True when a key was never counted, or counting stopped at a limit below ``most``."""
+        counted, limit = self._counts.get(key, (0, 0))
+        return counted == limit < most
 
     def _count(self, keys: list[int], most: int) -> None:
+        """Count the holders of these keys, each up to ``most``, in one query through the index alone."""
         if keys:
             self._counts.update((key, (counted, most)) for key, counted in self._connection.execute(
                 f"SELECT value, (SELECT count(*) FROM (SELECT 1 FROM keys WHERE entry BETWEEN value << {DAY_BITS} "
@@ -634,16 +648,15 @@ def _prefetched(groups: Groups, articles: Iterable[Article]) -> Iterator[Article
     """``articles``, each with its sketch, read a batch ahead so that ``groups`` fetches what placing them asks."""
     batch: list[Article] = []
     chars = 0
-    for article in articles:
-        batch.append(article if article.sketch is not None
-                     else dataclasses.replace(article, sketch=body_sketch(article.body)))
-        chars += len(article.body)
-        if len(batch) == PLACE_BATCH or chars > PLACE_BATCH_CHARS:
-            groups.prefetch([(article.id, article.published, article.sketch) for article in batch])
+    for article in chain(articles, [None]):  # None: the end
+        if article is not None:
+            batch.append(article if article.sketch is not None
+                         else dataclasses.replace(article, sketch=body_sketch(article.body)))
+            chars += len(article.body)
+        if len(batch) == PLACE_BATCH or chars > PLACE_BATCH_CHARS or (article is None and batch):
+            groups.prefetch([(queued.id, queued.published, queued.sketch) for queued in batch])
             yield from batch
             batch, chars = [], 0
-    groups.prefetch([(article.id, article.published, article.sketch) for article in batch])
-    yield from batch
 
 
 class _Plan:

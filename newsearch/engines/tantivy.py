@@ -534,12 +534,8 @@ def _joined_counts(searcher: tantivy.Searcher, schema: tantivy.Schema, tier, mat
 
 class _Seen:
     """Group keys written so far in one write, as a Bloom filter: a key never written is rarely taken for one
-    written (a document marked joined without need, which makes collapsing count its group: at a million
-    keys about ten are), never the reverse; 16 MB however large the write.
-
-    With one bit a key, a million articles marked 7,600 documents joined, nearly all wrongly, and counting
-    their groups took most of a query's time.
-    """
+    written (a document marked joined without need, whose group every query matching it then counts: about
+    three of a million keys are), never the reverse; 16 MB however large the write."""
 
     BITS = 1 << 27
     HASHES = 3
