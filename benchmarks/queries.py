@@ -15,10 +15,11 @@ from __future__ import annotations
 import argparse
 import resource
 import statistics
+import sys
 import time
 from pathlib import Path
 
-from newsearch import Index
+from newsearch import Index, NewsearchError
 
 
 def main() -> None:
@@ -27,8 +28,13 @@ def main() -> None:
     parser.add_argument("--queries", required=True, type=Path, help="a text file, one query a line")
     parser.add_argument("--count", type=int, default=200, help="how many of its queries to time")
     options = parser.parse_args()
-    queries = [line for line in options.queries.read_text(encoding="utf-8").splitlines() if line][:options.count]
-    index = Index.open(options.index)
+    try:
+        queries = [line for line in options.queries.read_text(encoding="utf-8").splitlines() if line][:options.count]
+        index = Index.open(options.index)
+    except (OSError, UnicodeDecodeError, NewsearchError) as error:
+        sys.exit(f"queries.py: {error}")
+    if len(queries) < 2:
+        sys.exit(f"queries.py: {options.queries} holds fewer than two queries (one a line)")
     index.query(queries[0], limit=10, snippets=False)  # warm: opening, first caches
     for snippets in (False, True):
         times = []
