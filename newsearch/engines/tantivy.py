@@ -13,6 +13,7 @@ import os
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import tantivy
@@ -42,6 +43,9 @@ MAX_ARTICLE_CHARS = 64 * 1024 * 1024
 ALL = 1_000_000_000  # "every bucket" for aggregations
 GROUP_BUCKETS = 64  # groups counted at first when collapsing (see _group_counts): the cost grows with it
 MAX_GROUP_BUCKETS = 60_000  # below tantivy's limit of 65,000 buckets an aggregation may make
+# A page of stories counts each tier's groups (two aggregations, most of a query's time at 1M articles) in
+# these threads while it ranks the tiers: tantivy leaves Python's lock while it searches.
+COUNTING_THREADS = 2
 Occur = tantivy.Occur
 
 
@@ -62,6 +66,7 @@ class TantivyEngine(Engine):
         self._languages: tuple[str, ...] = ()
         # indexes made before group numbers collapse from stored articles (see _found, _group_counts)
         self._numbered = has_field(self._schema, analysis.GROUP_NUMBER, 0)
+        self._counting: tuple[int, ThreadPoolExecutor] | None = None  # (the process it was started in, the pool)
 
     @classmethod
     def create(cls, folder: Path, options: Mapping | None = None) -> TantivyEngine:
@@ -256,10 +261,13 @@ class TantivyEngine(Engine):
 
     def _stories(self, searcher: tantivy.Searcher, tiers: list, request: SearchRequest):
         """A page of stories (newsearch.query.collapse): (hits, matching documents, matching groups,
-        group -> matching documents); copies per group come from ``_group_counts``."""
+        group -> matching documents); copies per group come from ``_joined_copies``, counted in other
+        threads while the tiers are ranked (``_group_counts`` for an index without group numbers)."""
         first, stop = (request.page - 1) * request.limit, request.page * request.limit
         matching: dict[int, int] = {}  # id(tier) -> how many documents it matches, once ranked
         every: dict[int, Counter] = {}  # id(tier) -> documents per group, when ranking read all its matches
+        copies: dict[int, Future] = ({id(tier): self._counter().submit(_joined_copies, searcher, self._schema, tier)
+                                      for tier in tiers} if self._numbered else {})
 
         def rank(tier, wanted: int) -> tuple[list, int]:
             ranked, matching[id(tier)], groups = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
@@ -269,16 +277,28 @@ class TantivyEngine(Engine):
 
         def counts(tier) -> tuple[Counter, int]:
             if id(tier) in every:  # no aggregation needed
-                copies = Counter({group: count for group, count in every[id(tier)].items() if count > 1})
-                return copies, matching[id(tier)] - sum(copies.values())
+                in_groups = Counter({group: count for group, count in every[id(tier)].items() if count > 1})
+                return in_groups, matching[id(tier)] - sum(in_groups.values())
             if not self._numbered:
                 return _group_counts(searcher, tier)
             if id(tier) not in matching:
                 matching[id(tier)] = searcher.search(tier, limit=1, count=True).count
-            return _joined_counts(searcher, self._schema, tier, matching[id(tier)])
+            in_groups = copies[id(tier)].result()
+            return in_groups, matching[id(tier)] - sum(in_groups.values())
 
-        page = page_of_stories(tiers, first, stop, rank, lambda hit: hit.group, counts)
+        try:
+            page = page_of_stories(tiers, first, stop, rank, lambda hit: hit.group, counts)
+        finally:
+            for counting in copies.values():
+                counting.cancel()  # those not started: a tier ranked whole, or a search given up
         return page.hits, page.total, page.stories, page.copies
+
+    def _counter(self) -> ThreadPoolExecutor:
+        """The threads counting groups, started on first use in this process (a forked server's own)."""
+        with self._lock:
+            if self._counting is None or self._counting[0] != os.getpid():
+                self._counting = os.getpid(), ThreadPoolExecutor(COUNTING_THREADS, "newsearch-counting")
+            return self._counting[1]
 
     def _ranked(self, searcher: tantivy.Searcher, tier, wanted: int, *,
                 by_date: bool) -> tuple[list[_Found], int, Counter | None]:
@@ -437,6 +457,9 @@ class TantivyEngine(Engine):
     def close(self) -> None:
         with self._lock:
             self._searcher = None
+            if self._counting is not None and self._counting[0] == os.getpid():
+                self._counting[1].shutdown(cancel_futures=True)
+            self._counting = None
 
 
 def _snippet(body: str, language: str, marks: TermMarks, chars: int) -> Snippet:
@@ -511,25 +534,25 @@ def _document(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> dict:
     return analysis.stored_values(searcher.doc(address).get_first("article"))
 
 
-def _joined_counts(searcher: tantivy.Searcher, schema: tantivy.Schema, tier, matching: int) -> tuple[Counter, int]:
-    """``_group_counts`` for an index whose documents mark joining a group (see analysis.document), exact:
-    only the groups of the tier's joined documents can have two or more matches (every such group holds
-    one), so only those are counted, and the tier's ``matching`` documents not in them are each alone.
-    Aggregating over those few documents costs little however many the tier matches.
+def _joined_copies(searcher: tantivy.Searcher, schema: tantivy.Schema, tier) -> Counter:
+    """For an index whose documents mark joining a group (see analysis.document): the tier's matching
+    documents in each group where it matches two or more, exact. Only the groups of the tier's joined
+    documents can have two (every such group holds one), so only those are counted; the tier's other
+    matching documents are each alone. Aggregating over those few documents costs little however
+    many the tier matches.
     """
     joined = tantivy.Query.boolean_query([
         (Occur.Must, tier), (Occur.Must, tantivy.Query.term_query(schema, analysis.JOINED, analysis.JOINED_VALUE))])
     keys = [bucket["key"] for bucket in searcher.aggregate(joined, {"groups": {"terms": {
         "field": analysis.GROUP_NUMBER, "size": MAX_GROUP_BUCKETS}}})["groups"]["buckets"]]
     if not keys:
-        return Counter(), matching
+        return Counter()
     members = tantivy.Query.boolean_query([
         (Occur.Must, tier), (Occur.Must, tantivy.Query.term_set_query(schema, analysis.GROUP_NUMBER, keys))])
     counted = searcher.aggregate(members, {"groups": {"terms": {"field": analysis.GROUP_NUMBER,
                                                                 "size": len(keys)}}})
-    copies = Counter({bucket["key"]: bucket["doc_count"] for bucket in counted["groups"]["buckets"]
-                      if bucket["doc_count"] > 1})
-    return copies, matching - sum(copies.values())
+    return Counter({bucket["key"]: bucket["doc_count"] for bucket in counted["groups"]["buckets"]
+                    if bucket["doc_count"] > 1})
 
 
 class _Seen:
