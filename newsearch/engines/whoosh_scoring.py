@@ -26,6 +26,7 @@ from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from ..query.deadline import Deadline, check as check_deadline
+from .whoosh_codec import ArrayLeafMatcher
 from .whoosh_ranking import TEXT_FIELDS, FieldsTerm, LiveBM25F, length_bytes
 
 Docs = np.ndarray  # sorted, distinct document numbers of a searcher (int64)
@@ -278,6 +279,8 @@ def _decoded(leaf, fieldname: str, text: bytes) -> Postings:
         return EMPTY, np.zeros(0)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
+    if isinstance(matcher, ArrayLeafMatcher):
+        return matcher.arrays()
     docnums: list[int] = []
     weights: list[float] = []
     if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:

@@ -34,6 +34,7 @@ from whoosh.writing import SegmentWriter
 
 from ..article import Article
 from ..processes import end_with_parent, spawn_context
+from .whoosh_codec import ArrayCodec
 
 BATCH_DOCUMENTS = 100
 BATCHES_QUEUED = 2  # per worker: enough to keep it busy, few articles waiting in memory
@@ -50,7 +51,12 @@ class SegmentWriteError(RuntimeError):
 
 class LengthsWriter(SegmentWriter):
     """whoosh's SegmentWriter, but flushing its postings with the new segment's field lengths read
-    into memory once, rather than each posting's looked up in the file (a tenth of a build's time)."""
+    into memory once, rather than each posting's looked up in the file (a tenth of a build's time),
+    and writing (and merging into) segments of ``ArrayCodec`` unless told another codec."""
+
+    def __init__(self, index, **options):
+        options.setdefault("codec", ArrayCodec())
+        super().__init__(index, **options)
 
     def per_document_reader(self):
         return _Lengths(super().per_document_reader())

@@ -1,0 +1,140 @@
+"""Whoosh's W3 codec with posting blocks stored as plain arrays, so that a block's documents and weights are
+read without unpickling its positions.
+
+W3 pickles each block of up to 128 postings as one tuple (ids, weights, per-posting position bytes) and
+compresses it: reading a common word's documents at a million articles unpickles hundreds of
+thousands of Python objects, most of them positions nobody asked for (two thirds of a slow first
+search). Here a block is a fixed header, then its id deltas (uint32) and weights (float32, absent when
+all 1.0) compressed together, then its positions compressed apart: ``ArrayLeafMatcher.arrays`` reads a
+whole list as numpy arrays, and whoosh's own matching reads the same blocks through the usual
+``LeafMatcher`` methods. Term index, per-document files, vectors and inlined postings are W3's.
+
+A segment keeps the codec it was written with (whoosh pickles it into the table of contents), so an
+index written before this codec is read as it was, and merging rewrites its segments in this format.
+Private W3 API used (whoosh-reloaded 2.7.5, pinned): ``W3PostingsWriter``'s block buffers and
+``_write_block`` duty, ``W3LeafMatcher``'s block state (``_goto``, ``_read_ids``, ``_read_weights``,
+``_read_values``) and ``W3TermInfo.add_block``.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from array import array
+from itertools import accumulate
+
+import numpy as np
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3LeafMatcher, W3PostingsWriter
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+# A block: its length (negative for a term's last block), then this header, then its data.
+# (postings, last id, most weight, whether weights are stored, min length byte, max length byte, id and
+# weight bytes as stored)
+_HEADER = struct.Struct("<IIf?BBI")
+_LENGTH = struct.Struct("<i")
+
+
+class ArrayCodec(W3Codec):
+    """W3, with posting blocks of arrays (see the module docstring)."""
+
+    def postings_writer(self, dbfile, byteids=False):
+        if byteids:  # term vectors, read by W3's own matcher
+            return super().postings_writer(dbfile, byteids)
+        return ArrayPostingsWriter(dbfile, blocklimit=self._blocklimit, compression=self._compression,
+                                   inlinelimit=self._inlinelimit)
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
+
+
+class ArrayPostingsWriter(W3PostingsWriter):
+    """Writes each block as a header, its compressed id deltas and weights, then its compressed positions."""
+
+    def _write_block(self, last: bool = False) -> None:
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        ids, weights, values = self._ids, self._weights, self._values
+        weighted = any(weight != 1.0 for weight in weights)
+        numbers = array("I", (later - earlier for earlier, later in zip([0, *ids], ids, strict=False))).tobytes()
+        if weighted:
+            numbers += weights.tobytes()
+        numbers = zlib.compress(numbers, self._compression)
+        positions = b""
+        if values:
+            positions = zlib.compress(array("I", map(len, values)).tobytes() + b"".join(values), self._compression)
+        header = _HEADER.pack(len(ids), ids[-1], self._maxweight, weighted, length_to_byte(self._minlength),
+                              length_to_byte(self._maxlength), len(numbers))
+        length = len(header) + len(numbers) + len(positions)
+        self._postfile.write(_LENGTH.pack(-length if last else length) + header + numbers + positions)
+        self._blockcount += 1
+        self._new_block()
+
+
+class ArrayLeafMatcher(W3LeafMatcher):
+    """Reads the blocks ``ArrayPostingsWriter`` wrote, one at a time (whoosh's matching) or a whole list at
+    once (``arrays``)."""
+
+    _ids: array | None
+    _weights: array | None
+    _values: tuple | None
+
+    def _goto(self, position: int) -> None:
+        self._data = self._ids = self._weights = self._values = None
+        self._i = 0
+        start = self._postfile.get(position, _LENGTH.size + _HEADER.size)
+        (length,) = _LENGTH.unpack_from(start)
+        self._lastblock = length < 0
+        self._nextoffset = position + _LENGTH.size + abs(length)
+        (self._blocklength, self._maxid, self._maxweight, self._weighted, shortest, longest,
+         self._numbers_size) = _HEADER.unpack_from(start, _LENGTH.size)
+        self._compression = 0
+        self._minlength, self._maxlength = byte_to_length(shortest), byte_to_length(longest)
+        self._dataoffset = position + _LENGTH.size + _HEADER.size
+
+    def _numbers(self) -> bytes:
+        return zlib.decompress(self._postfile.get(self._dataoffset, self._numbers_size))
+
+    def _read_ids(self) -> None:
+        self._ids = array("I", accumulate(array("I", self._numbers()[:4 * self._blocklength])))
+
+    def _read_weights(self) -> None:
+        if self._weighted:
+            self._weights = array("f", self._numbers()[4 * self._blocklength:])
+        else:
+            self._weights = array("f", [1.0]) * self._blocklength
+
+    def _read_values(self) -> None:
+        fixed = self._fixedsize
+        count = self._blocklength
+        if fixed == 0:
+            self._values = (None,) * count
+            return
+        stored = self._nextoffset - self._dataoffset - self._numbers_size
+        if not stored:
+            self._values = ()
+            return
+        data = zlib.decompress(self._postfile.get(self._dataoffset + self._numbers_size, stored))
+        sizes = array("I", data[:4 * count])
+        values, at = [], 4 * count
+        for size in sizes:
+            values.append(data[at:at + size])
+            at += size
+        self._values = tuple(values)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """Every posting of the list from the current block on: (docnums int64, weights float64)."""
+        docnums, weights = [], []
+        while self.is_active():
+            numbers = self._numbers()
+            count = self._blocklength
+            docnums.append(np.frombuffer(numbers, dtype="<u4", count=count).cumsum(dtype=np.int64))
+            weights.append(np.frombuffer(numbers, dtype="<f4", offset=4 * count).astype(np.float64)
+                           if self._weighted else np.ones(count))
+            self._next_block()
+        if not docnums:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(docnums), np.concatenate(weights)
