@@ -101,3 +101,28 @@ def test_an_index_of_w3_blocks_is_read_and_updated_as_before(tmp_path, monkeypat
     assert found["w3"] == found["arrays"]
     assert "arrays" in _codecs(tmp_path / "w3")  # the update's own segment
     assert all(len(results) > 2 for results in found["arrays"])
+
+
+def test_the_term_table_writes_the_file_whoosh_writes(tmp_path):
+    """The term table kept in arrays writes the same hash file as whoosh's writer, for the terms of real
+    articles (each word and each id), and whoosh reads every term back from it."""
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.filedb.filetables import OrderedHashReader, OrderedHashWriter
+
+    from newsearch.engines.whoosh_codec import _TermTable
+
+    records = _reuters(300)
+    keys = sorted({word.encode("utf-8") for record in records for word in record["body"].lower().split()}
+                  | {record["id"].encode("utf-8") for record in records})
+    storage = FileStorage(str(tmp_path))
+    whooshs, ours = OrderedHashWriter(storage.create_file("whoosh")), _TermTable.taking_over(
+        OrderedHashWriter(storage.create_file("ours")))
+    for number, key in enumerate(keys):
+        whooshs.add(key, str(number).encode())
+        ours.add(key, str(number).encode())
+    whooshs.close()
+    ours.close()
+    assert (tmp_path / "ours").read_bytes() == (tmp_path / "whoosh").read_bytes()
+    reader = OrderedHashReader(storage.open_file("ours"))
+    assert all(reader[key] == str(number).encode() for number, key in enumerate(keys))
+    assert len(keys) > 5000
