@@ -404,6 +404,17 @@ class _Tantivy:
     def __init__(self, folder: Path):
         self.folder = folder
 
+    @classmethod
+    def opened(cls, folder: Path) -> _Tantivy:
+        """The script over an index it built before (benchmarks/queries.py times its searches)."""
+        import tantivy
+
+        runner = cls(folder)
+        runner.index = tantivy.Index.open(str(folder))
+        runner.schema = runner.index.schema
+        runner.searcher = runner.index.searcher()
+        return runner
+
     def build(self, articles: Path) -> int:
         import tantivy
 
