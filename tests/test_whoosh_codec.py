@@ -126,3 +126,22 @@ def test_the_term_table_writes_the_file_whoosh_writes(tmp_path):
     reader = OrderedHashReader(storage.open_file("ours"))
     assert all(reader[key] == str(number).encode() for number, key in enumerate(keys))
     assert len(keys) > 5000
+
+
+def test_postings_spilled_to_disk_in_chunks_come_back_whole_and_in_order(tmp_path, monkeypatch):
+    """A segment writer whose postings outgrow its memory spills sorted runs to disk, pickled a chunk of
+    postings at a time; merged back, they make the same postings as a writer that kept them all."""
+    monkeypatch.setattr(whoosh_segments, "RUN_CHUNK", 7)  # chunks that end inside a term's postings
+    records = _reuters(400)
+    found = {}
+    for name, limit in (("spilled", 1), ("kept", 512)):
+        engine = WhooshEngine.create(tmp_path / name)
+        writer = LengthsWriter(engine._index, limitmb=limit, compound=False)
+        for record in records:
+            writer.add_document(**_document(Article.from_dict(record)))
+        runs = len(writer.pool.runs)
+        writer.commit()
+        with engine._index.reader() as reader:
+            found[name] = (runs, _postings(reader))
+    assert found["spilled"][0] > 2 and found["kept"][0] == 0
+    assert found["spilled"][1] == found["kept"][1]

@@ -16,21 +16,25 @@ whoosh-reloaded 2.7.5 (pinned in setup.cfg) private API used:
     segment, write the table of contents, release the lock;
   * ``whoosh.index.clean_files``: on failure, remove the segment files no table of contents lists;
   * ``SegmentWriter.per_document_reader()``, which ``_flush_segment`` asks each posting's field length of
-    (LengthsWriter answers from memory), and the W3 per-document reader's length columns.
+    (LengthsWriter answers from memory), and the W3 per-document reader's length columns;
+  * ``SegmentWriter.pool`` (replaced before the first document), ``_tempstorage`` and ``newsegment``, and
+    ``PostingPool``'s ``_write_run``, ``_read_run``, ``_open_run`` and ``_remove_run``.
 """
 
 from __future__ import annotations
 
 import os
+import pickle
 import queue
 import traceback
 from collections.abc import Callable, Iterable
+from itertools import islice
 
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import clean_files
 from whoosh.util.numeric import byte_to_length
-from whoosh.writing import SegmentWriter
+from whoosh.writing import PostingPool, SegmentWriter
 
 from ..article import Article
 from ..processes import end_with_parent, spawn_context
@@ -39,6 +43,7 @@ from .whoosh_codec import ArrayCodec
 BATCH_DOCUMENTS = 100
 BATCHES_QUEUED = 2  # per worker: enough to keep it busy, few articles waiting in memory
 WORKER_MEMORY_MB = 64  # each worker's posting pool before it spills to disk
+RUN_CHUNK = 1024  # postings pickled at once in a spilled run
 POLL_SECONDS = 1.0
 
 
@@ -52,14 +57,41 @@ class SegmentWriteError(RuntimeError):
 class LengthsWriter(SegmentWriter):
     """whoosh's SegmentWriter, but flushing its postings with the new segment's field lengths read
     into memory once, rather than each posting's looked up in the file (a tenth of a build's time),
-    and writing (and merging into) segments of ``ArrayCodec`` unless told another codec."""
+    spilling postings to disk a chunk at a time (``_ChunkedPool``), and writing (and merging into)
+    segments of ``ArrayCodec`` unless told another codec."""
 
-    def __init__(self, index, **options):
+    def __init__(self, index, limitmb: int = 128, **options):
         options.setdefault("codec", ArrayCodec())
-        super().__init__(index, **options)
+        super().__init__(index, limitmb=limitmb, **options)
+        self.pool = _ChunkedPool(self._tempstorage, self.newsegment, limitmb=limitmb)  # empty: nothing added yet
 
     def per_document_reader(self):
         return _Lengths(super().per_document_reader())
+
+
+class _ChunkedPool(PostingPool):
+    """whoosh's posting pool, its sorted runs on disk written and read RUN_CHUNK postings to a pickle
+    rather than one (pickling and unpickling each posting alone took a fifth of a segment worker's time).
+    A run being merged holds one chunk in memory: at most 128 runs are merged at once."""
+
+    def _write_run(self, f, items) -> None:
+        items = iter(items)
+        while chunk := list(islice(items, RUN_CHUNK)):
+            pickle.dump(chunk, f, pickle.HIGHEST_PROTOCOL)
+        f.close()
+
+    def _read_run(self, path):
+        f = self._open_run(path)
+        try:
+            while True:
+                try:
+                    chunk = pickle.load(f)
+                except EOFError:
+                    return
+                yield from chunk
+        finally:
+            f.close()
+            self._remove_run(path)
 
 
 class _Lengths:
