@@ -16,7 +16,7 @@ from newsearch import Index
 from newsearch.article import Article
 from newsearch.engines import whoosh_segments
 from newsearch.engines.whoosh import WhooshEngine, _document
-from newsearch.engines.whoosh_codec import ArrayCodec, ArrayLeafMatcher
+from newsearch.engines.whoosh_codec import ArrayCodec, ArrayLeafMatcher, posting_arrays
 from newsearch.engines.whoosh_segments import LengthsWriter
 
 from conftest import shared_path
@@ -58,6 +58,10 @@ def test_array_blocks_hold_the_postings_w3_blocks_hold(tmp_path):
     with arrays._index.reader() as reader, w3._index.reader() as expected:
         found = _postings(reader)
         assert found == _postings(expected)
+        for (fieldname, text), postings in found.items():  # read whole from W3 blocks, as the posting cache does
+            docnums, weights = posting_arrays(expected.postings(fieldname, text))
+            assert docnums.tolist() == [id for id, _, _ in postings]
+            assert np.allclose(weights, [weight for _, weight, _ in postings])
         long_lists = 0
         for (fieldname, text), postings in found.items():
             matcher = reader.postings(fieldname, text)

@@ -12,9 +12,10 @@ whole list as numpy arrays, and whoosh's own matching reads the same blocks thro
 A segment keeps the codec it was written with (whoosh pickles it into the table of contents), so an
 index written before this codec is read as it was, and merging rewrites its segments in this format.
 Private W3 API used (whoosh-reloaded 2.7.5, pinned): ``W3PostingsWriter``'s block buffers and
-``_write_block`` duty, ``W3LeafMatcher``'s block state (``_goto``, ``_read_ids``, ``_read_weights``,
-``_read_values``) and ``W3TermInfo.add_block``; ``W3FieldWriter._tindex`` and whoosh's ``HashWriter``
-state (``buckets``, ``index``, ``lastkey``, ``_write_hashes``), whose file ``_TermTable`` writes byte for byte.
+``_write_block`` duty; ``W3LeafMatcher``'s block state (``_goto``, ``_read_ids``, ``_read_weights``,
+``_read_values``, and ``_read_data`` and ``_data`` of W3 blocks in ``posting_arrays``);
+``W3TermInfo.add_block``; ``W3FieldWriter._tindex`` and whoosh's ``HashWriter`` state (``buckets``,
+``index``, ``lastkey``, ``_write_hashes``), whose file ``_TermTable`` writes byte for byte.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from __future__ import annotations
 import struct
 import zlib
 from array import array
-from itertools import accumulate
+from itertools import accumulate, repeat
 
 import numpy as np
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3FieldWriter, W3LeafMatcher, W3PostingsWriter
@@ -137,6 +138,7 @@ class ArrayLeafMatcher(W3LeafMatcher):
     """Reads the blocks ``ArrayPostingsWriter`` wrote, one at a time (whoosh's matching) or a whole list at
     once (``arrays``)."""
 
+    _data: bytes | None
     _ids: array | None
     _weights: array | None
     _values: tuple | None
@@ -155,7 +157,10 @@ class ArrayLeafMatcher(W3LeafMatcher):
         self._dataoffset = position + _LENGTH.size + _HEADER.size
 
     def _numbers(self) -> bytes:
-        return zlib.decompress(self._postfile.get(self._dataoffset, self._numbers_size))
+        """The block's id deltas and weights, decompressed once a block."""
+        if self._data is None:
+            self._data = zlib.decompress(self._postfile.get(self._dataoffset, self._numbers_size))
+        return self._data
 
     def _read_ids(self) -> None:
         self._ids = array("I", accumulate(array("I", self._numbers()[:4 * self._blocklength])))
@@ -197,3 +202,29 @@ class ArrayLeafMatcher(W3LeafMatcher):
         if not docnums:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.concatenate(docnums), np.concatenate(weights)
+
+
+def posting_arrays(matcher) -> tuple[np.ndarray, np.ndarray]:
+    """A term's whole posting list in one segment as (docnums int64, weights float64), whatever wrote it:
+    array blocks at once, W3 blocks a block at a time (unpickled, positions and all), a list inlined in
+    the term index a posting at a time."""
+    if isinstance(matcher, ArrayLeafMatcher):
+        return matcher.arrays()
+    docnums: list[int] = []
+    weights: list[float] = []
+    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
+        while matcher.is_active():
+            matcher._read_data()
+            deltas, block_weights = matcher._data[0], matcher._data[1]
+            docnums.extend(accumulate(deltas))  # whoosh's delta_decode, in C
+            if block_weights is None or isinstance(block_weights, float):  # all 1.0, or all one value
+                weights.extend(repeat(block_weights or 1.0, len(deltas)))
+            else:
+                weights.extend(block_weights)
+            matcher._next_block()
+    else:
+        while matcher.is_active():
+            docnums.append(matcher.id())
+            weights.append(matcher.weight())
+            matcher.next()
+    return np.array(docnums, dtype=np.int64), np.array(weights, dtype=np.float64)

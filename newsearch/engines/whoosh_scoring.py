@@ -16,17 +16,15 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from itertools import accumulate, repeat
 
 import numpy as np
 from whoosh import query
-from whoosh.codec.whoosh3 import W3LeafMatcher
 from whoosh.matching.wrappers import FilterMatcher
 from whoosh.reading import TermNotFound
 from whoosh.util.numeric import byte_to_length
 
 from ..query.deadline import Deadline, check as check_deadline
-from .whoosh_codec import ArrayLeafMatcher
+from .whoosh_codec import posting_arrays
 from .whoosh_ranking import TEXT_FIELDS, FieldsTerm, LiveBM25F, length_bytes
 
 Docs = np.ndarray  # sorted, distinct document numbers of a searcher (int64)
@@ -230,11 +228,11 @@ class WordScorer:
 class PostingCache:
     """Posting lists once decoded, kept for later searches (least recently used go first).
 
-    Decoding whoosh's blocks (pickled, positions included) is most of a word query's time,
-    and words recur across queries. Segments never change once written, so lists are kept
-    by segment and read again only when evicted; deleted documents are left out after the
-    cache. Thread-safe; 16 bytes a posting (as searches use them: no conversion per search), and
-    ``OVERHEAD`` postings' worth a list. The arrays are shared: never changed in place.
+    Reading a list (``whoosh_codec.posting_arrays``: array blocks whole, W3 blocks unpickled with their
+    positions) is much of a word query's time, and words recur across queries. Segments never change
+    once written, so lists are kept by segment and read again only when evicted; deleted documents are
+    left out after the cache. Thread-safe; 16 bytes a posting (as searches use them: no conversion per
+    search), and ``OVERHEAD`` postings' worth a list. The arrays are shared: never changed in place.
     """
 
     OVERHEAD = 64  # what a kept list costs besides its postings (its arrays and key), in postings
@@ -272,30 +270,11 @@ class PostingCache:
 
 
 def _decoded(leaf, fieldname: str, text: bytes) -> Postings:
-    """A term's postings in one segment, deleted documents included, read block by block."""
+    """A term's postings in one segment, deleted documents included."""
     try:
         matcher = leaf.postings(fieldname, text)
     except TermNotFound:
         return EMPTY, np.zeros(0)
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
-    if isinstance(matcher, ArrayLeafMatcher):
-        return matcher.arrays()
-    docnums: list[int] = []
-    weights: list[float] = []
-    if isinstance(matcher, W3LeafMatcher) and not matcher._byteids:
-        while matcher.is_active():
-            matcher._read_data()
-            deltas, block_weights = matcher._data[0], matcher._data[1]
-            docnums.extend(accumulate(deltas))  # whoosh's delta_decode, in C
-            if block_weights is None or isinstance(block_weights, float):  # all 1.0, or all one value
-                weights.extend(repeat(block_weights or 1.0, len(deltas)))
-            else:
-                weights.extend(block_weights)
-            matcher._next_block()
-    else:  # a rare word's few postings, kept inline in the term index
-        while matcher.is_active():
-            docnums.append(matcher.id())
-            weights.append(matcher.weight())
-            matcher.next()
-    return np.array(docnums, dtype=np.int64), np.array(weights, dtype=np.float64)
+    return posting_arrays(matcher)
