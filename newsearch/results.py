@@ -14,6 +14,7 @@ FacetCounts = dict[str, tuple[tuple[str, int], ...]]  # facet name -> ((value, c
 
 
 SEPARATOR = " … "  # between two fragments of a snippet, and the only ellipsis there
+_ELLIPSES = ("...", "…")
 _ELLIPSIS_START = re.compile(r"^\s*(?:\.{3,}|…)\s*")
 _ELLIPSIS_END = re.compile(r"\s*(?:\.{3,}|…)\s*$")
 
@@ -58,9 +59,11 @@ class Snippet:
                 parts.append((SEPARATOR, False))
             elif fragment.cut_start:
                 parts.append(("… ", False))
-            if (number or fragment.cut_start) and not own[0][1]:  # the text's own "..." would make two
+            if (number or fragment.cut_start) and not own[0][1] \
+                    and own[0][0].lstrip().startswith(_ELLIPSES):  # the text's own "..." would make two
                 own[0] = (_ELLIPSIS_START.sub("", own[0][0]), False)
-            if (number < len(fragments) - 1 or fragment.cut_end) and not own[-1][1]:
+            if (number < len(fragments) - 1 or fragment.cut_end) and not own[-1][1] \
+                    and own[-1][0].rstrip().endswith(_ELLIPSES):
                 own[-1] = (_ELLIPSIS_END.sub("", own[-1][0]), False)
             parts.extend(own)
         if fragments and fragments[-1].cut_end:
