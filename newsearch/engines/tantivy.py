@@ -32,6 +32,7 @@ from ..snippets import MARK_CHARS, mark_all, scanned, snippet_in
 from . import tantivy_analysis as analysis
 from .base import Engine, EngineStats
 from .tantivy_query import Translator, has_field
+from .tantivy_spans import TextSpans
 
 NAME = "tantivy"
 WRITER_HEAP = 256_000_000  # bytes tantivy buffers before writing a segment
@@ -67,6 +68,7 @@ class TantivyEngine(Engine):
         # indexes made before group numbers collapse from stored articles (see _found, _group_counts)
         self._numbered = has_field(self._schema, analysis.GROUP_NUMBER, 0)
         self._counting: tuple[int, ThreadPoolExecutor] | None = None  # (the process it was started in, the pool)
+        self._text_spans = TextSpans()
 
     @classmethod
     def create(cls, folder: Path, options: Mapping | None = None) -> TantivyEngine:
@@ -203,8 +205,8 @@ class TantivyEngine(Engine):
         if stored is None:
             return None
         language = stored.get("analysis", DEFAULT_LANGUAGE)
-        marked = [mark_all(value, _spans(value[:MARK_CHARS], language,
-                                         translator.marks(Marks.of(request.tiers[0], field), language)))
+        marked = [mark_all(value, self._text_spans.spans(value[:MARK_CHARS], language,
+                                                         translator.marks(Marks.of(request.tiers[0], field), language)))
                   for field, value in (("title", stored.get("title", "")), ("body", stored.get("body", "")))]
         return analysis.article_of(stored), marked[0], marked[1]
 
@@ -238,10 +240,15 @@ class TantivyEngine(Engine):
                 language = stored.get("analysis", DEFAULT_LANGUAGE)
                 if language not in marks:
                     marks[language] = marks_for(language)
-                snippet = _snippet(stored.get("body", ""), language, marks[language], request.snippet_chars)
+                snippet = self._snippet(stored.get("body", ""), language, marks[language], request.snippet_chars)
             shown.append(_hit(stored, 0.0 if request.sort == "date" else score, snippet,
                               copies.get(found.group, 1) - 1 if request.collapse else 0))
         return Results(tuple(shown), total, request.page, request.limit, facets, stories=stories)
+
+    def _snippet(self, body: str, language: str, marks: TermMarks, chars: int) -> Snippet:
+        """The body's best sentences with the query's words and phrases marked (see snippets.snippet_in)."""
+        terms = {*marks.words, *marks.prefixes, *(word for word, _ in marks.fuzzy)}
+        return snippet_in(body, terms, lambda part: self._text_spans.spans(part, language, marks), chars=chars)
 
     def _copies(self, searcher: tantivy.Searcher, tiers: list, request: SearchRequest) -> tuple[list, int]:
         """One page of every matching document, tier after tier, and how many match."""
@@ -460,28 +467,6 @@ class TantivyEngine(Engine):
             if self._counting is not None and self._counting[0] == os.getpid():
                 self._counting[1].shutdown(cancel_futures=True)
             self._counting = None
-
-
-def _snippet(body: str, language: str, marks: TermMarks, chars: int) -> Snippet:
-    """The body's best sentences with the query's words and phrases marked (see snippets.snippet_in)."""
-    terms = {*marks.words, *marks.prefixes, *(word for word, _ in marks.fuzzy)}
-    return snippet_in(body, terms, lambda part: _spans(part, language, marks), chars=chars)
-
-
-def _spans(text: str, language: str, marks: TermMarks) -> list:
-    """Where the query's words and phrases stand in ``text``, analysed in ``language``.
-
-    Marks of whole words only need the tokens that are one of their terms (a phrase's words are
-    matched by position, so the words between them are not needed either); prefixes and fuzzy
-    words are matched against every token.
-    """
-    tokens = analysis.prose(language).pre_tokenize(text).tokens
-    if marks.prefixes or marks.fuzzy:
-        return marks.spans([(token.char_offset_from, token.char_offset_to, token.text, token.position)
-                            for token in tokens])
-    wanted = marks.words | {term for terms, _ in marks.phrases for term in terms}
-    return marks.spans([(token.char_offset_from, token.char_offset_to, term, token.position)
-                        for token in tokens if (term := token.text) in wanted])
 
 
 def _group_counts(searcher: tantivy.Searcher, tier) -> tuple[Counter, int]:
