@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import islice
 
@@ -326,11 +325,11 @@ def _outermost(spans: list[Span]) -> list[Span]:
 
 def _first_per_term(spans: list[Span]) -> list[Span]:
     """The first ``SPANS_PER_TERM`` spans of each term, so a word repeated all over a long text costs no more."""
-    seen: Counter = Counter()
+    seen: dict[str, int] = {}
     kept = []
     for span in spans:
-        seen[span[2]] += 1
-        if seen[span[2]] <= SPANS_PER_TERM:
+        times = seen[span[2]] = seen.get(span[2], 0) + 1
+        if times <= SPANS_PER_TERM:
             kept.append(span)
     return kept
 
@@ -339,15 +338,13 @@ def _best_cover(candidates: list, count: int) -> list:
     """Greedily pick sentences: each next one adds the most terms not yet shown, then the most matches."""
     chosen: list = []
     covered: set[str] = set()
-    remaining = list(candidates)
+    remaining = [({term for _, _, term in candidate[1]}, candidate) for candidate in candidates]
     while remaining and len(chosen) < count:
-        def gain(candidate):
-            terms = {term for _, _, term in candidate[1]}
-            return (len(terms - covered), len(terms), len(candidate[1]), -candidate[0][0])
-        best = max(remaining, key=gain)
+        best = max(remaining, key=lambda entry: (len(entry[0] - covered), len(entry[0]), len(entry[1][1]),
+                                                 -entry[1][0][0]))
         remaining.remove(best)
-        chosen.append(best)
-        covered.update(term for _, _, term in best[1])
+        chosen.append(best[1])
+        covered |= best[0]
     return chosen
 
 
