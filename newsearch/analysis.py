@@ -48,6 +48,12 @@ def stemmer(language: str) -> Callable[[str], str]:
     return snowball.stemWord
 
 
+def list_stemmer(language: str) -> Callable[[list[str]], list[str]]:
+    """``stemmer`` for a list of words at once (a loop in C)."""
+    snowball = Stemmer.Stemmer(SNOWBALL[stemming_language(language)], STEM_CACHE)
+    return snowball.stemWords
+
+
 def fold(text: str) -> str:
     """Lower case without accents, as indexes fold words (``Café`` -> ``cafe``)."""
     lowered = text.lower()

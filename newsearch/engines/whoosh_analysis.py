@@ -13,7 +13,7 @@ from whoosh.fields import COLUMN, DATETIME, ID, STORED, TEXT, Schema
 from whoosh.formats import Positions
 from whoosh.support.charset import accent_map
 
-from ..analysis import DEFAULT_LANGUAGE, STOP_WORDS, WORD_PATTERN, stemmer, stemming_language
+from ..analysis import DEFAULT_LANGUAGE, STOP_WORDS, WORD_PATTERN, list_stemmer, stemmer, stemming_language
 
 LONG_TEXT_CHARS = 1 << 20  # a longer text is indexed a piece at a time (see long_postings)
 _SPACE = re.compile(r"\s")
@@ -130,6 +130,12 @@ class _LanguageStemFilter(Filter):
             self._stemmers[language] = stemmer(language)
         return self._stemmers[language]
 
+    def list_stemmer(self, language: str):
+        """The stemmer of ``language`` for a list of words at once."""
+        if (language, list) not in self._stemmers:
+            self._stemmers[(language, list)] = list_stemmer(language)
+        return self._stemmers[(language, list)]
+
     def __call__(self, tokens):
         stem = None  # the tokens of one call share their language
         for token in tokens:
@@ -234,8 +240,7 @@ class ProseTokens:
             return None
         known = self._vocabulary(language)
         present = set(self._pattern.findall(lowered))
-        for word in present.difference(known[0]):
-            self._learn(word, language, known)
+        self._learn(present.difference(known[0]), language, known)
         words_of = known[1]
         spans = []
         for term in terms:
@@ -257,8 +262,9 @@ class ProseTokens:
             return [(term, position) for _, _, term, position in self(text, language)]
         known = self._vocabulary(language)
         term_of = known[0]
-        terms = [term_of[word] if word in term_of else self._learn(word, language, known)
-                 for word in self._pattern.findall(lowered)]
+        words = self._pattern.findall(lowered)
+        self._learn({word for word in words if word not in term_of}, language, known)
+        terms = [term_of[word] for word in words]
         first = next((number for number, term in enumerate(terms) if term is not None), 0)
         kept = [term for term in terms if term is not None]  # StopFilter renumbers the words after the first kept
         return list(zip(kept, range(first, first + len(kept)), strict=True))
@@ -270,18 +276,23 @@ class ProseTokens:
             known = self._known[language] = ({}, {})
         return known
 
-    def _learn(self, word: str, language: str, known: tuple[dict, dict]) -> str | None:
-        term = known[0][word] = self._term(word, language)
-        known[1].setdefault(term, set()).add(word)
-        return term
-
-    def _term(self, word: str, language: str) -> str | None:
-        """The indexed term of one lowercase word, None for a word not indexed (a stop word, too short)."""
-        if not word.isascii():
-            word = word.translate(self._charmap)
-        if len(word) < self._min or word in self._stops:
-            return None
-        return self._stemming._stemmer(stemming_language(language))(word)
+    def _learn(self, words: set[str], language: str, known: tuple[dict, dict]) -> None:
+        """Remember the indexed term of each of these lowercase words (None for a word not indexed: a stop
+        word, one too short), stemmed in one call."""
+        if not words:
+            return
+        charmap, stops, minimum = self._charmap, self._stops, self._min
+        words_of = known[1]
+        learnt = list(words)
+        folded = [word if word.isascii() else word.translate(charmap) for word in learnt]
+        indexed = [number for number, word in enumerate(folded) if len(word) >= minimum and word not in stops]
+        terms: list[str | None] = [None] * len(learnt)
+        stems = self._stemming.list_stemmer(stemming_language(language))([folded[number] for number in indexed])
+        for number, stem in zip(indexed, stems, strict=True):
+            terms[number] = stem
+        known[0].update(zip(learnt, terms, strict=True))
+        for word, term in zip(learnt, terms, strict=True):
+            words_of.setdefault(term, set()).add(word)
 
 
 def _in_word(character: str) -> bool:
