@@ -239,7 +239,12 @@ class ProseTokens:
         if len(lowered) != len(text) or self._pattern.pattern != r"\w+":  # words are found again as runs of \w
             return None
         known = self._vocabulary(language)
-        present = set(self._pattern.findall(lowered))
+        # The pieces between white space that are known words need no search for words (most of them).
+        pieces = set(lowered.split())
+        others = pieces.difference(known[0])  # (a dict's keys: the set is looped over, not the dict)
+        present = pieces - others
+        if others:
+            present.update(self._pattern.findall(" ".join(others)))
         self._learn(present.difference(known[0]), language, known)
         words_of = known[1]
         spans = []
