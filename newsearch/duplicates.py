@@ -73,7 +73,7 @@ SKETCH_PIECE_CHARS = 1 << 20  # a longer body is sketched a piece at a time
 
 def shingles(body: str) -> frozenset[int]:
     """The body's word 5-shingles as 32-bit hashes; empty for a body under MIN_WORDS words."""
-    if len(body.split()) < MIN_WORDS:
+    if len(body.split(None, MIN_WORDS)) < MIN_WORDS:  # counted no further than needed
         return frozenset()
     words = _WORD.findall(body.lower())
     return frozenset(zlib.crc32(" ".join(gram).encode("utf-8"))
