@@ -18,7 +18,7 @@ from ..query import TermMarks
 from ..snippets import Span
 from . import tantivy_analysis as analysis
 
-PIECES = 200_000  # pieces remembered per language; past this the memory is cleared and filled again
+PIECES = 100_000  # pieces remembered per language (about 25 MB); past this they are forgotten and learnt again
 
 PieceTokens = tuple[tuple[int, int, str], ...]  # start and end in the piece, and the indexed term, of each token
 
