@@ -48,6 +48,7 @@ def stemmer(language: str) -> Callable[[str], str]:
     return snowball.stemWord
 
 
+@cache
 def list_stemmer(language: str) -> Callable[[list[str]], list[str]]:
     """``stemmer`` for a list of words at once (a loop in C)."""
     snowball = Stemmer.Stemmer(SNOWBALL[stemming_language(language)], STEM_CACHE)

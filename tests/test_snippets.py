@@ -61,8 +61,10 @@ tantivy_spans = pytest.importorskip("newsearch.engines.tantivy_spans",
 def test_remembered_pieces_find_the_words_tokenizing_the_whole_text_finds(language, monkeypatch):
     from newsearch.engines import tantivy_analysis
 
-    monkeypatch.setattr(tantivy_spans, "PIECES", 20_000)  # cleared and filled again on the way
-    texts = _bodies("reuters", 150) + _bodies("bbc", 100) + _passages(300)
+    monkeypatch.setattr(tantivy_spans, "PIECES", 20_000)  # cleared and filled again on the way,
+    monkeypatch.setattr(tantivy_spans, "PIECE_CHARS", 100_000)  # by count and by characters
+    repeated = "Mariupol-Mariupol " * 300 + "Mariupol-Mariupol-Mariupol " * 200  # a piece inside a longer one
+    texts = _bodies("reuters", 150) + _bodies("bbc", 100) + _passages(300) + [repeated]
     spans = tantivy_spans.TextSpans()
     compared = found = 0
     for number, text in enumerate(texts):

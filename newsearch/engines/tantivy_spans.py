@@ -19,6 +19,7 @@ from ..snippets import Span
 from . import tantivy_analysis as analysis
 
 PIECES = 100_000  # pieces remembered per language (about 25 MB); past this they are forgotten and learnt again
+PIECE_CHARS = 4_000_000  # and past this many characters in them (text without spaces is one long piece)
 
 PieceTokens = tuple[tuple[int, int, str], ...]  # start and end in the piece, and the indexed term, of each token
 
@@ -38,7 +39,23 @@ class TextSpans:
             pieces = self._pieces.get(language)
             if pieces is None:
                 pieces = self._pieces[language] = _Pieces(language)
-            return pieces.spans(text, marks.words)
+            holding = pieces.holding(text, marks.words)
+        return _placed(text, holding)
+
+
+def _placed(text: str, holding: dict[str, list[tuple[int, int, str]]]) -> list[Span]:
+    """(start, end, term) of the tokens of ``holding`` (piece -> its wanted tokens) wherever a piece stands
+    in ``text`` between white space, in text order."""
+    spans: list[Span] = []
+    for piece, tokens in holding.items():
+        at = text.find(piece)
+        while at >= 0:
+            end = at + len(piece)
+            if (at == 0 or text[at - 1].isspace()) and (end == len(text) or text[end].isspace()):
+                spans.extend((at + start, at + stop, term) for start, stop, term in tokens)
+            at = text.find(piece, end)  # the piece holds no white space: no whole one starts inside this one
+    spans.sort()
+    return spans
 
 
 def _tokenized_spans(text: str, language: str, marks: TermMarks) -> list[Span]:
@@ -66,30 +83,27 @@ class _Pieces:
         self._known: set[str] = set()
         self._holding: defaultdict[str, set[str]] = defaultdict(set)  # term -> pieces holding it
         self._tokens: dict[str, PieceTokens] = {}
+        self._chars = 0  # in the pieces known
 
-    def spans(self, text: str, terms: frozenset[str]) -> list[Span]:
-        """(start, end, term) of each token of ``text`` indexed as one of ``terms``, in text order."""
+    def holding(self, text: str, terms: frozenset[str]) -> dict[str, list[tuple[int, int, str]]]:
+        """The pieces of ``text`` holding a token indexed as one of ``terms``, each with those tokens."""
         present = set(text.split())
         unknown = present.difference(self._known)
         if unknown:
-            if len(self._known) + len(unknown) > PIECES:
+            chars = sum(map(len, unknown))
+            if len(self._known) + len(unknown) > PIECES or self._chars + chars > PIECE_CHARS:
                 self._known.clear()
                 self._holding.clear()
                 self._tokens.clear()
-                unknown = present
+                self._chars = 0
+                unknown, chars = present, sum(map(len, present))
             self._learn(unknown)
-        spans: list[Span] = []
+            self._chars += chars
+        found: dict[str, list[tuple[int, int, str]]] = {}
         for term in terms:
             for piece in present.intersection(self._holding.get(term, ())):
-                tokens = [(start, stop) for start, stop, found in self._tokens_of(piece) if found == term]
-                at = text.find(piece)
-                while at >= 0:
-                    end = at + len(piece)
-                    if (at == 0 or text[at - 1].isspace()) and (end == len(text) or text[end].isspace()):
-                        spans.extend((at + start, at + stop, term) for start, stop in tokens)
-                    at = text.find(piece, at + 1)
-        spans.sort()
-        return spans
+                found.setdefault(piece, []).extend(token for token in self._tokens_of(piece) if token[2] == term)
+        return found
 
     def _learn(self, pieces: set[str]) -> None:
         """Analyse ``pieces`` (in one call: a line each) and remember the terms each holds."""

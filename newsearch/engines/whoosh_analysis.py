@@ -19,6 +19,7 @@ LONG_TEXT_CHARS = 1 << 20  # a longer text is indexed a piece at a time (see lon
 _SPACE = re.compile(r"\s")
 STEMS = "\x1e"  # joins one query word's stems in several languages, until the query tree splits them
 MAX_KNOWN_WORDS = 200_000  # words whose term ProseTokens.spans remembers, per language, before starting again
+MAX_KNOWN_CHARS = 8_000_000  # or characters in them (a "word" of text without spaces or stops may be long)
 
 
 class InLanguage(str):
@@ -132,9 +133,7 @@ class _LanguageStemFilter(Filter):
 
     def list_stemmer(self, language: str):
         """The stemmer of ``language`` for a list of words at once."""
-        if (language, list) not in self._stemmers:
-            self._stemmers[(language, list)] = list_stemmer(language)
-        return self._stemmers[(language, list)]
+        return list_stemmer(language)
 
     def __call__(self, tokens):
         stem = None  # the tokens of one call share their language
@@ -177,6 +176,7 @@ class ProseTokens:
         self._stemming = stemming
         # language -> (lowercase word -> its term, term -> the words indexed as it), for ``spans``
         self._known: dict[str, tuple[dict[str, str | None], dict[str | None, set[str]]]] = {}
+        self._known_chars: dict[str, int] = {}  # language -> characters in the words it knows
 
     @classmethod
     def of(cls, analyzer) -> ProseTokens | None:
@@ -241,7 +241,7 @@ class ProseTokens:
         known = self._vocabulary(language)
         # The pieces between white space that are known words need no search for words (most of them).
         pieces = set(lowered.split())
-        others = pieces.difference(known[0])  # (a dict's keys: the set is looped over, not the dict)
+        others = pieces.difference(known[0])  # each piece looked up in the dict (never a loop over the dict)
         present = pieces - others
         if others:
             present.update(self._pattern.findall(" ".join(others)))
@@ -277,8 +277,9 @@ class ProseTokens:
     def _vocabulary(self, language: str) -> tuple[dict[str, str | None], dict[str | None, set[str]]]:
         """(lowercase word -> its term, term -> the words indexed as it) of the words met so far."""
         known = self._known.get(language)
-        if known is None or len(known[0]) > MAX_KNOWN_WORDS:
+        if known is None or len(known[0]) > MAX_KNOWN_WORDS or self._known_chars.get(language, 0) > MAX_KNOWN_CHARS:
             known = self._known[language] = ({}, {})
+            self._known_chars[language] = 0
         return known
 
     def _learn(self, words: set[str], language: str, known: tuple[dict, dict]) -> None:
@@ -295,9 +296,10 @@ class ProseTokens:
         stems = self._stemming.list_stemmer(stemming_language(language))([folded[number] for number in indexed])
         for number, stem in zip(indexed, stems, strict=True):
             terms[number] = stem
-        known[0].update(zip(learnt, terms, strict=True))
-        for word, term in zip(learnt, terms, strict=True):
+        for word, term in zip(learnt, terms, strict=True):  # before the terms: a word known is always found
             words_of.setdefault(term, set()).add(word)
+        known[0].update(zip(learnt, terms, strict=True))
+        self._known_chars[language] = self._known_chars.get(language, 0) + sum(map(len, learnt))
 
 
 def _in_word(character: str) -> bool:
