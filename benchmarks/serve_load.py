@@ -43,7 +43,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlencode
 
-from newsearch import Index, IndexNotFound
+from newsearch import Index, NewsearchError
 from newsearch.query.parser import MAX_PATTERNS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -131,13 +131,13 @@ def _arguments() -> argparse.Namespace:
 
 
 def _ensure_index(folder: Path, engine: str) -> None:
-    """Build the 20,000-article index in ``engine`` unless it is already there."""
+    """Build the 20,000-article index in ``engine`` unless it is already there (and readable by this version)."""
     try:
         with Index.open(folder) as ix:
             stats = ix.stats()
             if (stats.documents, stats.engine) == (ARTICLES, engine):
                 return
-    except IndexNotFound:
+    except NewsearchError:  # none yet, or one an older newsearch made: built again
         pass
     for source in SOURCES:
         if not source.exists():
