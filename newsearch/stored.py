@@ -16,7 +16,7 @@ import sqlite3
 from pathlib import Path
 
 from . import state
-from .duplicates import key_rows
+from .duplicate_keys import key_rows
 from .errors import NewsearchError
 from .state import State
 
