@@ -42,17 +42,19 @@ def stemming_language(code: str) -> str:
 
 
 @cache
+def _snowball(language: str) -> Stemmer.Stemmer:
+    """The Snowball stemmer object of ``language`` (one a language, its cache of stems shared)."""
+    return Stemmer.Stemmer(SNOWBALL[stemming_language(language)], STEM_CACHE)
+
+
 def stemmer(language: str) -> Callable[[str], str]:
     """The Snowball stemmer of ``language`` (a code; English for one without a stemmer)."""
-    snowball = Stemmer.Stemmer(SNOWBALL[stemming_language(language)], STEM_CACHE)
-    return snowball.stemWord
+    return _snowball(language).stemWord
 
 
-@cache
 def list_stemmer(language: str) -> Callable[[list[str]], list[str]]:
     """``stemmer`` for a list of words at once (a loop in C)."""
-    snowball = Stemmer.Stemmer(SNOWBALL[stemming_language(language)], STEM_CACHE)
-    return snowball.stemWords
+    return _snowball(language).stemWords
 
 
 def fold(text: str) -> str:

@@ -131,10 +131,6 @@ class _LanguageStemFilter(Filter):
             self._stemmers[language] = stemmer(language)
         return self._stemmers[language]
 
-    def list_stemmer(self, language: str):
-        """The stemmer of ``language`` for a list of words at once."""
-        return list_stemmer(language)
-
     def __call__(self, tokens):
         stem = None  # the tokens of one call share their language
         for token in tokens:
@@ -174,9 +170,7 @@ class ProseTokens:
     def __init__(self, pattern, charmap, stops: frozenset[str], min_length: int, stemming: _LanguageStemFilter):
         self._pattern, self._charmap, self._stops, self._min = pattern, charmap, stops, min_length
         self._stemming = stemming
-        # language -> (lowercase word -> its term, term -> the words indexed as it), for ``spans``
-        self._known: dict[str, tuple[dict[str, str | None], dict[str | None, set[str]]]] = {}
-        self._known_chars: dict[str, int] = {}  # language -> characters in the words it knows
+        self._known: dict[str, _Vocabulary] = {}  # language -> the words met so far
 
     @classmethod
     def of(cls, analyzer) -> ProseTokens | None:
@@ -241,12 +235,12 @@ class ProseTokens:
         known = self._vocabulary(language)
         # The pieces between white space that are known words need no search for words (most of them).
         pieces = set(lowered.split())
-        others = pieces.difference(known[0])  # each piece looked up in the dict (never a loop over the dict)
+        others = pieces.difference(known.term_of)  # each piece looked up in the dict (never a loop over the dict)
         present = pieces - others
         if others:
             present.update(self._pattern.findall(" ".join(others)))
-        self._learn(present.difference(known[0]), language, known)
-        words_of = known[1]
+        self._learn(present.difference(known.term_of), language, known)
+        words_of = known.words_of
         spans = []
         for term in terms:
             for word in present.intersection(words_of.get(term, ())):
@@ -266,7 +260,7 @@ class ProseTokens:
         if len(lowered) != len(text) or self._pattern.pattern != r"\w+":
             return [(term, position) for _, _, term, position in self(text, language)]
         known = self._vocabulary(language)
-        term_of = known[0]
+        term_of = known.term_of
         words = self._pattern.findall(lowered)
         self._learn({word for word in words if word not in term_of}, language, known)
         terms = [term_of[word] for word in words]
@@ -274,32 +268,40 @@ class ProseTokens:
         kept = [term for term in terms if term is not None]  # StopFilter renumbers the words after the first kept
         return list(zip(kept, range(first, first + len(kept)), strict=True))
 
-    def _vocabulary(self, language: str) -> tuple[dict[str, str | None], dict[str | None, set[str]]]:
-        """(lowercase word -> its term, term -> the words indexed as it) of the words met so far."""
+    def _vocabulary(self, language: str) -> _Vocabulary:
+        """The words met so far in ``language`` (forgotten past MAX_KNOWN_WORDS or MAX_KNOWN_CHARS)."""
         known = self._known.get(language)
-        if known is None or len(known[0]) > MAX_KNOWN_WORDS or self._known_chars.get(language, 0) > MAX_KNOWN_CHARS:
-            known = self._known[language] = ({}, {})
-            self._known_chars[language] = 0
+        if known is None or len(known.term_of) > MAX_KNOWN_WORDS or known.chars > MAX_KNOWN_CHARS:
+            known = self._known[language] = _Vocabulary()
         return known
 
-    def _learn(self, words: set[str], language: str, known: tuple[dict, dict]) -> None:
+    def _learn(self, words: set[str], language: str, known: _Vocabulary) -> None:
         """Remember the indexed term of each of these lowercase words (None for a word not indexed: a stop
         word, one too short), stemmed in one call."""
         if not words:
             return
         charmap, stops, minimum = self._charmap, self._stops, self._min
-        words_of = known[1]
         learnt = list(words)
         folded = [word if word.isascii() else word.translate(charmap) for word in learnt]
         indexed = [number for number, word in enumerate(folded) if len(word) >= minimum and word not in stops]
         terms: list[str | None] = [None] * len(learnt)
-        stems = self._stemming.list_stemmer(stemming_language(language))([folded[number] for number in indexed])
+        stems = list_stemmer(stemming_language(language))([folded[number] for number in indexed])
         for number, stem in zip(indexed, stems, strict=True):
             terms[number] = stem
         for word, term in zip(learnt, terms, strict=True):  # before the terms: a word known is always found
-            words_of.setdefault(term, set()).add(word)
-        known[0].update(zip(learnt, terms, strict=True))
-        self._known_chars[language] = self._known_chars.get(language, 0) + sum(map(len, learnt))
+            known.words_of.setdefault(term, set()).add(word)
+        known.term_of.update(zip(learnt, terms, strict=True))
+        known.chars += sum(map(len, learnt))
+
+
+class _Vocabulary:
+    """The words met in one language: each lowercase word's term (None: not indexed), the words indexed as
+    each term, and how many characters the words hold (a "word" of text without spaces may be long)."""
+
+    def __init__(self) -> None:
+        self.term_of: dict[str, str | None] = {}
+        self.words_of: dict[str | None, set[str]] = {}
+        self.chars = 0
 
 
 def _in_word(character: str) -> bool:
