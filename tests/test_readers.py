@@ -95,6 +95,14 @@ def test_txt_paragraphs_are_kept_and_whitespace_normalised(tmp_path):
     )
 
 
+@pytest.mark.parametrize("space", ["  ", "\t", "\u00a0", "\u2009", "\u200b", "\u3000", "\x0b", "\x0c"])
+def test_any_run_of_spaces_alone_in_a_text_becomes_one_space(space):
+    from newsearch.readers.text import normalize_paragraphs
+
+    line = f"Forecasters{space}warned of gales on Friday.\nThe warning covers the coast.{space}"
+    assert normalize_paragraphs(line) == "Forecasters warned of gales on Friday.\nThe warning covers the coast."
+
+
 def test_txt_without_headline_gets_title_from_opening_words(tmp_path):
     first = (
         "The city council voted on Tuesday evening to close the old harbour bridge to all heavy traffic "

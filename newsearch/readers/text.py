@@ -10,6 +10,7 @@ from ..languages import DETECT_CHARS, detect
 
 _BLANK_LINES = re.compile(r"\n\s*\n")
 _SPACES = re.compile(r"[ \t\f\v\u00a0\u2000-\u200b\u3000]+")
+_ODD_SPACES = re.compile(r"[\t\f\v\u00a0\u2000-\u200b\u3000]")  # _SPACES but the plain space
 _SENTENCE_END = ".,;:"  # a headline may end in "?" or "!", never in a full stop
 MAX_HEADLINE_CHARS = 150
 TITLE_CHARS = 80
@@ -67,8 +68,13 @@ def _pieces(text: str) -> Iterator[tuple[int, int, str]]:
 def _normalized(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     paragraphs = []
+    # Most texts have single plain spaces only, which _SPACES would leave as they are: skip its work.
+    folding = "  " in text or _ODD_SPACES.search(text) is not None
     for block in _BLANK_LINES.split(text):
-        lines = [_SPACES.sub(" ", line).strip() for line in block.split("\n")]
+        lines = block.split("\n")
+        if folding:
+            lines = [_SPACES.sub(" ", line) for line in lines]
+        lines = [line.strip() for line in lines]
         block = "\n".join(line for line in lines if line)
         if block:
             paragraphs.append(block)
