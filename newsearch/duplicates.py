@@ -65,9 +65,13 @@ def shingles(body: str) -> frozenset[int]:
     """The body's word 5-shingles as 32-bit hashes; empty for a body under MIN_WORDS words."""
     if len(body.split(None, MIN_WORDS)) < MIN_WORDS:  # counted no further than needed
         return frozenset()
-    words = _WORD.findall(body.lower())
-    return frozenset(zlib.crc32(" ".join(gram).encode("utf-8"))
-                     for gram in zip(*(words[start:] for start in range(SHINGLE_WORDS)), strict=False))
+    return frozenset(_shingle_hashes(_WORD.findall(body.lower())))
+
+
+def _shingle_hashes(words: list[str]) -> Iterator[int]:
+    """The CRC-32 of each run of SHINGLE_WORDS words, joined by spaces (as UTF-8), one map over C functions."""
+    grams = zip(*(words[start:] for start in range(SHINGLE_WORDS)), strict=False)
+    return map(zlib.crc32, map(str.encode, map(" ".join, grams)))
 
 
 def body_sketch(body: str) -> bytes:
@@ -88,9 +92,7 @@ def body_sketch(body: str) -> bytes:
         piece = body[start:end]
         counted += len(piece.split())
         words = carried + _WORD.findall(piece.lower())
-        grams = zip(*(words[first:] for first in range(SHINGLE_WORDS)), strict=False)
-        hashes = {zlib.crc32(" ".join(gram).encode("utf-8")) for gram in grams}
-        smallest = heapq.nsmallest(SKETCH, hashes.union(smallest))
+        smallest = heapq.nsmallest(SKETCH, set(_shingle_hashes(words)).union(smallest))
         carried = words[-(SHINGLE_WORDS - 1):]
         start = end
     return array("I", sorted(smallest) if counted >= MIN_WORDS else []).tobytes()

@@ -425,6 +425,26 @@ def test_groups_found_through_the_store_equal_groups_found_in_memory(tmp_path, m
     assert sum(len(part) > 1 for part in _partition_of(in_memory)) > 50
 
 
+@pytest.mark.engine_free
+def test_shingle_hashes_stay_those_stored_sketches_were_made_with():
+    """Stored sketches are compared with new ones: a shingle stays the CRC-32 of its five lower-cased words
+    joined by single spaces, as UTF-8 (a German page from the bundled corpus: words beyond ASCII)."""
+    import re
+    import zlib
+
+    from newsearch.readers import read_file
+
+    german = CORPUS / "html" / "hochwasser-selbach-kellinghausen.html"
+    bodies = [COMET, BRIDGE, next(iter(read_file(german, CORPUS).articles)).body]
+    assert not bodies[2].isascii()
+    for body in bodies:
+        words = re.findall(r"\w+", body.lower())
+        expected = set()
+        for start in range(len(words) - 4):
+            expected.add(zlib.crc32(" ".join(words[start:start + 5]).encode("utf-8")))
+        assert shingles(body) == expected and len(expected) > MIN_WORDS
+
+
 def test_a_long_body_is_sketched_a_piece_at_a_time_as_it_would_be_whole(long_article, monkeypatch):
     from newsearch import duplicates
 
