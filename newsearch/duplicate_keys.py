@@ -168,23 +168,19 @@ class KeyIndex:
         self._values = [array("Q") for _ in range(KEY_BUCKETS)]
         self._ids: list[list[str]] = [[] for _ in range(KEY_BUCKETS)]
 
-    def count(self, key: int) -> int:
-        """How many documents hold a key, whatever their day."""
-        values = self._values[key % KEY_BUCKETS]
-        start = bisect_left(values, key << 32)
-        return bisect_right(values, key << 32 | 0xFFFFFFFF, start) - start
-
-    def holders(self, key: int, day: int) -> list[str]:
-        """The ids holding a key that are undated or within WINDOW_DAYS of ``day`` (all of them for UNDATED)."""
+    def holders(self, key: int, day: int) -> tuple[list[str], int]:
+        """(the ids holding a key that are undated or within WINDOW_DAYS of ``day``, all of them for UNDATED;
+        how many documents hold the key, whatever their day)."""
         values, ids = self._values[key % KEY_BUCKETS], self._ids[key % KEY_BUCKETS]
         base = key << 32
         start = bisect_left(values, base)
         end = bisect_right(values, base | 0xFFFFFFFF, start)
         if day == UNDATED or start == end:
-            return ids[start:end]
+            return ids[start:end], end - start
         undated_end = bisect_right(values, base | UNDATED, start, end)
         first = bisect_left(values, base | max(day - WINDOW_DAYS, UNDATED + 1), undated_end, end)
-        return ids[start:undated_end] + ids[first:bisect_right(values, base | (day + WINDOW_DAYS), first, end)]
+        return (ids[start:undated_end] + ids[first:bisect_right(values, base | (day + WINDOW_DAYS), first, end)],
+                end - start)
 
     def add(self, day_and_keys: Sequence[int], id: str) -> None:
         day = day_and_keys[0]

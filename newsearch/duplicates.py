@@ -342,8 +342,7 @@ class Groups:
     def _holders(self, key: int, day: int) -> list[str]:
         """The documents holding a key, undated or within WINDOW_DAYS of ``day`` (all of them for UNDATED);
         none when more than COMMON_KEY documents hold it, whatever their day."""
-        found = self._keys.holders(key, day)
-        held = self._keys.count(key)
+        found, held = self._keys.holders(key, day)
         if self._stored:
             # Counted through the index alone, up to the limit: the stored holders this write changed count no more.
             left = self._left[key]
