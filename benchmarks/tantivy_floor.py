@@ -43,8 +43,7 @@ def main() -> None:
     scratch = options.workdir / "floor"
     shutil.rmtree(scratch, ignore_errors=True)
     scratch.mkdir()
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from engines import _Tantivy  # the raw script engines.py holds the engine to
+    from engines import _Tantivy  # beside this file: the raw script engines.py holds the engine to
 
     cores = os.cpu_count() or 1
     try:
@@ -74,15 +73,20 @@ def _documents(articles: Path) -> list:
 
 
 def _index(documents: list, folder: Path, threads: int) -> None:
-    from newsearch.engines.tantivy import WRITER_HEAP, TantivyEngine
+    """Add ``documents`` to a new index of the engine's schema and analyzers, and commit."""
+    import tantivy
 
-    engine = TantivyEngine.create(folder)
-    writer = engine._index.writer(heap_size=WRITER_HEAP, num_threads=threads)
+    from newsearch.engines import tantivy_analysis
+    from newsearch.engines.tantivy import WRITER_HEAP
+
+    folder.mkdir()
+    index = tantivy.Index(tantivy_analysis.build_schema(), path=str(folder))
+    tantivy_analysis.register(index)
+    writer = index.writer(heap_size=WRITER_HEAP, num_threads=threads)
     for document in documents:
         writer.add_document(document)
     writer.commit()
     writer.wait_merging_threads()
-    engine.close()
 
 
 def _timed(action: Callable[[], object]) -> tuple[float, float]:
